@@ -1,0 +1,13 @@
+//! Momentique's domain: identifiers, parsed values and rules. No I/O lives here.
+//!
+//! Everything that crosses a trust boundary is parsed into one of these types once, at the
+//! edge, so the layers below never re-validate (see `Email::parse`).
+
+pub mod ids;
+pub mod role;
+pub mod time;
+pub mod values;
+
+pub use ids::{AuditId, JobId, TenantId, UserId};
+pub use role::{Action, Role};
+pub use values::{Email, OrgName, ParseError, PersonName};

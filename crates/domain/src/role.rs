@@ -1,0 +1,114 @@
+//! Roles of organization members and the one permission function (`Role::can`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A member's role in an organization. Ordered by power: `Member < Admin < Owner`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Member,
+    Admin,
+    Owner,
+}
+
+/// What a member may try to do inside their organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// See the organization's events, photos and dashboards.
+    ViewOrganization,
+    /// Create and edit events, moderate photos, run draws.
+    ManageEvents,
+    /// Invite and remove members, change their roles (not the owner's).
+    ManageMembers,
+    /// Change organization settings and branding.
+    ManageSettings,
+    /// Read the audit log.
+    ViewAuditLog,
+    /// Delete the organization or hand over ownership.
+    DeleteOrganization,
+}
+
+impl Role {
+    /// Every role, weakest first.
+    pub const ALL: [Role; 3] = [Role::Member, Role::Admin, Role::Owner];
+
+    /// The permission table: the single place that says who may do what.
+    pub fn can(self, action: Action) -> bool {
+        match action {
+            Action::ViewOrganization | Action::ManageEvents => true,
+            Action::ManageMembers | Action::ManageSettings | Action::ViewAuditLog => {
+                self >= Role::Admin
+            }
+            Action::DeleteOrganization => self == Role::Owner,
+        }
+    }
+
+    /// The stable name stored in the database.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Admin => "admin",
+            Role::Owner => "owner",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A role name that is not one of ours.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role {0:?}")]
+pub struct UnknownRole(pub String);
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "member" => Ok(Role::Member),
+            "admin" => Ok(Role::Admin),
+            "owner" => Ok(Role::Owner),
+            other => Err(UnknownRole(other.to_owned())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The permission table, written out: each row is an action and who may do it.
+    #[test]
+    fn permission_table() {
+        use Action::*;
+        #[rustfmt::skip]
+        let table = [
+            // action              member  admin  owner
+            (ViewOrganization,     true,   true,  true),
+            (ManageEvents,         true,   true,  true),
+            (ManageMembers,        false,  true,  true),
+            (ManageSettings,       false,  true,  true),
+            (ViewAuditLog,         false,  true,  true),
+            (DeleteOrganization,   false,  false, true),
+        ];
+        for (action, member, admin, owner) in table {
+            assert_eq!(Role::Member.can(action), member, "member {action:?}");
+            assert_eq!(Role::Admin.can(action), admin, "admin {action:?}");
+            assert_eq!(Role::Owner.can(action), owner, "owner {action:?}");
+        }
+    }
+
+    #[test]
+    fn role_names_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+        }
+        assert!("root".parse::<Role>().is_err());
+    }
+}

@@ -1,0 +1,190 @@
+//! Values parsed once at the edge: an `Email` is always a plausible, normalised address; a
+//! `PersonName` or `OrgName` is always trimmed, non-empty and of a sane length.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Why a value was refused. The web layer turns each into a field message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("this field is required")]
+    Empty,
+    #[error("this is too long (at most {max} characters)")]
+    TooLong { max: usize },
+    #[error("this does not look like an email address")]
+    InvalidEmail,
+    #[error("this contains characters that are not allowed")]
+    ControlCharacters,
+}
+
+/// An email address, trimmed and lower-cased (we treat addresses case-insensitively).
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(ParseError::Empty);
+        }
+        if s.chars().count() > Self::MAX_LEN {
+            return Err(ParseError::TooLong { max: Self::MAX_LEN });
+        }
+        let (local, domain) = s.rsplit_once('@').ok_or(ParseError::InvalidEmail)?;
+        let plausible = !local.is_empty()
+            && local.len() <= 64
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && !s
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>');
+        if !plausible {
+            return Err(ParseError::InvalidEmail);
+        }
+        Ok(Self(s.to_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = ParseError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<Email> for String {
+    fn from(e: Email) -> String {
+        e.0
+    }
+}
+
+/// Emails are personal data: `Debug` never prints one (logs stay clean by construction).
+impl fmt::Debug for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Email(<redacted>)")
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn parse_text(raw: &str, max: usize) -> Result<String, ParseError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    if s.chars().count() > max {
+        return Err(ParseError::TooLong { max });
+    }
+    if s.chars().any(char::is_control) {
+        return Err(ParseError::ControlCharacters);
+    }
+    Ok(s.to_owned())
+}
+
+macro_rules! text_value {
+    ($(#[$doc:meta])* $name:ident, $max:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub const MAX_LEN: usize = $max;
+
+            pub fn parse(raw: &str) -> Result<Self, ParseError> {
+                parse_text(raw, Self::MAX_LEN).map(Self)
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = ParseError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                Self::parse(&s)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+text_value!(
+    /// A person's display name.
+    PersonName,
+    100
+);
+text_value!(
+    /// An organization's name.
+    OrgName,
+    120
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(
+            Email::parse("  Ana@Example.COM ").map(|e| e.0),
+            Ok("ana@example.com".into())
+        );
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@example.com",
+            "ana@example",
+            "a b@example.com",
+            "ana@.com",
+            "ana@x..com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert_eq!(
+            format!("{:?}", Email::parse("a@b.co").ok()),
+            "Some(Email(<redacted>))"
+        );
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(PersonName::parse("  Ana  ").map(|n| n.0), Ok("Ana".into()));
+        assert_eq!(PersonName::parse("   "), Err(ParseError::Empty));
+        assert_eq!(
+            PersonName::parse(&"x".repeat(101)),
+            Err(ParseError::TooLong { max: 100 })
+        );
+        assert_eq!(
+            OrgName::parse("Acme\u{0}"),
+            Err(ParseError::ControlCharacters)
+        );
+    }
+}

@@ -1,0 +1,139 @@
+//! The per-organization audit log: who did what, when. Append-only.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use domain::{AuditId, TenantId, UserId};
+use uuid::Uuid;
+
+use crate::{Conn, Result, Tx};
+
+/// An entry to append.
+#[derive(Debug, Clone)]
+pub struct NewAuditEntry {
+    pub actor: Option<UserId>,
+    /// A stable dotted name, e.g. `auth.login_failed`, `event.created`.
+    pub action: String,
+    /// What it was done to, e.g. `user:0192…`.
+    pub subject: Option<String>,
+    /// Extra facts as JSON. Never passwords, tokens, emails or raw IPs.
+    pub details: serde_json::Value,
+}
+
+/// A stored entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    pub id: AuditId,
+    pub tenant_id: TenantId,
+    pub actor: Option<UserId>,
+    pub action: String,
+    pub subject: Option<String>,
+    pub details: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    actor_user_id: Option<Uuid>,
+    action: String,
+    subject: Option<String>,
+    details: sqlx::types::Json<serde_json::Value>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<AuditRow> for AuditEntry {
+    fn from(r: AuditRow) -> Self {
+        AuditEntry {
+            id: AuditId::from_uuid(r.id),
+            tenant_id: TenantId::from_uuid(r.tenant_id),
+            actor: r.actor_user_id.map(UserId::from_uuid),
+            action: r.action,
+            subject: r.subject,
+            details: r.details.0,
+            created_at: r.created_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, tenant_id, actor_user_id, action, subject, details, created_at";
+
+/// The audit log of one organization.
+pub trait AuditRepo {
+    fn append_audit(
+        &mut self,
+        tenant: TenantId,
+        entry: &NewAuditEntry,
+    ) -> impl Future<Output = Result<AuditId>> + Send;
+    /// Newest first.
+    fn list_audit(
+        &mut self,
+        tenant: TenantId,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
+}
+
+impl AuditRepo for Tx {
+    async fn append_audit(&mut self, tenant: TenantId, e: &NewAuditEntry) -> Result<AuditId> {
+        let id = AuditId::new();
+        let now = domain::time::now();
+        let details = sqlx::types::Json(&e.details);
+        match self.tenant_conn(tenant)? {
+            Conn::Sqlite(c) => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO audit_log ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                )))
+                .bind(id.as_uuid())
+                .bind(tenant.as_uuid())
+                .bind(e.actor.map(|u| u.as_uuid()))
+                .bind(&e.action)
+                .bind(e.subject.as_deref())
+                .bind(details)
+                .bind(now)
+                .execute(c)
+                .await?;
+            }
+            Conn::Postgres(c) => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                )))
+                .bind(id.as_uuid())
+                .bind(tenant.as_uuid())
+                .bind(e.actor.map(|u| u.as_uuid()))
+                .bind(&e.action)
+                .bind(e.subject.as_deref())
+                .bind(details)
+                .bind(now)
+                .execute(c)
+                .await?;
+            }
+        };
+        Ok(id)
+    }
+
+    async fn list_audit(&mut self, tenant: TenantId, limit: u32) -> Result<Vec<AuditEntry>> {
+        let limit = i64::from(limit);
+        let rows: Vec<AuditRow> = match self.tenant_conn(tenant)? {
+            Conn::Sqlite(c) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {COLUMNS} FROM audit_log WHERE tenant_id = ? ORDER BY created_at DESC, id DESC LIMIT ?"
+                )))
+                .bind(tenant.as_uuid())
+                .bind(limit)
+                .fetch_all(c)
+                .await?
+            }
+            Conn::Postgres(c) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {COLUMNS} FROM audit_log WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
+                )))
+                .bind(tenant.as_uuid())
+                .bind(limit)
+                .fetch_all(c)
+                .await?
+            }
+        };
+        Ok(rows.into_iter().map(AuditEntry::from).collect())
+    }
+}

@@ -1,0 +1,57 @@
+//! The store's one error type. Constraint violations are told apart so the web layer can answer
+//! 409/422 instead of 500.
+
+/// What went wrong in the data layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL names a backend we do not have.
+    #[error("unsupported database URL scheme {0:?} (use sqlite:// or postgres://)")]
+    UnsupportedScheme(String),
+    /// A unique key already holds this value (e.g. an email already registered).
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    /// A row this one refers to does not exist (or is not visible to this tenant).
+    #[error("a referenced row does not exist")]
+    MissingReference,
+    /// A tenant-scoped method was called on a transaction scoped to something else. A bug in the
+    /// caller; refusing here keeps one tenant's data out of another's request.
+    #[error("transaction scope does not match the tenant of the call")]
+    ScopeMismatch,
+    /// A value read back could not be understood (corrupt or foreign data).
+    #[error("bad data in column {column}: {reason}")]
+    Corrupt {
+        column: &'static str,
+        reason: String,
+    },
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Redis(#[from] redis::RedisError),
+    #[error(transparent)]
+    Sqlx(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &err {
+            match db.kind() {
+                sqlx::error::ErrorKind::UniqueViolation => return StoreError::Conflict("record"),
+                sqlx::error::ErrorKind::ForeignKeyViolation => {
+                    return StoreError::MissingReference;
+                }
+                _ => {}
+            }
+        }
+        StoreError::Sqlx(err)
+    }
+}
+
+impl StoreError {
+    /// Turns a generic unique violation into one that names what collided.
+    pub fn conflict_on(self, what: &'static str) -> Self {
+        match self {
+            StoreError::Conflict(_) => StoreError::Conflict(what),
+            other => other,
+        }
+    }
+}
