@@ -1,0 +1,6 @@
+//! Media: where photo bytes live (this module) and, with the photo-ingest work, how they are
+//! processed.
+
+mod blobs;
+
+pub use blobs::{BlobError, BlobStore};
