@@ -1,0 +1,182 @@
+//! The web layer's one error type, and the one place errors become responses.
+//!
+//! A handler returns `Err(WebError)`; its `IntoResponse` logs internal causes once (inside the
+//! request's span, so with the request id) and leaves an [`ErrorInfo`] on an empty response.
+//! [`render_errors`] then renders that as an HTML page in the site's style, or for `/api/*` as
+//! `{"error":{"code","message"}}`. Internal error text never reaches the client.
+
+use std::time::Duration;
+
+use askama::Template;
+use axum::Json;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::i18n::Catalog;
+use crate::observe::RequestId;
+use crate::pages::Layout;
+use crate::security::CspNonce;
+
+/// What went wrong, as a client may learn it.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("forbidden")]
+    Forbidden,
+    #[error("too many requests")]
+    TooManyRequests { retry_after: Duration },
+    #[error("service unavailable: {0}")]
+    Unavailable(&'static str),
+    /// Anything unexpected. Logged with its cause; the client sees a generic message.
+    #[error("internal error: {0}")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl WebError {
+    pub fn internal(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        WebError::Internal(err.into())
+    }
+}
+
+impl From<store::StoreError> for WebError {
+    fn from(err: store::StoreError) -> Self {
+        WebError::internal(err)
+    }
+}
+
+/// The public face of an error, attached to the response for [`render_errors`].
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    /// Stable, machine-readable (`not_found`, `rate_limited` …).
+    pub code: &'static str,
+    /// A sentence a person understands, from the message catalogue.
+    pub message: String,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let t = Catalog::english();
+        let (status, code, message) = match &self {
+            WebError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                t.get("error.not_found").to_owned(),
+            ),
+            WebError::BadRequest(msg) => (StatusCode::BAD_REQUEST, "bad_request", msg.clone()),
+            WebError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                t.get("error.forbidden").to_owned(),
+            ),
+            WebError::TooManyRequests { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                t.get("error.rate_limited").to_owned(),
+            ),
+            WebError::Unavailable(what) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                t.get("error.unavailable").replace("{what}", what),
+            ),
+            WebError::Internal(cause) => {
+                tracing::error!(error = %cause, error.debug = ?cause, "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    t.get("error.internal").to_owned(),
+                )
+            }
+        };
+        let mut res = status.into_response();
+        if let WebError::TooManyRequests { retry_after } = self {
+            let secs = retry_after.as_secs().max(1).to_string();
+            if let Ok(v) = HeaderValue::from_str(&secs) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        res.extensions_mut().insert(ErrorInfo { code, message });
+        res
+    }
+}
+
+/// The fallback route: nothing lives here.
+pub async fn not_found() -> WebError {
+    WebError::NotFound
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    layout: Layout,
+    status: u16,
+    title: &'a str,
+    message: &'a str,
+    /// Shown on server errors so a person can quote it to support; it finds the log line.
+    request_id: Option<String>,
+}
+
+/// Renders errors (ours, and axum's bare 404/405) as a page or a JSON envelope.
+pub async fn render_errors(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let nonce = req
+        .extensions()
+        .get::<CspNonce>()
+        .cloned()
+        .unwrap_or_default();
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
+    let mut res = next.run(req).await;
+    let status = res.status();
+    let info = match res.extensions_mut().remove::<ErrorInfo>() {
+        Some(info) => info,
+        // axum's own bare answers (e.g. 405 for a wrong method) get the same treatment.
+        None if status == StatusCode::METHOD_NOT_ALLOWED => ErrorInfo {
+            code: "method_not_allowed",
+            message: Catalog::english()
+                .get("error.method_not_allowed")
+                .to_owned(),
+        },
+        None => return res,
+    };
+    let mut headers = std::mem::take(res.headers_mut());
+    headers.remove(header::CONTENT_LENGTH);
+    let mut out = if is_api {
+        let body = serde_json::json!({ "error": { "code": info.code, "message": info.message } });
+        (status, Json(body)).into_response()
+    } else {
+        let t = Catalog::english();
+        let title_key = match status.as_u16() {
+            404 => "error.title.404",
+            403 => "error.title.403",
+            429 => "error.title.429",
+            400..=499 => "error.title.4xx",
+            _ => "error.title.5xx",
+        };
+        let page = ErrorPage {
+            layout: Layout::new(nonce),
+            status: status.as_u16(),
+            title: t.get(title_key),
+            message: &info.message,
+            request_id: request_id.filter(|_| status.is_server_error()),
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "error page failed to render");
+                (status, info.message).into_response()
+            }
+        }
+    };
+    for (name, value) in headers.iter() {
+        if name != header::CONTENT_TYPE {
+            out.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    out.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    out
+}

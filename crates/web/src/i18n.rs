@@ -1,0 +1,108 @@
+//! The message catalogue: every sentence a person reads comes from here, keyed by a stable
+//! name, so a language can be added by adding a file to `locales/` without touching templates
+//! or handlers. English is the only language for now.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// One language's messages.
+#[derive(Debug)]
+pub struct Catalog {
+    lang: &'static str,
+    messages: HashMap<String, String>,
+}
+
+static ENGLISH: LazyLock<Catalog> = LazyLock::new(|| {
+    Catalog::parse("en", include_str!("../locales/en.toml")).expect("locales/en.toml is valid")
+});
+
+impl Catalog {
+    /// Parses a flat `key = "text"` TOML file (dotted keys and tables are flattened).
+    pub fn parse(lang: &'static str, source: &str) -> Result<Self, toml::de::Error> {
+        fn flatten(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>) {
+            for (k, v) in table {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                match v {
+                    toml::Value::Table(t) => flatten(&key, t, out),
+                    toml::Value::String(s) => {
+                        out.insert(key, s.clone());
+                    }
+                    other => {
+                        out.insert(key, other.to_string());
+                    }
+                }
+            }
+        }
+        let table: toml::Table = toml::from_str(source)?;
+        let mut messages = HashMap::new();
+        flatten("", &table, &mut messages);
+        Ok(Self { lang, messages })
+    }
+
+    pub fn english() -> &'static Catalog {
+        &ENGLISH
+    }
+
+    /// The language tag for `<html lang>`.
+    pub fn lang(&self) -> &'static str {
+        self.lang
+    }
+
+    /// The message for `key`; the key itself if it is missing (a test keeps that from
+    /// happening in templates).
+    pub fn get<'a>(&'a self, key: &'a str) -> &'a str {
+        match self.messages.get(key) {
+            Some(m) => m,
+            None => {
+                tracing::warn!(key, "missing message");
+                key
+            }
+        }
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.messages.contains_key(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `t.get("…")` in a template or `.get("…")` in the code names a message that exists.
+    #[test]
+    fn every_key_used_exists_in_english() {
+        let t = Catalog::english();
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/");
+        let mut files = Vec::new();
+        for dir in ["templates", "src", "src/pages"] {
+            for entry in std::fs::read_dir(format!("{root}{dir}")).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    files.push(path);
+                }
+            }
+        }
+        let mut checked = 0;
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (i, _) in text.match_indices("get(\"") {
+                let rest = &text[i + 5..];
+                let key = &rest[..rest.find('"').unwrap()];
+                if key.contains('.') && !key.contains(' ') {
+                    assert!(
+                        t.contains(key),
+                        "{} uses missing message {key:?}",
+                        path.display()
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 10, "the scan found the keys ({checked})");
+    }
+}

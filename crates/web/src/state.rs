@@ -1,0 +1,34 @@
+//! The application state every handler receives.
+
+use std::sync::Arc;
+
+use service::Services;
+
+use crate::Metrics;
+
+/// Settings the web layer needs (a slice of the binary's configuration).
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// The public base URL (`https://photos.example.com`), used for every absolute link. When
+    /// unset, links are built from the request's host.
+    pub public_url: Option<String>,
+}
+
+impl WebConfig {
+    /// True when the site is served over HTTPS: then cookies are `Secure` and HSTS is sent.
+    pub fn is_https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+/// Everything a handler may use. Cloned per request (all fields are shared handles).
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Database, media store, Redis.
+    pub services: Services,
+    /// Request, job and queue metrics for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    pub config: Arc<WebConfig>,
+}
