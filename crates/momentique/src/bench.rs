@@ -1,0 +1,141 @@
+//! `momentique bench`: measurements that print their figures (targets live here, not in
+//! timed unit tests).
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum BenchWhat {
+    /// Start `serve` on a fresh SQLite database several times; print start-to-ready time
+    /// (until /readyz answers 200) and the idle resident memory.
+    Startup {
+        /// How many starts to measure.
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+        /// Seconds to let the server sit idle before reading its memory.
+        #[arg(long, default_value_t = 2)]
+        idle_secs: u64,
+    },
+}
+
+pub fn run(what: BenchWhat) -> ExitCode {
+    match what {
+        BenchWhat::Startup { runs, idle_secs } => match startup(runs, idle_secs) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                #[expect(clippy::print_stderr, reason = "benchmark failure")]
+                {
+                    eprintln!("bench startup failed: {e}");
+                }
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn readyz_ok(port: u16) -> bool {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    if s.write_all(b"GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut buf = [0u8; 16];
+    s.read(&mut buf)
+        .is_ok_and(|n| buf[..n].starts_with(b"HTTP/1.1 200"))
+}
+
+/// Resident and peak memory of `pid` in KiB, from /proc.
+fn memory_kib(pid: u32) -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))?
+            .split_whitespace()
+            .nth(1)?
+            .parse::<u64>()
+            .ok()
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+#[expect(clippy::print_stdout, reason = "a benchmark prints its figures")]
+fn startup(runs: u32, idle_secs: u64) -> Result<(), String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let (mut ready_ms, mut rss_mb, mut peak_mb) = (Vec::new(), Vec::new(), Vec::new());
+    println!("momentique bench startup: {runs} runs, fresh SQLite database and media folder each");
+    for run in 1..=runs.max(1) {
+        let dir =
+            std::env::temp_dir().join(format!("momentique-bench-{}-{run}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let port = free_port().map_err(|e| e.to_string())?;
+        let started = Instant::now();
+        let mut child = Command::new(&exe)
+            .arg("serve")
+            .env("MOMENTIQUE_BIND", format!("127.0.0.1:{port}"))
+            .env(
+                "MOMENTIQUE_DATABASE_URL",
+                format!("sqlite://{}/m.db", dir.display()),
+            )
+            .env("MOMENTIQUE_MEDIA_URL", dir.join("media"))
+            .env("MOMENTIQUE_LOG", "warn")
+            .env_remove("MOMENTIQUE_REDIS_URL")
+            .env_remove("MOMENTIQUE_CONFIG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        let deadline = started + Duration::from_secs(30);
+        while !readyz_ok(port) {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                return Err("the server did not become ready within 30 s".into());
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(format!("the server exited early: {status}"));
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let ready = started.elapsed().as_secs_f64() * 1000.0;
+        std::thread::sleep(Duration::from_secs(idle_secs));
+        let (rss, peak) = memory_kib(child.id()).ok_or("cannot read /proc/PID/status")?;
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
+        let stopped = Instant::now();
+        let status = child.wait().map_err(|e| e.to_string())?;
+        let stop_ms = stopped.elapsed().as_secs_f64() * 1000.0;
+        let _ = std::fs::remove_dir_all(&dir);
+        println!(
+            "run {run}: ready in {ready:6.1} ms | idle RSS {:5.1} MB | peak RSS {:5.1} MB | stopped in {stop_ms:5.1} ms ({status})",
+            rss as f64 / 1024.0,
+            peak as f64 / 1024.0
+        );
+        ready_ms.push(ready);
+        rss_mb.push(rss as f64 / 1024.0);
+        peak_mb.push(peak as f64 / 1024.0);
+    }
+    let (ready, rss, peak) = (median(ready_ms), median(rss_mb), median(peak_mb));
+    println!(
+        "median: ready in {ready:.1} ms (target <= 300) | idle RSS {rss:.1} MB (target <= 30) | peak RSS {peak:.1} MB"
+    );
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! `momentique`: the event-photo platform in one binary.
+//!
+//! With no subcommand it serves (HTTP and background jobs in one process, SQLite and local
+//! files by default). See `momentique --help`.
+
+mod admin;
+mod bench;
+mod config;
+mod logging;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Momentique: every guest's photos of an event, in one shared gallery.
+#[derive(Debug, Parser)]
+#[command(name = "momentique", version, about, long_about = None)]
+struct Cli {
+    /// A TOML configuration file. Environment variables (MOMENTIQUE_*) override it.
+    #[arg(long, global = true, value_name = "FILE", env = "MOMENTIQUE_CONFIG")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the web app (the default): HTTP, plus background jobs unless --no-worker.
+    Serve {
+        /// Do not run background jobs in this process (run `momentique worker` elsewhere).
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Run background jobs only (no HTTP).
+    Worker,
+    /// Apply database migrations, then exit (serve also does this at start).
+    Migrate,
+    /// Print the effective configuration, with passwords hidden, then exit.
+    CheckConfig,
+    /// Inspect and repair the background-job queue.
+    Jobs {
+        #[command(subcommand)]
+        action: admin::JobsAction,
+    },
+    /// Measure things and print the figures.
+    Bench {
+        #[command(subcommand)]
+        what: bench::BenchWhat,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match config::Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return fail_config(&e.to_string()),
+    };
+    if let Some(Command::CheckConfig) = cli.command {
+        return admin::check_config(&config);
+    }
+    if let Some(Command::Bench { what }) = cli.command {
+        return bench::run(what);
+    }
+    logging::init(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the async runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            None => serve::serve(config, true).await,
+            Some(Command::Serve { no_worker }) => serve::serve(config, !no_worker).await,
+            Some(Command::Worker) => serve::worker(config).await,
+            Some(Command::Migrate) => serve::migrate_only(config).await,
+            Some(Command::Jobs { action }) => admin::jobs(config, action).await,
+            Some(Command::CheckConfig | Command::Bench { .. }) => Ok(()),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(serve::StartError::Config(msg)) => fail_config(&msg),
+        Err(serve::StartError::Other(e)) => {
+            tracing::error!("{e:#}");
+            #[expect(
+                clippy::print_stderr,
+                reason = "the one line a person reads when start-up fails"
+            )]
+            {
+                eprintln!("momentique: {e:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Bad configuration: one clear line and exit code 2.
+fn fail_config(msg: &str) -> ExitCode {
+    #[expect(
+        clippy::print_stderr,
+        reason = "the one line a person reads when the configuration is wrong"
+    )]
+    {
+        eprintln!("momentique: configuration error: {msg}");
+    }
+    ExitCode::from(2)
+}
