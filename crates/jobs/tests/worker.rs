@@ -31,11 +31,13 @@ impl Job for Work {
 }
 
 async fn enqueue_work(db: &Db, count: u32) {
-    let mut tx = db.begin(Scope::System).await.unwrap();
+    let mut tx = db.begin(Scope::System).await.expect("test setup step");
     for n in 0..count {
-        jobs::enqueue(&mut tx, &Work { n }).await.unwrap();
+        jobs::enqueue(&mut tx, &Work { n })
+            .await
+            .expect("test setup step");
     }
-    tx.commit().await.unwrap();
+    tx.commit().await.expect("test setup step");
 }
 
 fn config(name: &str) -> WorkerConfig {
@@ -63,13 +65,29 @@ struct Recorder {
 #[async_trait]
 impl Handler<Work> for Arc<Recorder> {
     async fn run(&self, job: Work, ctx: &JobContext) -> Result<(), JobError> {
-        if !self.in_flight.lock().unwrap().insert(job.n) {
-            *self.overlaps.lock().unwrap() += 1;
+        if !self
+            .in_flight
+            .lock()
+            .expect("test setup step")
+            .insert(job.n)
+        {
+            *self.overlaps.lock().expect("test setup step") += 1;
         }
         tokio::time::sleep(self.work_time).await;
-        self.in_flight.lock().unwrap().remove(&job.n);
-        *self.runs.lock().unwrap().entry(job.n).or_default() += 1;
-        self.attempts.lock().unwrap().push(ctx.attempt);
+        self.in_flight
+            .lock()
+            .expect("test setup step")
+            .remove(&job.n);
+        *self
+            .runs
+            .lock()
+            .expect("test setup step")
+            .entry(job.n)
+            .or_default() += 1;
+        self.attempts
+            .lock()
+            .expect("test setup step")
+            .push(ctx.attempt);
         let _ = self.done.send(job.n);
         Ok(())
     }

@@ -19,7 +19,7 @@ async fn open(tdb: &TestDatabase) -> Db {
 fn tenant(name: &str) -> Tenant {
     Tenant {
         id: TenantId::new(),
-        name: OrgName::parse(name).unwrap(),
+        name: OrgName::parse(name).expect("test setup step"),
         created_at: domain::time::now(),
     }
 }
@@ -28,8 +28,8 @@ fn user(email: &str) -> User {
     let now = domain::time::now();
     User {
         id: UserId::new(),
-        email: Email::parse(email).unwrap(),
-        name: PersonName::parse("Ana").unwrap(),
+        email: Email::parse(email).expect("test setup step"),
+        name: PersonName::parse("Ana").expect("test setup step"),
         password_hash: Some("$argon2id$stub-not-used-for-login".into()),
         created_at: now,
         updated_at: now,
@@ -40,16 +40,21 @@ fn user(email: &str) -> User {
 async fn seed_org(db: &Db, org: &str, email: &str) -> (Tenant, User) {
     let t = tenant(org);
     let u = user(email);
-    let mut tx = db.begin(Scope::Tenant(t.id)).await.unwrap();
-    tx.insert_tenant(&t).await.unwrap();
-    tx.insert_user(&u).await.unwrap();
+    let mut tx = db
+        .begin(Scope::Tenant(t.id))
+        .await
+        .expect("test setup step");
+    tx.insert_tenant(&t).await.expect("test setup step");
+    tx.insert_user(&u).await.expect("test setup step");
     let m = Membership {
         tenant_id: t.id,
         user_id: u.id,
         role: Role::Owner,
         created_at: domain::time::now(),
     };
-    tx.insert_membership(t.id, &m).await.unwrap();
+    tx.insert_membership(t.id, &m)
+        .await
+        .expect("test setup step");
     tx.append_audit(
         t.id,
         &NewAuditEntry {
@@ -60,8 +65,8 @@ async fn seed_org(db: &Db, org: &str, email: &str) -> (Tenant, User) {
         },
     )
     .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    .expect("test setup step");
+    tx.commit().await.expect("test setup step");
     (t, u)
 }
 

@@ -80,8 +80,9 @@ mod tests {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/");
         let mut files = Vec::new();
         for dir in ["templates", "src", "src/pages"] {
-            for entry in std::fs::read_dir(format!("{root}{dir}")).unwrap() {
-                let path = entry.unwrap().path();
+            for entry in std::fs::read_dir(format!("{root}{dir}")).expect("read the source folder")
+            {
+                let path = entry.expect("a folder entry").path();
                 if path.is_file() {
                     files.push(path);
                 }
@@ -89,10 +90,10 @@ mod tests {
         }
         let mut checked = 0;
         for path in files {
-            let text = std::fs::read_to_string(&path).unwrap();
+            let text = std::fs::read_to_string(&path).expect("read a source file");
             for (i, _) in text.match_indices("get(\"") {
                 let rest = &text[i + 5..];
-                let key = &rest[..rest.find('"').unwrap()];
+                let key = &rest[..rest.find('"').expect("a closing quote")];
                 if key.contains('.') && !key.contains(' ') {
                     assert!(
                         t.contains(key),
