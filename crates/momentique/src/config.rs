@@ -199,6 +199,13 @@ impl std::fmt::Debug for Config {
 fn describe_figment_error(e: figment::Error) -> String {
     let key = e.path.last().cloned();
     let mut msg = e.kind.to_string();
+    for (rust, person) in [
+        ("expected u32", "expected a whole number"),
+        ("expected u64", "expected a whole number"),
+        ("expected usize", "expected a whole number"),
+    ] {
+        msg = msg.replace(rust, person);
+    }
     if let Some(key) = key {
         let source = match &e.metadata {
             Some(m) if m.name.contains("environment") => env_name(&key),
