@@ -328,3 +328,36 @@ async fn postgres_rls_shows_each_tenant_only_its_rows_and_nothing_without_a_tena
         "inserting into another tenant violates the policy"
     );
 }
+
+/// SQLite settings that keep data safe: WAL, enforced foreign keys, a busy timeout rather than
+/// instant "database is locked", and a full sync on commit (an acknowledged upload survives a
+/// power cut).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_connections_use_wal_foreign_keys_full_sync_and_a_busy_timeout() {
+    let tdb = TestDatabase::new(TestBackend::Sqlite).await;
+    let db = open(&tdb).await;
+    let Db::Sqlite(pool) = &db else {
+        unreachable!()
+    };
+    let mut conn = pool.acquire().await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(fk, 1);
+    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(sync, 2, "synchronous=FULL");
+    let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert!(busy >= 1000, "busy_timeout {busy} ms");
+}
