@@ -4,10 +4,12 @@
 //! edge, so the layers below never re-validate (see `Email::parse`).
 
 pub mod ids;
+pub mod password;
 pub mod role;
 pub mod time;
 pub mod values;
 
 pub use ids::{AuditId, JobId, TenantId, UserId};
+pub use password::PasswordProblem;
 pub use role::{Action, Role};
 pub use values::{Email, OrgName, ParseError, PersonName};

@@ -28,6 +28,9 @@ pub struct Config {
     pub bind: String,
     /// The public base URL (e.g. `https://photos.example.com`) for links and QR codes.
     pub public_url: Option<String>,
+    /// Behind a reverse proxy: the header holding the client's address (`x-forwarded-for`, its
+    /// last entry is used). Unset: the connection's address. Rate limits key on it.
+    pub client_ip_header: Option<String>,
     /// `sqlite://PATH` (embedded default) or `postgres://USER:PASSWORD@HOST/DB`.
     pub database_url: String,
     /// PostgreSQL: the schema owner's URL, used for migrations only; the app then connects
@@ -54,6 +57,7 @@ impl Default for Config {
         Self {
             bind: "127.0.0.1:8080".into(),
             public_url: None,
+            client_ip_header: None,
             database_url: "sqlite://./data/momentique.db".into(),
             database_admin_url: None,
             database_max_connections: 16,
@@ -144,6 +148,14 @@ impl Config {
             return Err(bad(
                 "public_url",
                 format!("{url:?} must start with https:// or http://"),
+            ));
+        }
+        if let Some(h) = &self.client_ip_header
+            && axum::http::HeaderName::from_bytes(h.as_bytes()).is_err()
+        {
+            return Err(bad(
+                "client_ip_header",
+                format!("{h:?} is not a header name"),
             ));
         }
         if let Some(url) = &self.redis_url

@@ -112,7 +112,7 @@ pub async fn open_services(config: &Config) -> Result<Services, StartError> {
         redis = redis.is_some(),
         "services ready"
     );
-    Ok(Services { db, blobs, redis })
+    Ok(Services::new(db, blobs, redis))
 }
 
 fn worker_config(config: &Config) -> WorkerConfig {
@@ -183,6 +183,7 @@ pub async fn serve(config: Config, with_worker: bool) -> Result<(), StartError> 
         metrics: metrics.clone(),
         config: Arc::new(WebConfig {
             public_url: config.public_url.clone(),
+            client_ip_header: config.client_ip_header.clone(),
         }),
     };
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -195,11 +196,14 @@ pub async fn serve(config: Config, with_worker: bool) -> Result<(), StartError> 
     }
 
     let mut stop_server = stop_rx.clone();
-    let server = axum::serve(listener, web::router(state))
-        .with_graceful_shutdown(async move {
-            let _ = stop_server.wait_for(|s| *s).await;
-        })
-        .into_future();
+    let server = axum::serve(
+        listener,
+        web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = stop_server.wait_for(|s| *s).await;
+    })
+    .into_future();
     let mut server = tokio::spawn(server);
     info!(
         http.addr = %local,

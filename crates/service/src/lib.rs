@@ -1,11 +1,12 @@
 //! Use cases: what Momentique does, free of HTTP. Handlers parse, authorize, call a use case
 //! here and render its result; workers do the same for jobs.
 
+pub mod accounts;
 pub mod health;
 pub mod maintenance;
 
 use media::BlobStore;
-use store::{Db, Redis};
+use store::{Db, RateLimiter, Redis, SessionStore};
 
 /// The outside services every use case may need. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -14,4 +15,23 @@ pub struct Services {
     pub blobs: BlobStore,
     /// Present when `MOMENTIQUE_REDIS_URL` is set.
     pub redis: Option<Redis>,
+    /// Login sessions: in Redis when configured, else in the database.
+    pub sessions: SessionStore,
+    /// Rate-limit counters: in Redis when configured, else in this process.
+    pub limits: RateLimiter,
+}
+
+impl Services {
+    /// Wires the stores that follow from the database and the optional Redis.
+    pub fn new(db: Db, blobs: BlobStore, redis: Option<Redis>) -> Self {
+        let sessions = SessionStore::new(&db, redis.as_ref());
+        let limits = RateLimiter::new(redis.as_ref());
+        Self {
+            db,
+            blobs,
+            redis,
+            sessions,
+            limits,
+        }
+    }
 }

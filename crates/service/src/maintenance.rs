@@ -9,7 +9,7 @@ use store::{Db, JobQueue, Scope, StoreError};
 /// How long finished jobs stay in the queue table for operators to look at.
 pub const KEEP_FINISHED_JOBS: Duration = Duration::days(7);
 
-/// Deletes finished jobs older than [`KEEP_FINISHED_JOBS`], once a day.
+/// Deletes finished jobs older than [`KEEP_FINISHED_JOBS`] and expired sessions, once a day.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct PurgeFinishedJobs {
     /// The day this run is for (`2026-11-24`): one run per day, however often it is enqueued.
@@ -54,6 +54,11 @@ impl Handler<PurgeFinishedJobs> for PurgeFinishedJobsHandler {
             .await
             .map_err(JobError::retry)?;
         tracing::info!(jobs.purged = purged, "purged finished jobs");
+        let sessions = store::SessionStore::Db(self.db.clone())
+            .purge_expired(now)
+            .await
+            .map_err(JobError::retry)?;
+        tracing::info!(sessions.purged = sessions, "purged expired sessions");
         let tomorrow = now + Duration::days(1);
         let mut tx = self
             .db

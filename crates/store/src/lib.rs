@@ -7,14 +7,18 @@
 //! - One narrow repository trait per aggregate ([`TenantRepo`], [`UserRepo`], …), implemented
 //!   for [`Tx`]; each query for SQLite sits next to its PostgreSQL twin.
 //! - [`JobQueue`] is the background-job queue on the same database.
+//! - [`SessionStore`] and [`RateLimiter`] keep login sessions and rate-limit counters in Redis
+//!   when it is configured, else in the database or the process.
 
 mod audit;
 mod db;
 mod error;
 mod jobs;
 mod memberships;
+mod rate_limits;
 mod redis_store;
 pub mod schema;
+mod sessions;
 mod tenants;
 mod users;
 
@@ -23,9 +27,11 @@ pub use db::{Backend, Conn, Db, DbOptions, Scope, Tx, url_user};
 pub use error::StoreError;
 pub use jobs::{ClaimedJob, JobQueue, JobRepo, JobState, JobSummary, NewJob, QueueStats};
 pub use memberships::{Membership, MembershipRepo};
+pub use rate_limits::{Decision, Limit, RateLimiter};
 pub use redis_store::Redis;
+pub use sessions::{SessionRecord, SessionStore};
 pub use tenants::{Tenant, TenantRepo};
-pub use users::{User, UserRepo};
+pub use users::{LoginLock, User, UserRepo};
 
 /// Result of a store operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

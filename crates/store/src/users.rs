@@ -63,6 +63,14 @@ impl TryFrom<UserRow> for User {
 
 const COLUMNS: &str = "id, email, name, password_hash, created_at, updated_at";
 
+/// The failed-login counter of an account and until when it refuses logins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LoginLock {
+    /// Failed logins in a row since the last successful one.
+    pub failed_logins: i32,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
 /// Accounts.
 pub trait UserRepo {
     /// Fails with `StoreError::Conflict("email")` when the address is taken.
@@ -72,6 +80,31 @@ pub trait UserRepo {
         &mut self,
         email: &Email,
     ) -> impl Future<Output = Result<Option<User>>> + Send;
+    /// Renames; false when there is no such user.
+    fn set_user_name(
+        &mut self,
+        user: UserId,
+        name: &PersonName,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Replaces the password hash; false when there is no such user.
+    fn set_password_hash(
+        &mut self,
+        user: UserId,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// The lockout state, locked against concurrent logins until the transaction ends (on
+    /// PostgreSQL `FOR UPDATE`; SQLite transactions already write-lock).
+    fn lock_login_state(
+        &mut self,
+        user: UserId,
+    ) -> impl Future<Output = Result<Option<LoginLock>>> + Send;
+    fn set_login_state(
+        &mut self,
+        user: UserId,
+        lock: LoginLock,
+    ) -> impl Future<Output = Result<()>> + Send;
 }
 
 impl UserRepo for Tx {
@@ -148,5 +181,108 @@ impl UserRepo for Tx {
             }
         };
         row.map(User::try_from).transpose()
+    }
+
+    async fn set_user_name(
+        &mut self,
+        user: UserId,
+        name: &PersonName,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = match self.conn() {
+            Conn::Sqlite(c) => {
+                sqlx::query("UPDATE users SET name = ?, updated_at = ? WHERE id = ?")
+                    .bind(name.as_str())
+                    .bind(now)
+                    .bind(user.as_uuid())
+                    .execute(c)
+                    .await?
+                    .rows_affected()
+            }
+            Conn::Postgres(c) => {
+                sqlx::query("UPDATE users SET name = $1, updated_at = $2 WHERE id = $3")
+                    .bind(name.as_str())
+                    .bind(now)
+                    .bind(user.as_uuid())
+                    .execute(c)
+                    .await?
+                    .rows_affected()
+            }
+        };
+        Ok(n == 1)
+    }
+
+    async fn set_password_hash(
+        &mut self,
+        user: UserId,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = match self.conn() {
+            Conn::Sqlite(c) => {
+                sqlx::query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")
+                    .bind(hash)
+                    .bind(now)
+                    .bind(user.as_uuid())
+                    .execute(c)
+                    .await?
+                    .rows_affected()
+            }
+            Conn::Postgres(c) => {
+                sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                    .bind(hash)
+                    .bind(now)
+                    .bind(user.as_uuid())
+                    .execute(c)
+                    .await?
+                    .rows_affected()
+            }
+        };
+        Ok(n == 1)
+    }
+
+    async fn lock_login_state(&mut self, user: UserId) -> Result<Option<LoginLock>> {
+        let row: Option<(i32, Option<DateTime<Utc>>)> = match self.conn() {
+            Conn::Sqlite(c) => {
+                sqlx::query_as("SELECT failed_logins, locked_until FROM users WHERE id = ?")
+                    .bind(user.as_uuid())
+                    .fetch_optional(c)
+                    .await?
+            }
+            Conn::Postgres(c) => {
+                sqlx::query_as(
+                    "SELECT failed_logins, locked_until FROM users WHERE id = $1 FOR UPDATE",
+                )
+                .bind(user.as_uuid())
+                .fetch_optional(c)
+                .await?
+            }
+        };
+        Ok(row.map(|(failed_logins, locked_until)| LoginLock {
+            failed_logins,
+            locked_until,
+        }))
+    }
+
+    async fn set_login_state(&mut self, user: UserId, lock: LoginLock) -> Result<()> {
+        match self.conn() {
+            Conn::Sqlite(c) => {
+                sqlx::query("UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?")
+                    .bind(lock.failed_logins)
+                    .bind(lock.locked_until)
+                    .bind(user.as_uuid())
+                    .execute(c)
+                    .await?;
+            }
+            Conn::Postgres(c) => {
+                sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
+                    .bind(lock.failed_logins)
+                    .bind(lock.locked_until)
+                    .bind(user.as_uuid())
+                    .execute(c)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 }

@@ -28,6 +28,12 @@ pub enum WebError {
     BadRequest(String),
     #[error("forbidden")]
     Forbidden,
+    /// No valid session (API routes; pages redirect to the login form instead).
+    #[error("unauthorized")]
+    Unauthorized,
+    /// A state-changing request failed the CSRF checks (token, Origin or Sec-Fetch-Site).
+    #[error("cross-site request refused")]
+    CsrfRejected,
     #[error("too many requests")]
     TooManyRequests { retry_after: Duration },
     #[error("service unavailable: {0}")]
@@ -72,6 +78,16 @@ impl IntoResponse for WebError {
                 StatusCode::FORBIDDEN,
                 "forbidden",
                 t.get("error.forbidden").to_owned(),
+            ),
+            WebError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                t.get("error.unauthorized").to_owned(),
+            ),
+            WebError::CsrfRejected => (
+                StatusCode::FORBIDDEN,
+                "csrf_rejected",
+                t.get("error.csrf").to_owned(),
             ),
             WebError::TooManyRequests { .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -151,6 +167,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         let t = Catalog::english();
         let title_key = match status.as_u16() {
             404 => "error.title.404",
+            401 => "error.title.401",
             403 => "error.title.403",
             429 => "error.title.429",
             400..=499 => "error.title.4xx",

@@ -3,9 +3,12 @@
 //!
 //! A request passes, outermost first: [`observe`] (request id, one log line, metrics) →
 //! [`security`] (CSP nonce and security headers) → [`error::render_errors`] (turns an error
-//! into an HTML page or a JSON envelope) → the route's handler.
+//! into an HTML page or a JSON envelope) → [`auth::check_origin`] (refuses cross-site
+//! state-changing requests) → [`auth::sessions`] (the session cookie) → the route's handler.
 
+mod api;
 pub mod assets;
+pub mod auth;
 pub mod error;
 mod health;
 pub mod i18n;
@@ -16,7 +19,7 @@ pub mod security;
 mod state;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 pub use error::WebError;
 pub use metrics::Metrics;
@@ -30,7 +33,33 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/static/{file}", get(assets::serve_asset))
+        .route(
+            "/register",
+            get(pages::auth::show_register).post(pages::auth::register),
+        )
+        .route(
+            "/login",
+            get(pages::auth::show_login).post(pages::auth::login),
+        )
+        .route("/logout", post(pages::auth::logout))
+        .route("/app", get(pages::dashboard::show_dashboard))
+        .route("/account", get(pages::account::show_account))
+        .route("/account/name", post(pages::account::change_name))
+        .route("/account/password", post(pages::account::change_password))
+        .route(
+            "/account/sessions/logout-others",
+            post(pages::account::logout_others),
+        )
+        .merge(api::routes())
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::sessions,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::check_origin,
+        ))
         .layer(axum::middleware::from_fn(error::render_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -12,6 +12,9 @@ pub struct WebConfig {
     /// The public base URL (`https://photos.example.com`), used for every absolute link. When
     /// unset, links are built from the request's host.
     pub public_url: Option<String>,
+    /// Behind a proxy: the header that carries the client's address (`x-forwarded-for`); its
+    /// last entry is used. Unset: the connection's peer address.
+    pub client_ip_header: Option<String>,
 }
 
 impl WebConfig {

@@ -51,11 +51,7 @@ impl TestApp {
             .await
             .expect("Redis is reachable (scripts/test provides one)");
         let state = AppState {
-            services: Services {
-                db,
-                blobs,
-                redis: Some(redis),
-            },
+            services: Services::new(db, blobs, Some(redis)),
             metrics: Arc::new(Metrics::new()),
             config: Arc::new(WebConfig::default()),
         };

@@ -1,9 +1,15 @@
 //! Server-rendered pages. Each page is a struct with an askama template; every page carries a
 //! [`Layout`] with what the base template needs.
 
+pub mod account;
+pub mod auth;
+pub mod dashboard;
 pub mod home;
 
+use service::accounts::FieldProblem;
+
 use crate::assets;
+use crate::auth::CurrentMember;
 use crate::i18n::Catalog;
 use crate::security::CspNonce;
 
@@ -15,6 +21,17 @@ pub struct Layout {
     pub css: String,
     pub js: String,
     pub icon: String,
+    /// The member's navigation; `None` for visitors.
+    pub member: Option<MemberNav>,
+}
+
+/// What the header shows a logged-in member.
+#[derive(Debug)]
+pub struct MemberNav {
+    /// Which nav item is the current page (`dashboard`, `account`).
+    pub current: &'static str,
+    /// The logout form's token.
+    pub csrf: String,
 }
 
 impl Layout {
@@ -25,6 +42,76 @@ impl Layout {
             css: assets::url("app.css"),
             js: assets::url("app.js"),
             icon: assets::url("favicon.svg"),
+            member: None,
         }
+    }
+
+    /// The layout for a member's page, with their navigation.
+    pub fn for_member(nonce: CspNonce, member: &CurrentMember, current: &'static str) -> Self {
+        Self {
+            member: Some(MemberNav {
+                current,
+                csrf: member.session.csrf_token.clone(),
+            }),
+            ..Self::new(nonce)
+        }
+    }
+}
+
+/// One form field as shown again: what was typed (never a password) and its message.
+#[derive(Debug, Default, Clone)]
+pub struct Field {
+    pub value: String,
+    pub error: String,
+}
+
+impl Field {
+    pub fn with_value(value: &str) -> Self {
+        Self {
+            value: value.to_owned(),
+            error: String::new(),
+        }
+    }
+}
+
+/// The sentence for a field problem, from the catalogue.
+pub fn field_message(t: &Catalog, problem: &FieldProblem) -> String {
+    use domain::{ParseError, PasswordProblem};
+    match problem {
+        FieldProblem::Parse(ParseError::Empty) => t.get("form.required").to_owned(),
+        FieldProblem::Parse(ParseError::TooLong { max }) => {
+            t.get("form.too_long").replace("{max}", &max.to_string())
+        }
+        FieldProblem::Parse(ParseError::InvalidEmail) => t.get("form.invalid_email").to_owned(),
+        FieldProblem::Parse(ParseError::ControlCharacters) => {
+            t.get("form.control_chars").to_owned()
+        }
+        FieldProblem::Password(PasswordProblem::TooShort { min }) => t
+            .get("password.too_short")
+            .replace("{min}", &min.to_string()),
+        FieldProblem::Password(PasswordProblem::TooLong { max }) => t
+            .get("password.too_long")
+            .replace("{max}", &max.to_string()),
+        FieldProblem::Password(PasswordProblem::NeedsLetterAndNumber) => {
+            t.get("password.letter_and_number").to_owned()
+        }
+        FieldProblem::Password(PasswordProblem::TooCommon) => {
+            t.get("password.too_common").to_owned()
+        }
+        FieldProblem::EmailTaken => t.get("register.email_taken").to_owned(),
+        FieldProblem::WrongPassword => t.get("account.wrong_password").to_owned(),
+        FieldProblem::Mismatch => t.get("account.password_mismatch").to_owned(),
+    }
+}
+
+/// "in 3 minutes" / "in 40 seconds", for a wait.
+pub fn wait_phrase(t: &Catalog, secs: i64) -> String {
+    if secs >= 90 {
+        let minutes = (secs + 59) / 60;
+        t.get("time.in_minutes")
+            .replace("{n}", &minutes.to_string())
+    } else {
+        t.get("time.in_seconds")
+            .replace("{n}", &secs.max(1).to_string())
     }
 }

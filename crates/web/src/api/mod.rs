@@ -1,0 +1,31 @@
+//! The JSON API under `/api/v1`: the same use cases as the pages, for scripts and apps. Errors
+//! are `{"error":{"code","message"}}` with stable codes; no session → 401 `unauthorized`.
+
+use axum::Json;
+use axum::Router;
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::auth::CurrentMember;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/v1/me", get(show_me))
+}
+
+/// `GET /api/v1/me`: who is logged in, in which organization, with which role.
+async fn show_me(member: CurrentMember) -> Json<Value> {
+    Json(json!({
+        "user": {
+            "id": member.user.id,
+            "name": member.user.name.as_str(),
+            "email": member.user.email.as_str(),
+        },
+        "organization": {
+            "id": member.tenant.id,
+            "name": member.tenant.name.as_str(),
+        },
+        "role": member.role.as_str(),
+        "session": { "expires_at": member.session.expires_at },
+    }))
+}

@@ -1,0 +1,471 @@
+//! Who is asking, and may they: the session cookie, the [`CurrentMember`] extractor, CSRF
+//! protection, client addresses and rate limits.
+//!
+//! - [`sessions`] (middleware) reads the session cookie once per request and leaves a
+//!   [`SessionCtx`] in the request; it also makes sure a visitor without a session has a CSRF
+//!   cookie, so the login and sign-up forms are protected too.
+//! - [`CurrentMember`] loads the person, their organization and role; without a session, a page
+//!   request is redirected to the login form (with a return path that can only point inside the
+//!   site) and an API request gets a 401.
+//! - [`check_origin`] (middleware) refuses state-changing requests that a browser says come
+//!   from another site; [`CsrfForm`] additionally checks the form's token.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::Role;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use store::{
+    Decision, Limit, MembershipRepo, Scope, SessionRecord, Tenant, TenantRepo, User, UserRepo,
+};
+
+use crate::{AppState, WebError};
+
+/// How long the browser keeps the session cookie (the server's session lifetime).
+pub const SESSION_COOKIE_AGE: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// The session found for this request, if any (left by [`sessions`]).
+#[derive(Debug, Clone, Default)]
+pub struct SessionCtx(pub Option<SessionRecord>);
+
+/// The CSRF token a form on this response must carry: the session's, or the visitor's cookie.
+#[derive(Debug, Clone)]
+pub struct FormToken(pub String);
+
+/// Cookie names: with `__Host-` over https (the browser then insists on Secure, Path=/ and no
+/// Domain, so a sibling subdomain cannot plant one).
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-mq_session"
+    } else {
+        "mq_session"
+    }
+}
+
+pub fn csrf_cookie_name(https: bool) -> &'static str {
+    if https { "__Host-mq_csrf" } else { "mq_csrf" }
+}
+
+/// The value of cookie `name` in the request.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, Secure over https. `max_age` 0
+/// deletes the cookie; `None` makes it last until the browser closes.
+pub fn set_cookie(name: &str, value: &str, max_age: Option<Duration>, https: bool) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={}", age.as_secs()));
+    }
+    if https {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+fn plausible_token(v: &str) -> bool {
+    (20..=64).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn skips_sessions(path: &str) -> bool {
+    path.starts_with("/static/") || matches!(path, "/healthz" | "/readyz" | "/metrics")
+}
+
+/// Middleware: resolves the session cookie into a [`SessionCtx`] and the form token.
+pub async fn sessions(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if skips_sessions(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let https = state.config.is_https();
+    let now = domain::time::now();
+    let session_token = cookie(req.headers(), session_cookie_name(https)).map(str::to_owned);
+    let session = match &session_token {
+        Some(token) if plausible_token(token) => {
+            match service::accounts::resume_session(&state.services.sessions, token, now).await {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "session store failed");
+                    return WebError::Unavailable("sign-in service").into_response();
+                }
+            }
+        }
+        _ => None,
+    };
+    let anon = cookie(req.headers(), csrf_cookie_name(https))
+        .filter(|v| plausible_token(v))
+        .map(str::to_owned);
+    let new_anon = anon.is_none().then(random_token);
+    let form_token = match &session {
+        Some(s) => s.csrf_token.clone(),
+        None => anon
+            .clone()
+            .or_else(|| new_anon.clone())
+            .unwrap_or_default(),
+    };
+    let stale_cookie = session_token.is_some() && session.is_none();
+    // The server pushed the session's end out just now: push the cookie's out with it.
+    let slid = session
+        .as_ref()
+        .filter(|s| s.last_seen_at == now && s.created_at != now)
+        .and(session_token.clone());
+    req.extensions_mut().insert(SessionCtx(session));
+    req.extensions_mut().insert(FormToken(form_token));
+    req.extensions_mut().insert(AnonCsrf(anon));
+
+    let mut res = next.run(req).await;
+    let sets_session = res.headers().get_all(header::SET_COOKIE).iter().any(|v| {
+        v.as_bytes()
+            .starts_with(session_cookie_name(https).as_bytes())
+    });
+    if stale_cookie && !sets_session {
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(session_cookie_name(https), "", Some(Duration::ZERO), https),
+        );
+    }
+    if let Some(token) = slid
+        && !sets_session
+    {
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(
+                session_cookie_name(https),
+                &token,
+                Some(SESSION_COOKIE_AGE),
+                https,
+            ),
+        );
+    }
+    if let Some(v) = new_anon {
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(csrf_cookie_name(https), &v, None, https),
+        );
+    }
+    res
+}
+
+/// The visitor's CSRF cookie as it came in (none on a first visit).
+#[derive(Debug, Clone)]
+struct AnonCsrf(Option<String>);
+
+fn random_token() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The origin this site answers on: the public URL's, else `http(s)://Host`.
+fn own_origin(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    if let Some(url) = &state.config.public_url {
+        let (scheme, rest) = url.split_once("://")?;
+        let host = rest.split('/').next()?;
+        return Some(format!("{scheme}://{host}"));
+    }
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    Some(format!("http://{host}"))
+}
+
+/// Middleware: a state-changing request (POST, PUT, PATCH, DELETE) that the browser marks as
+/// cross-site (`Sec-Fetch-Site`) or whose `Origin` is another site is refused with a 403.
+pub async fn check_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if matches!(
+        *req.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    ) {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        tracing::warn!(sec_fetch_site = site, "cross-site request refused");
+        return WebError::CsrfRejected.into_response();
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let own = own_origin(&state, headers);
+        if own.as_deref() != Some(origin) {
+            tracing::warn!("request from another origin refused");
+            return WebError::CsrfRejected.into_response();
+        }
+    }
+    next.run(req).await
+}
+
+fn same_secret(a: &str, b: &str) -> bool {
+    // Compare digests so the time taken says nothing about where the strings differ.
+    !a.is_empty() && Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())
+}
+
+#[derive(serde::Deserialize)]
+struct TokenField {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// A URL-encoded form whose `csrf_token` field matches the session's token (or, for a visitor
+/// without a session, their CSRF cookie). Anything else is a 403 page.
+#[derive(Debug)]
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, WebError> {
+        let expected = match req.extensions().get::<SessionCtx>() {
+            Some(SessionCtx(Some(s))) => Some(s.csrf_token.clone()),
+            _ => req.extensions().get::<AnonCsrf>().and_then(|a| a.0.clone()),
+        };
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| WebError::BadRequest("the form could not be read".into()))?;
+        let given: TokenField = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|_| WebError::BadRequest("the form could not be read".into()))?;
+        if !expected.is_some_and(|e| same_secret(&e, &given.csrf_token)) {
+            tracing::warn!("form with a missing or wrong CSRF token refused");
+            return Err(WebError::CsrfRejected);
+        }
+        let form = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| WebError::BadRequest(format!("the form is incomplete: {e}")))?;
+        Ok(CsrfForm(form))
+    }
+}
+
+/// A logged-in member, with the organization they are working in.
+#[derive(Debug, Clone)]
+pub struct CurrentMember {
+    pub session: SessionRecord,
+    pub user: User,
+    pub tenant: Tenant,
+    pub role: Role,
+}
+
+/// Where to send someone who must log in first.
+fn login_required(parts: &Parts) -> Response {
+    if parts.uri.path().starts_with("/api/") {
+        return WebError::Unauthorized.into_response();
+    }
+    let here = parts.uri.path_and_query().map_or("/app", |p| p.as_str());
+    let next: String = url_encode(here);
+    Redirect::to(&format!("/login?next={next}")).into_response()
+}
+
+fn url_encode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|e| e.trim_start_matches('=').to_owned())
+        .unwrap_or_default()
+}
+
+impl FromRequestParts<AppState> for CurrentMember {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Some(SessionCtx(Some(session))) = parts.extensions.get::<SessionCtx>().cloned() else {
+            return Err(login_required(parts));
+        };
+        let db = &state.services.db;
+        let load = async {
+            let mut tx = db.begin(Scope::Tenant(session.tenant_id)).await?;
+            let user = tx.get_user(session.user_id).await?;
+            let membership = tx
+                .get_membership(session.tenant_id, session.user_id)
+                .await?;
+            let tenant = tx.get_tenant(session.tenant_id).await?;
+            tx.commit().await?;
+            Ok::<_, store::StoreError>((user, membership, tenant))
+        };
+        match load.await {
+            Ok((Some(user), Some(m), Some(tenant))) => Ok(CurrentMember {
+                session,
+                user,
+                tenant,
+                role: m.role,
+            }),
+            // Removed from the organization (or the account is gone): the session is void.
+            Ok(_) => {
+                let _ = state.services.sessions.delete(&session).await;
+                Err(login_required(parts))
+            }
+            Err(e) => Err(WebError::from(e).into_response()),
+        }
+    }
+}
+
+/// A return path after login, only if it stays on this site: a single leading `/`, no
+/// backslashes or control characters (browsers read `/\evil.com` as `//evil.com`).
+pub fn safe_return_path(next: Option<&str>) -> &str {
+    match next {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && !p.chars().any(char::is_control)
+                && !p.starts_with("/login")
+                && p.len() <= 2000 =>
+        {
+            p
+        }
+        _ => "/app",
+    }
+}
+
+/// The client's address: the socket's peer, or with `client_ip_header` set (behind a proxy),
+/// the last address that header lists (the one our proxy added).
+pub fn client_ip(
+    parts_headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    state: &AppState,
+) -> Option<IpAddr> {
+    if let Some(name) = &state.config.client_ip_header {
+        return parts_headers
+            .get(name.as_str())
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse().ok());
+    }
+    peer.map(|p| p.ip())
+}
+
+/// The client's address, as a request extractor.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        Ok(ClientIp(client_ip(&parts.headers, peer, state)))
+    }
+}
+
+impl ClientIp {
+    /// A key for rate limits that does not hold the address itself.
+    pub fn key(&self) -> String {
+        match self.0 {
+            Some(ip) => hex::encode(&Sha256::digest(ip.to_string().as_bytes())[..12]),
+            None => "unknown".into(),
+        }
+    }
+}
+
+/// Counts a hit against `rule` for `key`; over the limit → 429 with `Retry-After`. The one
+/// hook every limited route uses (login and sign-up now; uploads and guests later).
+pub async fn enforce_limit(state: &AppState, rule: Limit, key: &str) -> Result<(), WebError> {
+    match state
+        .services
+        .limits
+        .hit(rule, key, domain::time::now())
+        .await
+    {
+        Ok(Decision::Allowed { .. }) => Ok(()),
+        Ok(Decision::Limited { retry_after }) => {
+            tracing::warn!(limit = rule.name, "rate limit reached");
+            Err(WebError::TooManyRequests { retry_after })
+        }
+        Err(e) => {
+            // Failing open keeps people able to log in when Redis blips; the log says so.
+            tracing::error!(error = %e, limit = rule.name, "rate limiter failed; allowing");
+            Ok(())
+        }
+    }
+}
+
+/// The limits on the account routes.
+pub mod limits {
+    use std::time::Duration;
+
+    use store::Limit;
+
+    pub const LOGIN_PER_IP: Limit = Limit {
+        name: "login.ip",
+        limit: 30,
+        window: Duration::from_secs(10 * 60),
+    };
+    pub const LOGIN_PER_EMAIL: Limit = Limit {
+        name: "login.email",
+        limit: 10,
+        window: Duration::from_secs(10 * 60),
+    };
+    pub const REGISTER_PER_IP: Limit = Limit {
+        name: "register.ip",
+        limit: 10,
+        window: Duration::from_secs(60 * 60),
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn return_paths_stay_on_the_site() {
+        assert_eq!(safe_return_path(Some("/account")), "/account");
+        assert_eq!(safe_return_path(Some("/app?x=1")), "/app?x=1");
+        for evil in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "javascript:alert(1)",
+            "/app\r\nSet-Cookie: x=1",
+            "",
+            "evil",
+            "/login?next=//evil",
+        ] {
+            assert_eq!(safe_return_path(Some(evil)), "/app", "{evil:?}");
+        }
+        assert_eq!(safe_return_path(None), "/app");
+    }
+
+    #[test]
+    fn cookies_are_read_by_exact_name() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("xmq_session=bad; mq_session=good; other=1"),
+        );
+        assert_eq!(cookie(&h, "mq_session"), Some("good"));
+        assert_eq!(cookie(&h, "missing"), None);
+    }
+
+    #[test]
+    fn cookie_attributes() {
+        let c = set_cookie(
+            "__Host-mq_session",
+            "v",
+            Some(Duration::from_secs(60)),
+            true,
+        );
+        let c = c.to_str().unwrap();
+        for part in ["HttpOnly", "SameSite=Lax", "Path=/", "Secure", "Max-Age=60"] {
+            assert!(c.contains(part), "{c}");
+        }
+        let plain = set_cookie("mq_session", "v", None, false);
+        assert!(!plain.to_str().unwrap().contains("Secure"));
+    }
+}
