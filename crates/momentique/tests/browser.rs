@@ -80,3 +80,199 @@ async fn home_page_on_a_phone_and_a_desktop() {
         app.log()
     );
 }
+
+async fn fill(browser: &Browser, field: &str, value: &str) {
+    let input = browser
+        .client
+        .find(Locator::Css(&format!("input[name='{field}']")))
+        .await
+        .unwrap_or_else(|e| panic!("no input {field}: {e}"));
+    input.clear().await.expect("clear");
+    input.send_keys(value).await.expect("type");
+}
+
+async fn click(browser: &Browser, css: &str) {
+    browser
+        .client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+async fn heading(browser: &Browser) -> String {
+    browser
+        .client
+        .find(Locator::Css("h1"))
+        .await
+        .expect("a heading")
+        .text()
+        .await
+        .expect("heading text")
+}
+
+/// Waits (up to 10 s) for a navigation to land on `expected`; a click does not wait for it.
+async fn wait_path(browser: &Browser, expected: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let url = browser.client.current_url().await.expect("url");
+        let ready = js(browser, "return document.readyState").await;
+        if url.path() == expected && ready == "complete" {
+            return;
+        }
+        if std::time::Instant::now() > deadline {
+            let shot = browser.screenshot("wait-path-failed").await;
+            panic!(
+                "expected to be on {expected}, still on {url} (screenshot {})",
+                shot.display()
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// A host signs up, lands on the dashboard, logs out and logs in again, on a phone and on a
+/// desktop, in light and dark.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_dashboard_logout_login() {
+    let app = App::start();
+    for (label, width, height) in [("phone", 390, 844), ("desktop", 1280, 800)] {
+        let browser = Browser::start(width, height).await;
+        let email = format!("host-{label}@example.com");
+        browser.client.goto(&app.url("/")).await.expect("home");
+        click(&browser, ".home-cta a.button").await;
+        wait_path(&browser, "/register").await;
+        assert_eq!(heading(&browser).await, "Create your account");
+
+        // A first try with a weak password: the form comes back with a message, keeping the rest.
+        fill(&browser, "name", "Ada Host").await;
+        fill(&browser, "email", &email).await;
+        fill(&browser, "password", "password1").await;
+        fill(&browser, "org_name", "Ada's Weddings").await;
+        browser.screenshot(&format!("register-{label}")).await;
+        click(&browser, "form button[type=submit]").await;
+        let error = browser
+            .client
+            .wait()
+            .for_element(Locator::Css("#e-password"))
+            .await
+            .expect("a message on the password field")
+            .text()
+            .await
+            .expect("text");
+        assert!(error.contains("too common"), "{error}");
+        let kept = js(
+            &browser,
+            "return document.querySelector('#f-org_name').value",
+        )
+        .await;
+        assert_eq!(kept, "Ada's Weddings");
+        let pw = js(
+            &browser,
+            "return document.querySelector('#f-password').value",
+        )
+        .await;
+        assert_eq!(pw, "", "the password is never sent back");
+        browser.screenshot(&format!("register-error-{label}")).await;
+
+        fill(&browser, "password", "violet-harbour-42").await;
+        click(&browser, "form button[type=submit]").await;
+        wait_path(&browser, "/app").await;
+        assert_eq!(heading(&browser).await, "Welcome, Ada Host");
+        let overflow = js(
+            &browser,
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+        )
+        .await;
+        assert_eq!(overflow, 0, "{label}: the dashboard scrolls sideways");
+        browser.screenshot(&format!("dashboard-{label}")).await;
+
+        browser
+            .client
+            .goto(&app.url("/account"))
+            .await
+            .expect("account");
+        assert_eq!(heading(&browser).await, "Your account");
+        browser.screenshot(&format!("account-{label}")).await;
+
+        click(&browser, ".site-nav button[type=submit]").await;
+        wait_path(&browser, "/login").await;
+        assert!(
+            browser
+                .client
+                .source()
+                .await
+                .expect("source")
+                .contains("You are logged out")
+        );
+
+        // Protected page → login → back to that page.
+        browser
+            .client
+            .goto(&app.url("/account"))
+            .await
+            .expect("account");
+        wait_path(&browser, "/login").await;
+        fill(&browser, "email", &email).await;
+        fill(&browser, "password", "violet-harbour-42").await;
+        browser.screenshot(&format!("login-{label}")).await;
+        click(&browser, "form button[type=submit]").await;
+        wait_path(&browser, "/account").await;
+
+        // Keyboard only: the first Tab lands on the skip link, which is then visible.
+        browser.client.goto(&app.url("/app")).await.expect("app");
+        browser
+            .client
+            .find(Locator::Css("body"))
+            .await
+            .expect("body")
+            .send_keys("\u{E004}")
+            .await
+            .expect("tab");
+        let focused = js(&browser, "return document.activeElement.className").await;
+        assert_eq!(focused, "skip-link");
+        browser.close().await;
+    }
+
+    // Dark mode (prefers-color-scheme: dark): the dark palette, and still legible.
+    let browser = Browser::start_dark(390, 844).await;
+    browser
+        .client
+        .goto(&app.url("/login?next=%2Fapp"))
+        .await
+        .expect("login");
+    let dark = js(
+        &browser,
+        "return matchMedia('(prefers-color-scheme: dark)').matches",
+    )
+    .await;
+    assert_eq!(dark, true, "the browser prefers dark");
+    let bg = js(
+        &browser,
+        "return getComputedStyle(document.body).backgroundColor",
+    )
+    .await;
+    assert_eq!(bg, "rgb(20, 17, 19)", "the dark background");
+    fill(&browser, "email", "nobody@example.com").await;
+    fill(&browser, "password", "wrong-password-1").await;
+    click(&browser, "form button[type=submit]").await;
+    let alert = browser
+        .client
+        .wait()
+        .for_element(Locator::Css(".form-error"))
+        .await
+        .expect("an error message")
+        .text()
+        .await
+        .expect("text");
+    assert!(alert.contains("do not match"), "{alert}");
+    browser.screenshot("login-error-phone-dark").await;
+    browser.close().await;
+    assert!(
+        !app.log().contains("ERROR"),
+        "the server logged errors:\n{}",
+        app.log()
+    );
+}

@@ -1,96 +1,16 @@
 //! The web layer end to end, in process: the real router, middleware and services (a fresh
 //! database on each backend, a media folder, real Redis), driven request by request.
 
-use std::sync::Arc;
+mod support;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use http_body_util::BodyExt;
-use media::BlobStore;
-use serde_json::Value;
-use service::Services;
-use store::{Db, DbOptions, Redis};
-use test_support::{TestDatabase, db_test, redis_url, unique_prefix};
-use tower::ServiceExt;
-use web::{AppState, Metrics, WebConfig};
-
-struct TestApp {
-    state: AppState,
-    media: tempfile::TempDir,
-    _tdb: TestDatabase,
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .unwrap_or_else(|| panic!("no {name} header in {:?}", self.headers))
-            .to_str()
-            .expect("header is text")
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).expect("body is JSON")
-    }
-}
-
-impl TestApp {
-    async fn new(tdb: TestDatabase) -> Self {
-        let db = Db::open(&tdb.url, tdb.admin_url.as_deref(), &DbOptions::default())
-            .await
-            .expect("open database");
-        let media = tempfile::tempdir().expect("media dir");
-        let blobs = BlobStore::local(media.path()).expect("media store");
-        let redis = Redis::connect(&redis_url(), unique_prefix())
-            .await
-            .expect("Redis is reachable (scripts/test provides one)");
-        let state = AppState {
-            services: Services::new(db, blobs, Some(redis)),
-            metrics: Arc::new(Metrics::new()),
-            config: Arc::new(WebConfig::default()),
-        };
-        Self {
-            state,
-            media,
-            _tdb: tdb,
-        }
-    }
-
-    async fn send(&self, req: Request<Body>) -> Reply {
-        let res = web::router(self.state.clone())
-            .oneshot(req)
-            .await
-            .expect("router is infallible");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res
-            .into_body()
-            .collect()
-            .await
-            .expect("body reads")
-            .to_bytes();
-        Reply {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
-    }
-
-    async fn get(&self, uri: &str) -> Reply {
-        self.send(Request::get(uri).body(Body::empty()).expect("request"))
-            .await
-    }
-}
+use support::{Backing, TestApp};
+use test_support::db_test;
 
 db_test!(
     async fn home_page_renders_with_a_fresh_nonce_and_security_headers(tdb) {
-        let app = TestApp::new(tdb).await;
+        let app = TestApp::new(&tdb, Backing::Redis).await;
         let a = app.get("/").await;
         assert_eq!(a.status, StatusCode::OK);
         assert!(a.header("content-type").starts_with("text/html"));
@@ -127,7 +47,7 @@ db_test!(
 
 db_test!(
     async fn unknown_pages_get_a_friendly_404_and_the_api_gets_json(tdb) {
-        let app = TestApp::new(tdb).await;
+        let app = TestApp::new(&tdb, Backing::Redis).await;
         let page = app.get("/no/such/page").await;
         assert_eq!(page.status, StatusCode::NOT_FOUND);
         assert!(page.header("content-type").starts_with("text/html"));
@@ -145,7 +65,7 @@ db_test!(
 
 db_test!(
     async fn a_wrong_method_is_a_405_page_not_a_bare_status(tdb) {
-        let app = TestApp::new(tdb).await;
+        let app = TestApp::new(&tdb, Backing::Redis).await;
         let r = app
             .send(
                 Request::builder()
@@ -163,7 +83,7 @@ db_test!(
 
 db_test!(
     async fn probes_report_alive_and_ready(tdb) {
-        let app = TestApp::new(tdb).await;
+        let app = TestApp::new(&tdb, Backing::Redis).await;
         let alive = app.get("/healthz").await;
         assert_eq!(alive.status, StatusCode::OK);
         assert_eq!(alive.json()["status"], "ok");
@@ -181,7 +101,7 @@ db_test!(
 
 db_test!(
     async fn readyz_is_503_and_names_the_storage_when_it_fails(tdb) {
-        let app = TestApp::new(tdb).await;
+        let app = TestApp::new(&tdb, Backing::Redis).await;
         // The media folder disappears and a plain file takes its place: nothing can be written.
         let path = app.media.path().to_owned();
         std::fs::remove_dir_all(&path).expect("remove media dir");
@@ -201,7 +121,7 @@ db_test!(
 
 db_test!(
     async fn readyz_is_503_and_names_the_database_when_it_is_closed(tdb) {
-        let app = TestApp::new(tdb).await;
+        let app = TestApp::new(&tdb, Backing::Redis).await;
         app.state.services.db.close().await;
         let r = app.get("/readyz").await;
         assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
@@ -218,7 +138,7 @@ db_test!(
 
 db_test!(
     async fn metrics_count_requests_by_route_and_status_and_show_the_queue(tdb) {
-        let app = TestApp::new(tdb).await;
+        let app = TestApp::new(&tdb, Backing::Redis).await;
         app.get("/").await;
         app.get("/no/such/page").await;
         let m = app.get("/metrics").await;
@@ -242,7 +162,7 @@ db_test!(
 
 db_test!(
     async fn static_assets_are_served_under_hashed_names_with_a_long_cache(tdb) {
-        let app = TestApp::new(tdb).await;
+        let app = TestApp::new(&tdb, Backing::Redis).await;
         let css_url = web::assets::url("app.css");
         assert!(css_url.starts_with("/static/app."), "{css_url}");
         assert_ne!(css_url, "/static/app.css");
@@ -265,7 +185,7 @@ db_test!(
 
 db_test!(
     async fn request_ids_are_echoed_or_generated(tdb) {
-        let app = TestApp::new(tdb).await;
+        let app = TestApp::new(&tdb, Backing::Redis).await;
         let given = app
             .send(
                 Request::get("/healthz")

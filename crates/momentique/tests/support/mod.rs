@@ -130,6 +130,15 @@ impl Browser {
     /// A browser whose viewport is `width`×`height` CSS pixels (a phone below 800 wide: touch
     /// and mobile viewport rules on).
     pub async fn start(width: u32, height: u32) -> Self {
+        Self::launch(width, height, false).await
+    }
+
+    /// The same, with the system set to dark mode (`prefers-color-scheme: dark`).
+    pub async fn start_dark(width: u32, height: u32) -> Self {
+        Self::launch(width, height, true).await
+    }
+
+    async fn launch(width: u32, height: u32, dark: bool) -> Self {
         let chromium = tool("MOMENTIQUE_TEST_CHROMIUM", &["/usr/bin/chromium"]);
         let chromedriver = tool("MOMENTIQUE_TEST_CHROMEDRIVER", &["/usr/bin/chromedriver"]);
         let port = free_port();
@@ -152,19 +161,31 @@ impl Browser {
             std::thread::sleep(Duration::from_millis(20));
         }
         let profile = tempfile::tempdir().expect("profile dir");
+        let mut args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--disable-dev-shm-usage".into(),
+            "--hide-scrollbars".into(),
+            "--force-device-scale-factor=1".into(),
+            format!("--window-size={width},{height}"),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        if dark {
+            args.push("--force-dark-mode".into());
+            args.push("--blink-settings=preferredColorScheme=0".into());
+        }
         let mut caps = Capabilities::new();
         caps.insert(
             "goog:chromeOptions".into(),
             json!({
                 "binary": chromium,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                    "--hide-scrollbars", "--force-device-scale-factor=1",
-                    format!("--window-size={width},{height}"),
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
+                "args": args,
                 // Headless windows have a minimum width; emulation gives the exact viewport.
                 "mobileEmulation": {
                     "deviceMetrics": {

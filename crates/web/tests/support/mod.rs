@@ -1,0 +1,257 @@
+//! The web layer in process, for integration tests: the real router and middleware on real
+//! services (a fresh database per test on each backend, a media folder, real Redis), driven
+//! request by request like a browser would, with a cookie jar.
+
+#![expect(dead_code, reason = "each test file uses part of the harness")]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use media::BlobStore;
+use serde_json::Value;
+use service::Services;
+use store::{Db, DbOptions, Redis};
+use test_support::{TestDatabase, redis_url, unique_prefix};
+use tower::ServiceExt;
+use web::{AppState, Metrics, WebConfig};
+
+/// Where the app keeps sessions and rate limits in a test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backing {
+    /// No Redis configured: sessions in the database, limits in process.
+    Local,
+    /// Redis configured.
+    Redis,
+}
+
+pub const BACKINGS: [Backing; 2] = [Backing::Local, Backing::Redis];
+
+pub struct TestApp {
+    pub state: AppState,
+    pub media: tempfile::TempDir,
+}
+
+/// One answer, read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .unwrap_or_else(|| panic!("no {name} header in {:?}", self.headers))
+            .to_str()
+            .expect("header is text")
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).expect("body is JSON")
+    }
+
+    pub fn location(&self) -> &str {
+        self.header("location")
+    }
+
+    /// The `value` of the first `<input … name="NAME" … value="…">` on the page.
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        let at = self.body.find(&format!("name=\"{name}\""))?;
+        let tag_start = self.body[..at].rfind('<')?;
+        let tag_end = at + self.body[at..].find('>')?;
+        let tag = &self.body[tag_start..tag_end];
+        let start = tag.find("value=\"")? + "value=\"".len();
+        let end = tag[start..].find('"')?;
+        Some(tag[start..start + end].to_owned())
+    }
+}
+
+impl TestApp {
+    pub async fn new(tdb: &TestDatabase, backing: Backing) -> Self {
+        Self::with_config(tdb, backing, WebConfig::default()).await
+    }
+
+    pub async fn with_config(tdb: &TestDatabase, backing: Backing, config: WebConfig) -> Self {
+        let db = Db::open(&tdb.url, tdb.admin_url.as_deref(), &DbOptions::default())
+            .await
+            .expect("open database");
+        let media = tempfile::tempdir().expect("media dir");
+        let blobs = BlobStore::local(media.path()).expect("media store");
+        let redis = match backing {
+            Backing::Local => None,
+            Backing::Redis => Some(
+                Redis::connect(&redis_url(), unique_prefix())
+                    .await
+                    .expect("Redis is reachable (scripts/test provides one)"),
+            ),
+        };
+        let state = AppState {
+            services: Services::new(db, blobs, redis),
+            metrics: Arc::new(Metrics::new()),
+            config: Arc::new(config),
+        };
+        Self { state, media }
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Reply {
+        let res = web::router(self.state.clone())
+            .oneshot(req)
+            .await
+            .expect("router is infallible");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res
+            .into_body()
+            .collect()
+            .await
+            .expect("body reads")
+            .to_bytes();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.send(Request::get(uri).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// A browser with its own cookies, talking to this app from `ip`.
+    pub fn browser(&self, ip: &str) -> Browser<'_> {
+        Browser {
+            app: self,
+            cookies: Mutex::new(BTreeMap::new()),
+            ip: format!("{ip}:40000").parse().expect("an IP"),
+        }
+    }
+}
+
+/// A cookie jar and an address: enough of a browser for the server's point of view.
+pub struct Browser<'a> {
+    app: &'a TestApp,
+    pub cookies: Mutex<BTreeMap<String, String>>,
+    ip: SocketAddr,
+}
+
+impl Browser<'_> {
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .lock()
+            .expect("jar")
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn remember(&self, reply: &Reply) {
+        let mut jar = self.cookies.lock().expect("jar");
+        for v in reply.headers.get_all(header::SET_COOKIE) {
+            let v = v.to_str().expect("cookie text");
+            let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
+            let (name, value) = pair.split_once('=').expect("name=value");
+            if attrs.contains("Max-Age=0") || value.is_empty() {
+                jar.remove(name);
+            } else {
+                jar.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().expect("jar").get(name).cloned()
+    }
+
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        self.cookies
+            .lock()
+            .expect("jar")
+            .insert(name.to_owned(), value.to_owned());
+    }
+
+    pub async fn request(&self, mut req: Request<Body>) -> Reply {
+        let cookies = self.cookie_header();
+        if !cookies.is_empty() {
+            req.headers_mut()
+                .insert(header::COOKIE, cookies.parse().expect("cookie header"));
+        }
+        req.extensions_mut().insert(ConnectInfo(self.ip));
+        let reply = self.app.send(req).await;
+        self.remember(&reply);
+        reply
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.request(Request::get(uri).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// Posts a form as a same-origin page would (with `Origin` and `Sec-Fetch-Site`).
+    pub async fn post(&self, uri: &str, fields: &[(&str, &str)]) -> Reply {
+        let body = serde_urlencoded::to_string(fields).expect("form encodes");
+        self.request(
+            Request::post(uri)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::HOST, "localhost")
+                .header(header::ORIGIN, "http://localhost")
+                .header("sec-fetch-site", "same-origin")
+                .body(Body::from(body))
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// Loads `page`, then posts `fields` to `action` with the page's form token.
+    pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> Reply {
+        let form = self.get(page).await;
+        let token = form
+            .input_value("csrf_token")
+            .unwrap_or_else(|| panic!("{page} has a form token: {}", form.body));
+        let mut all = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post(action, &all).await
+    }
+
+    /// Signs up a new host with a fresh organization; returns the email used.
+    pub async fn register(&self, name: &str, org: &str) -> String {
+        let email = format!("{}@example.com", uuid::Uuid::new_v4().simple());
+        let r = self
+            .submit(
+                "/register",
+                "/register",
+                &[
+                    ("name", name),
+                    ("email", &email),
+                    ("password", STRONG_PASSWORD),
+                    ("org_name", org),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "sign-up failed: {}",
+            r.body
+        );
+        email
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.submit(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+}
+
+pub const STRONG_PASSWORD: &str = "violet-harbour-42";
