@@ -461,3 +461,34 @@ db_test!(
         assert!(r.header("strict-transport-security").contains("max-age="));
     }
 );
+
+db_test!(
+    async fn a_failure_inside_shows_a_500_page_with_a_reference_and_no_internals(tdb) {
+        // Sessions in Redis, so the session is found and the database fails after it.
+        let app = TestApp::new(&tdb, Backing::Redis).await;
+        let b = app.browser("203.0.113.60");
+        b.register("Gus", "Gus Org").await;
+        app.state.services.db.close().await;
+
+        let page = b.get("/app").await;
+        assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(page.body.contains("Something went wrong on our side"));
+        let id = page.header("x-request-id").to_owned();
+        assert!(page.body.contains(&id), "the page shows the reference");
+        for internal in ["pool", "closed", "sqlx", "Sqlx", "database"] {
+            assert!(!page.body.contains(internal), "leaks {internal:?}");
+        }
+        let api = b.get("/api/v1/me").await;
+        assert_eq!(api.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(api.json()["error"]["code"], "internal");
+
+        // Sessions in the database: the session store itself is down → 503, said plainly.
+        let local = TestApp::new(&tdb, Backing::Local).await;
+        let c = local.browser("203.0.113.61");
+        c.register("Hal", "Hal Org").await;
+        local.state.services.db.close().await;
+        let r = c.get("/app").await;
+        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(r.body.contains("not available right now"), "{}", r.body);
+    }
+);
