@@ -80,6 +80,10 @@ id_type!(
     /// One entry in an organization's audit log.
     AuditId
 );
+id_type!(
+    /// An event (a wedding, a party…) of one organization.
+    EventId
+);
 
 #[cfg(test)]
 mod tests {

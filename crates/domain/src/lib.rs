@@ -3,13 +3,15 @@
 //! Everything that crosses a trust boundary is parsed into one of these types once, at the
 //! edge, so the layers below never re-validate (see `Email::parse`).
 
+pub mod event;
 pub mod ids;
 pub mod password;
 pub mod role;
 pub mod time;
 pub mod values;
 
-pub use ids::{AuditId, JobId, TenantId, UserId};
+pub use event::{EventSettings, EventSlug, EventStatus, EventZone, GuestVisibility, Moderation};
+pub use ids::{AuditId, EventId, JobId, TenantId, UserId};
 pub use password::PasswordProblem;
 pub use role::{Action, Role};
 pub use values::{Email, OrgName, ParseError, PersonName};

@@ -16,6 +16,10 @@ pub enum ParseError {
     InvalidEmail,
     #[error("this contains characters that are not allowed")]
     ControlCharacters,
+    #[error("this is not a time zone we know")]
+    UnknownTimeZone,
+    #[error("this is not one of the choices")]
+    UnknownChoice,
 }
 
 /// An email address, trimmed and lower-cased (we treat addresses case-insensitively).

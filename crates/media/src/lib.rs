@@ -2,5 +2,6 @@
 //! processed.
 
 mod blobs;
+pub mod qr;
 
 pub use blobs::{BlobError, BlobStore};

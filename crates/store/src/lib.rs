@@ -13,6 +13,7 @@
 mod audit;
 mod db;
 mod error;
+mod events;
 mod jobs;
 mod memberships;
 mod rate_limits;
@@ -25,6 +26,7 @@ mod users;
 pub use audit::{AuditEntry, AuditRepo, NewAuditEntry};
 pub use db::{Backend, Conn, Db, DbOptions, Scope, Tx, url_user};
 pub use error::StoreError;
+pub use events::{Event, EventCursor, EventQuery, EventRepo, EventSort, JoinLink, JoinLinkRepo};
 pub use jobs::{ClaimedJob, JobQueue, JobRepo, JobState, JobSummary, NewJob, QueueStats};
 pub use memberships::{Membership, MembershipRepo};
 pub use rate_limits::{Decision, Limit, RateLimiter};
