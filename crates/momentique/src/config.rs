@@ -37,6 +37,12 @@ pub struct Config {
     /// with `database_url` as a role without BYPASSRLS.
     pub database_admin_url: Option<String>,
     pub database_max_connections: u32,
+    /// The server's secret key, 64 hex characters (`openssl rand -hex 32`); every instance of
+    /// a deployment needs the same one. Unset: read from `secret_key_file`, created there on
+    /// first start.
+    pub secret_key: Option<String>,
+    /// Where the secret key is kept when `secret_key` is unset.
+    pub secret_key_file: String,
     /// Where photos go: a folder path or `file://` URL.
     pub media_url: String,
     /// `redis://…`: sessions, rate limits and pub/sub across instances. Unset: in-process.
@@ -61,6 +67,8 @@ impl Default for Config {
             database_url: "sqlite://./data/momentique.db".into(),
             database_admin_url: None,
             database_max_connections: 16,
+            secret_key: None,
+            secret_key_file: "./data/secret.key".into(),
             media_url: "./data/media".into(),
             redis_url: None,
             redis_prefix: "momentique:".into(),
@@ -150,6 +158,11 @@ impl Config {
                 format!("{url:?} must start with https:// or http://"),
             ));
         }
+        if let Some(k) = &self.secret_key
+            && let Err(e) = service::secrets::SecretKey::from_hex(k)
+        {
+            return Err(bad("secret_key", e.to_string()));
+        }
         if let Some(h) = &self.client_ip_header
             && axum::http::HeaderName::from_bytes(h.as_bytes()).is_err()
         {
@@ -196,6 +209,7 @@ impl Config {
         shown.database_url = redact_url(&shown.database_url);
         shown.database_admin_url = shown.database_admin_url.as_deref().map(redact_url);
         shown.redis_url = shown.redis_url.as_deref().map(redact_url);
+        shown.secret_key = shown.secret_key.as_ref().map(|_| "***".to_owned());
         toml::to_string(&shown)
             .unwrap_or_else(|e| format!("# could not print the configuration: {e}\n"))
     }

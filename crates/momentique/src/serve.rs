@@ -8,6 +8,7 @@ use anyhow::anyhow;
 use jobs::{Worker, WorkerConfig};
 use media::BlobStore;
 use service::Services;
+use service::secrets::SecretKey;
 use store::{Backend, Db, DbOptions, Redis};
 use tokio::sync::watch;
 use tracing::{error, info, warn};
@@ -84,6 +85,11 @@ pub async fn open_services(config: &Config) -> Result<Services, StartError> {
         );
     }
 
+    let secret = match &config.secret_key {
+        Some(hex) => SecretKey::from_hex(hex).map_err(|e| setting_error("secret_key", e))?,
+        None => SecretKey::load_or_create(std::path::Path::new(&config.secret_key_file))
+            .map_err(|e| setting_error("secret_key_file", e))?,
+    };
     let blobs = BlobStore::open(&config.media_url).map_err(|e| setting_error("media_url", e))?;
     blobs.check().await.map_err(|e| {
         setting_error(
@@ -112,7 +118,7 @@ pub async fn open_services(config: &Config) -> Result<Services, StartError> {
         redis = redis.is_some(),
         "services ready"
     );
-    Ok(Services::new(db, blobs, redis))
+    Ok(Services::new(db, blobs, redis).with_secret(secret))
 }
 
 fn worker_config(config: &Config) -> WorkerConfig {

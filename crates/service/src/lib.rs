@@ -2,10 +2,13 @@
 //! here and render its result; workers do the same for jobs.
 
 pub mod accounts;
+pub mod events;
 pub mod health;
 pub mod maintenance;
+pub mod secrets;
 
 use media::BlobStore;
+use secrets::SecretKey;
 use store::{Db, RateLimiter, Redis, SessionStore};
 
 /// The outside services every use case may need. Cheap to clone.
@@ -19,10 +22,13 @@ pub struct Services {
     pub sessions: SessionStore,
     /// Rate-limit counters: in Redis when configured, else in this process.
     pub limits: RateLimiter,
+    /// The server's secret key (join links, signed URLs). Shared by every instance.
+    pub secret: SecretKey,
 }
 
 impl Services {
-    /// Wires the stores that follow from the database and the optional Redis.
+    /// Wires the stores that follow from the database and the optional Redis, with a random
+    /// secret key; `serve` replaces it with the configured one (`with_secret`).
     pub fn new(db: Db, blobs: BlobStore, redis: Option<Redis>) -> Self {
         let sessions = SessionStore::new(&db, redis.as_ref());
         let limits = RateLimiter::new(redis.as_ref());
@@ -32,6 +38,14 @@ impl Services {
             redis,
             sessions,
             limits,
+            secret: SecretKey::random(),
         }
+    }
+}
+
+impl Services {
+    /// The same services with this secret key.
+    pub fn with_secret(self, secret: SecretKey) -> Self {
+        Self { secret, ..self }
     }
 }
