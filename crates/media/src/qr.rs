@@ -35,7 +35,11 @@ fn matrix(text: &str) -> Result<(u32, Vec<bool>), QrError> {
     let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
         .map_err(|_| QrError::TooLong)?;
     let width = u32::try_from(code.width()).map_err(|_| QrError::TooLong)?;
-    let dark = code.to_colors().into_iter().map(|c| c == Color::Dark).collect();
+    let dark = code
+        .to_colors()
+        .into_iter()
+        .map(|c| c == Color::Dark)
+        .collect();
     Ok((width, dark))
 }
 
@@ -119,7 +123,9 @@ mod tests {
     fn every_png_size_is_exact_and_decodes_to_the_text() {
         for &size in qr_png_sizes() {
             let png = qr_png(URL, size).expect("png");
-            let image = image::load_from_memory(&png).expect("a valid PNG").to_luma8();
+            let image = image::load_from_memory(&png)
+                .expect("a valid PNG")
+                .to_luma8();
             assert_eq!((image.width(), image.height()), (size, size));
             assert_eq!(decode(&image), URL);
         }
@@ -144,7 +150,10 @@ mod tests {
         assert!(svg.contains(&format!("viewBox=\"0 0 {side} {side}\"")));
         let drawn = svg.matches("h1v1h-1z").count();
         assert_eq!(drawn, dark.iter().filter(|d| **d).count());
-        assert!(svg.contains(&format!("M{QUIET_ZONE} {QUIET_ZONE}h1v1h-1z")), "finder corner");
+        assert!(
+            svg.contains(&format!("M{QUIET_ZONE} {QUIET_ZONE}h1v1h-1z")),
+            "finder corner"
+        );
     }
 
     #[test]
