@@ -28,6 +28,9 @@ pub enum WebError {
     BadRequest(String),
     #[error("forbidden")]
     Forbidden,
+    /// The request conflicts with the current state (a refused status change).
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// No valid session (API routes; pages redirect to the login form instead).
     #[error("unauthorized")]
     Unauthorized,
@@ -79,6 +82,7 @@ impl IntoResponse for WebError {
                 "forbidden",
                 t.get("error.forbidden").to_owned(),
             ),
+            WebError::Conflict(msg) => (StatusCode::CONFLICT, "conflict", msg.clone()),
             WebError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",

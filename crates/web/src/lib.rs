@@ -50,6 +50,27 @@ pub fn router(state: AppState) -> Router {
             "/account/sessions/logout-others",
             post(pages::account::logout_others),
         )
+        .route("/app/events", get(pages::events::list_events))
+        .route(
+            "/app/events/new",
+            get(pages::events::new_event).post(pages::events::create_event),
+        )
+        .route("/app/events/{id}", get(pages::events::show_event))
+        .route(
+            "/app/events/{id}/edit",
+            get(pages::events::edit_event).post(pages::events::update_event),
+        )
+        .route(
+            "/app/events/{id}/status",
+            get(pages::events::confirm_status).post(pages::events::change_status),
+        )
+        .route(
+            "/app/events/{id}/rotate-link",
+            get(pages::events::confirm_rotate).post(pages::events::rotate_link),
+        )
+        .route("/app/events/{id}/poster", get(pages::events::poster))
+        .route("/app/events/{id}/{file}", get(pages::events::qr_image))
+        .route("/j/{token}", get(pages::events::join))
         .merge(api::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -3,14 +3,25 @@
 
 use axum::Json;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::auth::CurrentMember;
 
+mod events;
+
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/me", get(show_me))
+    Router::new()
+        .route("/api/v1/me", get(show_me))
+        .route("/api/v1/events", get(events::list).post(events::create))
+        .route(
+            "/api/v1/events/{id}",
+            get(events::show).patch(events::update),
+        )
+        .route("/api/v1/events/{id}/status", post(events::transition))
+        .route("/api/v1/events/{id}/join-link", post(events::rotate))
+        .route("/api/v1/events/{id}/{file}", get(events::qr))
 }
 
 /// `GET /api/v1/me`: who is logged in, in which organization, with which role.

@@ -1,14 +1,17 @@
-//! The member's home: their organization and, until they have one, the way to a first event.
+//! The member's home: their organization's next events, or the way to a first one.
 
 use askama::Template;
 use axum::Extension;
+use axum::extract::State;
 use axum::response::Html;
+use store::EventQuery;
 
-use crate::WebError;
 use crate::auth::CurrentMember;
 use crate::i18n::Catalog;
 use crate::pages::Layout;
+use crate::pages::events::{EventRow, list_page};
 use crate::security::CspNonce;
+use crate::{AppState, WebError};
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
@@ -16,20 +19,33 @@ struct DashboardPage {
     layout: Layout,
     org_name: String,
     greeting: String,
+    events: Vec<EventRow>,
+    more: bool,
 }
 
 /// `GET /app`.
 pub async fn show_dashboard(
+    State(state): State<AppState>,
     Extension(nonce): Extension<CspNonce>,
     member: CurrentMember,
 ) -> Result<Html<String>, WebError> {
     let t = Catalog::english();
+    let q = EventQuery {
+        limit: 5,
+        ..EventQuery::default()
+    };
+    let (events, more, _) = list_page(&state, &member, &q).await?;
     let page = DashboardPage {
         layout: Layout::for_member(nonce, &member, "dashboard"),
         org_name: member.tenant.name.as_str().to_owned(),
         greeting: t
             .get("dashboard.greeting")
             .replace("{name}", member.user.name.as_str()),
+        events: events
+            .iter()
+            .map(|e| crate::pages::events::row(t, e))
+            .collect(),
+        more,
     };
     Ok(Html(page.render().map_err(WebError::internal)?))
 }

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod auth;
 pub mod dashboard;
+pub mod events;
 pub mod home;
 
 use service::accounts::FieldProblem;
@@ -86,6 +87,8 @@ pub fn field_message(t: &Catalog, problem: &FieldProblem) -> String {
         FieldProblem::Parse(ParseError::ControlCharacters) => {
             t.get("form.control_chars").to_owned()
         }
+        FieldProblem::Parse(ParseError::UnknownTimeZone) => t.get("form.unknown_zone").to_owned(),
+        FieldProblem::Parse(ParseError::UnknownChoice) => t.get("form.unknown_choice").to_owned(),
         FieldProblem::Password(PasswordProblem::TooShort { min }) => t
             .get("password.too_short")
             .replace("{min}", &min.to_string()),

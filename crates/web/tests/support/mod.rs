@@ -41,6 +41,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as sent (images).
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -116,6 +118,7 @@ impl TestApp {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -197,16 +200,36 @@ impl Browser<'_> {
     /// Posts a form as a same-origin page would (with `Origin` and `Sec-Fetch-Site`).
     pub async fn post(&self, uri: &str, fields: &[(&str, &str)]) -> Reply {
         let body = serde_urlencoded::to_string(fields).expect("form encodes");
+        // The page's own origin: the public URL when one is set.
+        let origin = self
+            .app
+            .state
+            .config
+            .public_url
+            .as_deref()
+            .map_or("http://localhost", |u| u.trim_end_matches('/'));
         self.request(
             Request::post(uri)
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .header(header::HOST, "localhost")
-                .header(header::ORIGIN, "http://localhost")
+                .header(header::ORIGIN, origin)
                 .header("sec-fetch-site", "same-origin")
                 .body(Body::from(body))
                 .expect("request"),
         )
         .await
+    }
+
+    /// Sends JSON to the API as a script would (no Origin header); `None` sends no body.
+    pub async fn json(&self, method: &str, uri: &str, body: Option<serde_json::Value>) -> Reply {
+        let builder = Request::builder().method(method).uri(uri);
+        let req = match body {
+            Some(v) => builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(v.to_string())),
+            None => builder.body(Body::empty()),
+        };
+        self.request(req.expect("request")).await
     }
 
     /// Loads `page`, then posts `fields` to `action` with the page's form token.

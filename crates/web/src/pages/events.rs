@@ -1,0 +1,1047 @@
+//! A host's events: the list, the create and edit forms, the event dashboard, status changes,
+//! the join link with its QR code, and the printable poster.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use base64::Engine;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use domain::{EventId, EventStatus, EventZone};
+use serde::Deserialize;
+use service::events::{self, EventError, EventFieldProblem, EventInput};
+use store::{Event, EventCursor, EventQuery, EventRepo, EventSort, Scope};
+
+use crate::auth::{CsrfForm, CurrentMember};
+use crate::i18n::Catalog;
+use crate::pages::{Layout, field_message};
+use crate::security::CspNonce;
+use crate::{AppState, WebError};
+
+fn render(t: impl Template) -> Result<Html<String>, WebError> {
+    Ok(Html(t.render().map_err(WebError::internal)?))
+}
+
+/// The base of every link we hand out: the public URL, else this request's host.
+pub fn base_url(state: &AppState, headers: &HeaderMap) -> (String, bool) {
+    match &state.config.public_url {
+        Some(u) => (u.trim_end_matches('/').to_owned(), true),
+        None => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("127.0.0.1:8080");
+            (format!("http://{host}"), false)
+        }
+    }
+}
+
+pub fn parse_id(raw: &str) -> Result<EventId, WebError> {
+    raw.parse().map_err(|_| WebError::NotFound)
+}
+
+pub fn event_error(e: EventError) -> WebError {
+    match e {
+        EventError::NotFound => WebError::NotFound,
+        EventError::BadTransition { .. } => {
+            WebError::Conflict(Catalog::english().get("events.bad_transition").to_owned())
+        }
+        EventError::Store(s) => s.into(),
+        EventError::Invalid(_) => WebError::BadRequest("invalid event".into()),
+    }
+}
+
+/// The sentence for an event form problem.
+pub fn event_field_message(t: &Catalog, p: &EventFieldProblem) -> String {
+    use domain::event::{EventRuleProblem, SlugProblem};
+    match p {
+        EventFieldProblem::Parse(e) => {
+            field_message(t, &service::accounts::FieldProblem::Parse(e.clone()))
+        }
+        EventFieldProblem::Slug(SlugProblem::TooShort { min }) => t
+            .get("events.slug_short")
+            .replace("{min}", &min.to_string()),
+        EventFieldProblem::Slug(SlugProblem::TooLong { max }) => {
+            t.get("form.too_long").replace("{max}", &max.to_string())
+        }
+        EventFieldProblem::Slug(SlugProblem::BadCharacters) => {
+            t.get("events.slug_chars").to_owned()
+        }
+        EventFieldProblem::SlugTaken => t.get("events.slug_taken").to_owned(),
+        EventFieldProblem::Rule(EventRuleProblem::EndsBeforeStart) => {
+            t.get("events.ends_before_start").to_owned()
+        }
+        EventFieldProblem::Rule(EventRuleProblem::WindowReversed) => {
+            t.get("events.window_reversed").to_owned()
+        }
+        EventFieldProblem::Rule(EventRuleProblem::WindowOutsideEvent) => {
+            t.get("events.window_outside").to_owned()
+        }
+        EventFieldProblem::Rule(EventRuleProblem::OutOfRange { min, max }) => t
+            .get("events.out_of_range")
+            .replace("{min}", &min.to_string())
+            .replace("{max}", &max.to_string()),
+        EventFieldProblem::BadDateTime => t.get("events.bad_datetime").to_owned(),
+        EventFieldProblem::SkippedTime => t.get("events.skipped_time").to_owned(),
+        EventFieldProblem::NotANumber => t.get("events.not_a_number").to_owned(),
+    }
+}
+
+/// When and where, as a host reads it: "Sat 20 Jun 2026, 14:00 – 02:00 (Europe/Berlin)".
+pub fn when(e: &Event) -> String {
+    let z = e.time_zone.0;
+    let s = e.starts_at.with_timezone(&z);
+    let en = e.ends_at.with_timezone(&z);
+    let end = if s.date_naive() == en.date_naive() || en - s < chrono::Duration::hours(24) {
+        en.format("%H:%M").to_string()
+    } else {
+        en.format("%a %-d %b %Y, %H:%M").to_string()
+    };
+    format!(
+        "{} – {} ({})",
+        s.format("%a %-d %b %Y, %H:%M"),
+        end,
+        e.time_zone.name()
+    )
+}
+
+fn status_label(t: &Catalog, s: EventStatus) -> String {
+    t.get(&format!("events.status.{}", s.as_str())).to_owned()
+}
+
+// ---------------------------------------------------------------- the list
+
+/// One row of the list.
+#[derive(Debug)]
+pub struct EventRow {
+    pub id: String,
+    pub name: String,
+    pub venue: String,
+    pub when: String,
+    pub status: &'static str,
+    pub status_label: String,
+}
+
+pub fn row(t: &Catalog, e: &Event) -> EventRow {
+    EventRow {
+        id: e.id.to_string(),
+        name: e.name.clone(),
+        venue: e.venue.clone(),
+        when: when(e),
+        status: e.status.as_str(),
+        status_label: status_label(t, e.status),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "events_list.html")]
+struct EventListPage {
+    layout: Layout,
+    q: String,
+    status: String,
+    status_options: Vec<(&'static str, String)>,
+    from: String,
+    to: String,
+    sort: String,
+    events: Vec<EventRow>,
+    next_href: String,
+    first_href: String,
+    total_in_org: i64,
+    filtered: bool,
+}
+
+/// Query of the list page (all optional; bad values are ignored rather than refused).
+#[derive(Debug, Default, Deserialize)]
+pub struct ListParams {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub sort: String,
+    #[serde(default)]
+    pub after: String,
+    pub limit: Option<u32>,
+}
+
+pub fn encode_cursor(e: &Event) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+        "{}|{}|{}",
+        e.starts_at.to_rfc3339(),
+        e.id,
+        e.name
+    ))
+}
+
+fn decode_cursor(s: &str) -> Option<EventCursor> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s)
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let mut parts = text.splitn(3, '|');
+    let starts_at = DateTime::parse_from_rfc3339(parts.next()?)
+        .ok()?
+        .with_timezone(&Utc);
+    let id = parts.next()?.parse().ok()?;
+    let name = parts.next()?.to_owned();
+    Some(EventCursor {
+        starts_at,
+        name,
+        id,
+    })
+}
+
+fn day(s: &str) -> Option<DateTime<Utc>> {
+    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
+    Utc.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).single()
+}
+
+/// The store query for these parameters. Unknown values fall back to the defaults.
+pub fn list_query(p: &ListParams) -> EventQuery {
+    EventQuery {
+        search: Some(p.q.clone()).filter(|q| !q.trim().is_empty()),
+        status: p.status.parse().ok(),
+        starts_from: day(&p.from),
+        starts_before: day(&p.to).map(|d| d + chrono::Duration::days(1)),
+        sort: EventSort::parse(&p.sort).unwrap_or_default(),
+        after: decode_cursor(&p.after),
+        limit: p.limit.unwrap_or(20).clamp(1, 100),
+    }
+}
+
+fn list_href(p: &ListParams, after: &str) -> String {
+    let pairs = [
+        ("q", p.q.as_str()),
+        ("status", p.status.as_str()),
+        ("from", p.from.as_str()),
+        ("to", p.to.as_str()),
+        ("sort", p.sort.as_str()),
+        ("after", after),
+    ];
+    let kept: Vec<(&str, &str)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+    let qs = serde_urlencoded::to_string(kept).unwrap_or_default();
+    if qs.is_empty() {
+        "/app/events".into()
+    } else {
+        format!("/app/events?{qs}")
+    }
+}
+
+/// One page of the organization's events and whether another follows.
+pub async fn list_page(
+    state: &AppState,
+    member: &CurrentMember,
+    q: &EventQuery,
+) -> Result<(Vec<Event>, bool, i64), WebError> {
+    let tenant = member.tenant.id;
+    let mut tx = state.services.db.begin(Scope::Tenant(tenant)).await?;
+    let (events, more) = tx.list_events(tenant, q).await?;
+    let total = tx.count_events(tenant).await?;
+    tx.commit().await?;
+    Ok((events, more, total))
+}
+
+/// `GET /app/events`.
+pub async fn list_events(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    member: CurrentMember,
+    Query(p): Query<ListParams>,
+) -> Result<Html<String>, WebError> {
+    let t = Catalog::english();
+    let q = list_query(&p);
+    let (events, more, total) = list_page(&state, &member, &q).await?;
+    let next_href = match (more, events.last()) {
+        (true, Some(last)) => list_href(&p, &encode_cursor(last)),
+        _ => String::new(),
+    };
+    let filtered = q.search.is_some()
+        || q.status.is_some()
+        || q.starts_from.is_some()
+        || q.starts_before.is_some();
+    render(EventListPage {
+        layout: Layout::for_member(nonce, &member, "events"),
+        q: p.q.clone(),
+        status: q.status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        status_options: EventStatus::ALL
+            .into_iter()
+            .map(|s| (s.as_str(), status_label(t, s)))
+            .collect(),
+        from: p.from.clone(),
+        to: p.to.clone(),
+        sort: q.sort.as_str().to_owned(),
+        events: events.iter().map(|e| row(t, e)).collect(),
+        first_href: if p.after.is_empty() {
+            String::new()
+        } else {
+            list_href(&p, "")
+        },
+        next_href,
+        total_in_org: total,
+        filtered,
+    })
+}
+
+// ----------------------------------------------------------- create / edit
+
+/// One field of the event form as shown again.
+#[derive(Debug, Default)]
+pub struct FormErrors(Vec<(&'static str, String)>);
+
+impl FormErrors {
+    /// The message for `field`, or "".
+    pub fn of(&self, field: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map_or("", |(_, m)| m.as_str())
+    }
+
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "event_form.html")]
+struct EventFormPage {
+    layout: Layout,
+    csrf: String,
+    action: String,
+    title: String,
+    submit: String,
+    cancel_href: String,
+    f: EventInput,
+    errors: FormErrors,
+    zones: Vec<&'static str>,
+}
+
+/// The event form as posted (checkboxes are absent when off).
+#[derive(Debug, Default, Deserialize)]
+pub struct EventForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    venue: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    time_zone: String,
+    #[serde(default)]
+    starts_at: String,
+    #[serde(default)]
+    ends_at: String,
+    uploads_enabled: Option<String>,
+    #[serde(default)]
+    moderation: String,
+    #[serde(default)]
+    upload_opens_at: String,
+    #[serde(default)]
+    upload_closes_at: String,
+    #[serde(default)]
+    max_photos_per_guest: String,
+    #[serde(default)]
+    max_file_mb: String,
+    guest_name_required: Option<String>,
+    #[serde(default)]
+    guest_visibility: String,
+    guest_downloads: Option<String>,
+}
+
+impl From<EventForm> for EventInput {
+    fn from(f: EventForm) -> Self {
+        EventInput {
+            name: f.name,
+            slug: f.slug,
+            venue: f.venue,
+            description: f.description,
+            time_zone: f.time_zone,
+            starts_at: f.starts_at,
+            ends_at: f.ends_at,
+            uploads_enabled: f.uploads_enabled.is_some(),
+            moderation: f.moderation,
+            upload_opens_at: f.upload_opens_at,
+            upload_closes_at: f.upload_closes_at,
+            max_photos_per_guest: f.max_photos_per_guest,
+            max_file_mb: f.max_file_mb,
+            guest_name_required: f.guest_name_required.is_some(),
+            guest_visibility: f.guest_visibility,
+            guest_downloads: f.guest_downloads.is_some(),
+        }
+    }
+}
+
+fn form_page(
+    nonce: CspNonce,
+    member: &CurrentMember,
+    editing: Option<&Event>,
+    f: EventInput,
+    errors: FormErrors,
+) -> EventFormPage {
+    let t = Catalog::english();
+    let (action, title, submit, cancel_href) = match editing {
+        Some(e) => (
+            format!("/app/events/{}/edit", e.id),
+            t.get("events.edit_title").to_owned(),
+            t.get("events.save").to_owned(),
+            format!("/app/events/{}", e.id),
+        ),
+        None => (
+            "/app/events/new".to_owned(),
+            t.get("events.new_title").to_owned(),
+            t.get("events.create").to_owned(),
+            "/app/events".to_owned(),
+        ),
+    };
+    EventFormPage {
+        layout: Layout::for_member(nonce, member, "events"),
+        csrf: member.session.csrf_token.clone(),
+        action,
+        title,
+        submit,
+        cancel_href,
+        f,
+        errors,
+        zones: EventZone::all().collect(),
+    }
+}
+
+fn invalid(problems: &[(&'static str, EventFieldProblem)]) -> FormErrors {
+    let t = Catalog::english();
+    FormErrors(
+        problems
+            .iter()
+            .map(|(f, p)| (*f, event_field_message(t, p)))
+            .collect(),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NewParams {
+    /// The browser's time zone, sent by app.js so the form starts with the host's zone.
+    tz: Option<String>,
+}
+
+/// `GET /app/events/new`.
+pub async fn new_event(
+    Extension(nonce): Extension<CspNonce>,
+    member: CurrentMember,
+    Query(p): Query<NewParams>,
+) -> Result<Html<String>, WebError> {
+    let zone =
+        p.tz.as_deref()
+            .and_then(|z| EventZone::parse(z).ok())
+            .map_or("UTC", |z| z.name());
+    render(form_page(
+        nonce,
+        &member,
+        None,
+        EventInput::new_event(zone),
+        FormErrors::default(),
+    ))
+}
+
+/// `POST /app/events/new`.
+pub async fn create_event(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    member: CurrentMember,
+    CsrfForm(form): CsrfForm<EventForm>,
+) -> Result<Response, WebError> {
+    let input = EventInput::from(form);
+    match events::create_event(
+        &state.services,
+        member.tenant.id,
+        member.user.id,
+        &input,
+        domain::time::now(),
+    )
+    .await
+    {
+        Ok(e) => Ok(Redirect::to(&format!("/app/events/{}?created=1", e.id)).into_response()),
+        Err(EventError::Invalid(p)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(form_page(nonce, &member, None, input, invalid(&p)))?,
+        )
+            .into_response()),
+        Err(e) => Err(event_error(e)),
+    }
+}
+
+/// `GET /app/events/{id}/edit`.
+pub async fn edit_event(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    member: CurrentMember,
+    Path(id): Path<String>,
+) -> Result<Html<String>, WebError> {
+    let e = events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
+        .await
+        .map_err(event_error)?;
+    let input = EventInput::from_event(&e);
+    render(form_page(
+        nonce,
+        &member,
+        Some(&e),
+        input,
+        FormErrors::default(),
+    ))
+}
+
+/// `POST /app/events/{id}/edit`.
+pub async fn update_event(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    member: CurrentMember,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<EventForm>,
+) -> Result<Response, WebError> {
+    let id = parse_id(&id)?;
+    let existing = events::get_event(&state.services, member.tenant.id, id)
+        .await
+        .map_err(event_error)?;
+    let input = EventInput::from(form);
+    match events::update_event(
+        &state.services,
+        member.tenant.id,
+        member.user.id,
+        id,
+        &input,
+        domain::time::now(),
+    )
+    .await
+    {
+        Ok(e) => Ok(Redirect::to(&format!("/app/events/{}?saved=1", e.id)).into_response()),
+        Err(EventError::Invalid(p)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(form_page(
+                nonce,
+                &member,
+                Some(&existing),
+                input,
+                invalid(&p),
+            ))?,
+        )
+            .into_response()),
+        Err(e) => Err(event_error(e)),
+    }
+}
+
+// ------------------------------------------------------- the event dashboard
+
+/// A status the host may move the event to, as a button.
+#[derive(Debug)]
+pub struct StatusAction {
+    pub to: &'static str,
+    pub label: String,
+    /// Asks first (ending, archiving): the button leads to a confirmation page.
+    pub confirm: bool,
+}
+
+#[derive(Template)]
+#[template(path = "event_show.html")]
+struct EventPage {
+    layout: Layout,
+    csrf: String,
+    id: String,
+    name: String,
+    venue: String,
+    description: String,
+    when: String,
+    status: &'static str,
+    status_label: String,
+    status_help: String,
+    actions: Vec<StatusAction>,
+    join_url: String,
+    public_url_set: bool,
+    qr_svg: String,
+    png_sizes: Vec<u32>,
+    notice: String,
+    settings: Vec<(String, String)>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ShowParams {
+    created: Option<String>,
+    saved: Option<String>,
+    rotated: Option<String>,
+    status: Option<String>,
+}
+
+fn settings_summary(t: &Catalog, e: &Event) -> Vec<(String, String)> {
+    let s = &e.settings;
+    let yes_no = |b: bool| t.get(if b { "common.yes" } else { "common.no" }).to_owned();
+    let local = |d: Option<DateTime<Utc>>| {
+        d.map_or_else(
+            || t.get("events.no_limit").to_owned(),
+            |d| {
+                d.with_timezone(&e.time_zone.0)
+                    .format("%a %-d %b %Y, %H:%M")
+                    .to_string()
+            },
+        )
+    };
+    vec![
+        (
+            t.get("events.f.uploads_enabled").to_owned(),
+            yes_no(s.uploads_enabled),
+        ),
+        (
+            t.get("events.f.moderation").to_owned(),
+            t.get(&format!("events.moderation.{}", s.moderation.as_str()))
+                .to_owned(),
+        ),
+        (
+            t.get("events.f.upload_opens_at").to_owned(),
+            local(s.upload_opens_at),
+        ),
+        (
+            t.get("events.f.upload_closes_at").to_owned(),
+            local(s.upload_closes_at),
+        ),
+        (
+            t.get("events.f.max_photos_per_guest").to_owned(),
+            s.max_photos_per_guest.to_string(),
+        ),
+        (
+            t.get("events.f.max_file_mb").to_owned(),
+            format!("{} MB", s.max_file_mb),
+        ),
+        (
+            t.get("events.f.guest_name_required").to_owned(),
+            yes_no(s.guest_name_required),
+        ),
+        (
+            t.get("events.f.guest_visibility").to_owned(),
+            t.get(&format!(
+                "events.visibility.{}",
+                s.guest_visibility.as_str()
+            ))
+            .to_owned(),
+        ),
+        (
+            t.get("events.f.guest_downloads").to_owned(),
+            yes_no(s.guest_downloads),
+        ),
+    ]
+}
+
+/// `GET /app/events/{id}`.
+pub async fn show_event(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    member: CurrentMember,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(p): Query<ShowParams>,
+) -> Result<Html<String>, WebError> {
+    let t = Catalog::english();
+    let e = events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
+        .await
+        .map_err(event_error)?;
+    let (base, public_url_set) = base_url(&state, &headers);
+    let join_url = events::join_url(&base, &events::join_token(&state.services.secret, &e));
+    let qr_svg = media::qr::qr_svg(&join_url).map_err(WebError::internal)?;
+    let actions = e
+        .status
+        .next_options()
+        .into_iter()
+        .map(|to| StatusAction {
+            to: to.as_str(),
+            label: t.get(&format!("events.action.{}", to.as_str())).to_owned(),
+            confirm: matches!(to, EventStatus::Ended | EventStatus::Archived),
+        })
+        .collect();
+    let notice = if p.created.is_some() {
+        t.get("events.created").to_owned()
+    } else if p.saved.is_some() {
+        t.get("events.saved").to_owned()
+    } else if p.rotated.is_some() {
+        t.get("events.rotated").to_owned()
+    } else if p.status.is_some() {
+        t.get("events.status_changed")
+            .replace("{status}", &status_label(t, e.status))
+    } else {
+        String::new()
+    };
+    render(EventPage {
+        layout: Layout::for_member(nonce, &member, "events"),
+        csrf: member.session.csrf_token.clone(),
+        id: e.id.to_string(),
+        name: e.name.clone(),
+        venue: e.venue.clone(),
+        description: e.description.clone(),
+        when: when(&e),
+        status: e.status.as_str(),
+        status_label: status_label(t, e.status),
+        status_help: t
+            .get(&format!("events.status_help.{}", e.status.as_str()))
+            .to_owned(),
+        actions,
+        join_url,
+        public_url_set,
+        qr_svg,
+        png_sizes: media::qr::qr_png_sizes().to_vec(),
+        notice,
+        settings: settings_summary(t, &e),
+    })
+}
+
+// ----------------------------------------------------------- status changes
+
+#[derive(Template)]
+#[template(path = "event_confirm.html")]
+struct ConfirmPage {
+    layout: Layout,
+    csrf: String,
+    title: String,
+    body: String,
+    action: String,
+    to: String,
+    submit: String,
+    cancel_href: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct StatusParams {
+    #[serde(default)]
+    to: String,
+}
+
+/// `GET /app/events/{id}/status?to=ended`: "are you sure?" for the changes that need it.
+pub async fn confirm_status(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    member: CurrentMember,
+    Path(id): Path<String>,
+    Query(p): Query<StatusParams>,
+) -> Result<Html<String>, WebError> {
+    let t = Catalog::english();
+    let e = events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
+        .await
+        .map_err(event_error)?;
+    let to: EventStatus = p.to.parse().map_err(|_| WebError::NotFound)?;
+    if !e.status.can_become(to) {
+        return Err(event_error(EventError::BadTransition {
+            from: e.status,
+            to,
+        }));
+    }
+    render(ConfirmPage {
+        layout: Layout::for_member(nonce, &member, "events"),
+        csrf: member.session.csrf_token.clone(),
+        title: t
+            .get(&format!("events.confirm.{}.title", to.as_str()))
+            .replace("{name}", &e.name),
+        body: t
+            .get(&format!("events.confirm.{}.body", to.as_str()))
+            .to_owned(),
+        action: format!("/app/events/{}/status", e.id),
+        to: to.as_str().to_owned(),
+        submit: t.get(&format!("events.action.{}", to.as_str())).to_owned(),
+        cancel_href: format!("/app/events/{}", e.id),
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    to: String,
+}
+
+/// `POST /app/events/{id}/status`.
+pub async fn change_status(
+    State(state): State<AppState>,
+    member: CurrentMember,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<StatusForm>,
+) -> Result<Response, WebError> {
+    let to: EventStatus = form
+        .to
+        .parse()
+        .map_err(|_| WebError::BadRequest("unknown status".into()))?;
+    let e = events::change_status(
+        &state.services,
+        member.tenant.id,
+        member.user.id,
+        parse_id(&id)?,
+        to,
+        domain::time::now(),
+    )
+    .await
+    .map_err(event_error)?;
+    Ok(Redirect::to(&format!("/app/events/{}?status=1", e.id)).into_response())
+}
+
+/// `GET /app/events/{id}/rotate-link`: "the printed posters stop working" confirmation.
+pub async fn confirm_rotate(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    member: CurrentMember,
+    Path(id): Path<String>,
+) -> Result<Html<String>, WebError> {
+    let t = Catalog::english();
+    let e = events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
+        .await
+        .map_err(event_error)?;
+    render(ConfirmPage {
+        layout: Layout::for_member(nonce, &member, "events"),
+        csrf: member.session.csrf_token.clone(),
+        title: t.get("events.confirm.rotate.title").to_owned(),
+        body: t.get("events.confirm.rotate.body").to_owned(),
+        action: format!("/app/events/{}/rotate-link", e.id),
+        to: String::new(),
+        submit: t.get("events.rotate").to_owned(),
+        cancel_href: format!("/app/events/{}", e.id),
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EmptyForm {}
+
+/// `POST /app/events/{id}/rotate-link`.
+pub async fn rotate_link(
+    State(state): State<AppState>,
+    member: CurrentMember,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<Response, WebError> {
+    let e = events::rotate_join_link(
+        &state.services,
+        member.tenant.id,
+        member.user.id,
+        parse_id(&id)?,
+        domain::time::now(),
+    )
+    .await
+    .map_err(event_error)?;
+    Ok(Redirect::to(&format!("/app/events/{}?rotated=1", e.id)).into_response())
+}
+
+// ------------------------------------------------------------- QR and poster
+
+/// `GET /app/events/{id}/qr.svg` and `/app/events/{id}/qr-{size}.png`.
+pub async fn qr_image(
+    State(state): State<AppState>,
+    member: CurrentMember,
+    headers: HeaderMap,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let e = events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
+        .await
+        .map_err(event_error)?;
+    let (base, _) = base_url(&state, &headers);
+    let url = events::join_url(&base, &events::join_token(&state.services.secret, &e));
+    let (body, content_type, ext) = if file == "qr.svg" {
+        (
+            media::qr::qr_svg(&url)
+                .map_err(WebError::internal)?
+                .into_bytes(),
+            "image/svg+xml",
+            "svg".to_owned(),
+        )
+    } else {
+        let size: u32 = file
+            .strip_prefix("qr-")
+            .and_then(|f| f.strip_suffix(".png"))
+            .and_then(|s| s.parse().ok())
+            .filter(|s| media::qr::qr_png_sizes().contains(s))
+            .ok_or(WebError::NotFound)?;
+        (
+            media::qr::qr_png(&url, size).map_err(WebError::internal)?,
+            "image/png",
+            format!("{size}.png"),
+        )
+    };
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"qr-{}-{ext}\"",
+        e.slug.as_str()
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "poster.html")]
+struct PosterPage {
+    layout: Layout,
+    name: String,
+    when: String,
+    venue: String,
+    short_url: String,
+    qr_svg: String,
+    back_href: String,
+}
+
+/// `GET /app/events/{id}/poster`: A4/A5 printable.
+pub async fn poster(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    member: CurrentMember,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Html<String>, WebError> {
+    let e = events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
+        .await
+        .map_err(event_error)?;
+    let (base, _) = base_url(&state, &headers);
+    let token = events::join_token(&state.services.secret, &e);
+    let join_url = events::join_url(&base, &token);
+    let short_host = base
+        .split_once("://")
+        .map_or(base.as_str(), |(_, h)| h)
+        .to_owned();
+    render(PosterPage {
+        layout: Layout::for_member(nonce, &member, "events"),
+        name: e.name.clone(),
+        when: when(&e),
+        venue: e.venue.clone(),
+        qr_svg: media::qr::qr_svg(&join_url).map_err(WebError::internal)?,
+        short_url: format!("{short_host}/j/{}", events::display_token(&token)),
+        back_href: format!("/app/events/{}", e.id),
+    })
+}
+
+// ------------------------------------------------------------ the guest link
+
+#[derive(Template)]
+#[template(path = "join.html")]
+struct JoinPage {
+    layout: Layout,
+    title: String,
+    message: String,
+    when: String,
+}
+
+/// `GET /j/{token}`: where the QR code leads. Guests join here (the guest flow arrives with
+/// uploads); for now it says whether the event is open.
+pub async fn join(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    let t = Catalog::english();
+    let target = events::resolve_join(&state.services, &token).await?;
+    let (status, title, message, when_text) = match target {
+        events::JoinTarget::Unknown => return Err(WebError::NotFound),
+        events::JoinTarget::Replaced => (
+            StatusCode::GONE,
+            t.get("join.replaced_title").to_owned(),
+            t.get("join.replaced_body").to_owned(),
+            String::new(),
+        ),
+        events::JoinTarget::Event(e) => {
+            let message = t.get(&format!("join.{}", e.status.as_str())).to_owned();
+            let status = if e.status == EventStatus::Archived {
+                StatusCode::GONE
+            } else {
+                StatusCode::OK
+            };
+            (status, e.name.clone(), message, when(&e))
+        }
+    };
+    let mut res = (
+        status,
+        render(JoinPage {
+            layout: Layout::new(nonce),
+            title,
+            message,
+            when: when_text,
+        })?,
+    )
+        .into_response();
+    // The token is in the URL: keep it out of other sites' Referer headers.
+    res.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::event::{GuestVisibility, Moderation};
+
+    /// The keys built with `format!` (which the catalogue scan cannot see) exist for every value.
+    #[test]
+    fn messages_exist_for_every_status_and_choice() {
+        let t = Catalog::english();
+        let mut keys = Vec::new();
+        for s in EventStatus::ALL {
+            let s = s.as_str();
+            keys.extend([
+                format!("events.status.{s}"),
+                format!("events.status_help.{s}"),
+                format!("join.{s}"),
+            ]);
+        }
+        for to in EventStatus::ALL.iter().flat_map(|s| s.next_options()) {
+            keys.push(format!("events.action.{}", to.as_str()));
+        }
+        for s in [EventStatus::Ended, EventStatus::Archived] {
+            let s = s.as_str();
+            keys.extend([
+                format!("events.confirm.{s}.title"),
+                format!("events.confirm.{s}.body"),
+            ]);
+        }
+        for m in [Moderation::Publish, Moderation::Approve] {
+            keys.push(format!("events.moderation.{}", m.as_str()));
+        }
+        for v in [GuestVisibility::Everyone, GuestVisibility::Own] {
+            keys.push(format!("events.visibility.{}", v.as_str()));
+        }
+        for key in keys {
+            assert!(t.contains(&key), "missing message {key:?}");
+        }
+    }
+
+    #[test]
+    fn when_shows_local_time_and_the_end_date_only_when_needed() {
+        let zone = EventZone::parse("Europe/Berlin").expect("zone");
+        let at = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .expect("time")
+                .with_timezone(&Utc)
+        };
+        let mut e = Event {
+            id: EventId::new(),
+            tenant_id: domain::TenantId::new(),
+            slug: domain::event::EventSlug::parse("anna-ben").expect("slug"),
+            name: "Anna & Ben".into(),
+            venue: String::new(),
+            description: String::new(),
+            time_zone: zone,
+            starts_at: at("2026-06-20T12:00:00Z"),
+            ends_at: at("2026-06-21T00:00:00Z"),
+            status: EventStatus::Draft,
+            settings: domain::event::EventSettings::default(),
+            join_nonce: String::new(),
+            created_by: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+        assert_eq!(when(&e), "Sat 20 Jun 2026, 14:00 – 02:00 (Europe/Berlin)");
+        e.ends_at = at("2026-06-22T10:00:00Z");
+        assert_eq!(
+            when(&e),
+            "Sat 20 Jun 2026, 14:00 – Mon 22 Jun 2026, 12:00 (Europe/Berlin)"
+        );
+    }
+}
