@@ -276,3 +276,138 @@ async fn register_dashboard_logout_login() {
         app.log()
     );
 }
+
+/// Waits (up to 10 s) for an element; a click does not wait for the next page.
+async fn wait_for(browser: &Browser, css: &str) -> fantoccini::elements::Element {
+    match tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        browser.client.wait().for_element(Locator::Css(css)),
+    )
+    .await
+    {
+        Ok(Ok(e)) => e,
+        _ => {
+            let shot = browser.screenshot("wait-for-failed").await;
+            panic!("no {css} appeared (screenshot {})", shot.display());
+        }
+    }
+}
+
+async fn sideways_overflow(browser: &Browser) -> serde_json::Value {
+    js(
+        browser,
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+    )
+    .await
+}
+
+/// Pages in a PDF (Chromium writes each page as an uncompressed `/Type /Page` object).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
+}
+
+/// From sign-up to a printed poster: a new host creates an event from the empty dashboard,
+/// lands on its dashboard with the QR code, opens the poster, and prints it on A4 and on A5.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_an_event_and_print_its_poster() {
+    let app = App::start();
+    for (label, width, height) in [("phone", 390, 844), ("desktop", 1280, 800)] {
+        let browser = Browser::start(width, height).await;
+        browser
+            .client
+            .goto(&app.url("/register"))
+            .await
+            .expect("register");
+        fill(&browser, "name", "Ada Host").await;
+        fill(&browser, "email", &format!("poster-{label}@example.com")).await;
+        fill(&browser, "password", "violet-harbour-42").await;
+        fill(&browser, "org_name", "Ada's Weddings").await;
+        click(&browser, "form button[type=submit]").await;
+        wait_path(&browser, "/app").await;
+
+        // The empty state leads to the form; app.js passed the browser's time zone along.
+        click(&browser, ".empty-state a.button").await;
+        wait_path(&browser, "/app/events/new").await;
+        let url = browser.client.current_url().await.expect("url");
+        assert!(
+            url.query().is_some_and(|q| q.starts_with("tz=")),
+            "time zone passed: {url}"
+        );
+        assert_eq!(heading(&browser).await, "New event");
+        fill(&browser, "name", "Anna & Ben").await;
+        fill(&browser, "venue", "Gut Kerkow").await;
+        js(
+            &browser,
+            "document.querySelector('#f-starts_at').value = '2026-06-20T14:00';
+             document.querySelector('#f-ends_at').value = '2026-06-21T01:30';
+             document.querySelector('#f-time_zone').value = 'Europe/Berlin';
+             return true",
+        )
+        .await;
+        assert_eq!(sideways_overflow(&browser).await, 0, "{label}: the form scrolls sideways");
+        browser.screenshot(&format!("event-form-{label}")).await;
+        click(&browser, ".form-actions button[type=submit]").await;
+
+        wait_for(&browser, ".share .qr svg").await;
+        assert_eq!(heading(&browser).await, "Anna & Ben");
+        let notice = browser
+            .client
+            .find(Locator::Css(".notice"))
+            .await
+            .expect("a notice")
+            .text()
+            .await
+            .expect("text");
+        assert!(notice.contains("ready as a draft"), "{notice}");
+        let qr_width = js(
+            &browser,
+            "return document.querySelector('.share .qr svg').getBoundingClientRect().width",
+        )
+        .await;
+        assert!(qr_width.as_f64().unwrap_or(0.0) >= 150.0, "QR code is {qr_width} px wide");
+        assert_eq!(sideways_overflow(&browser).await, 0, "{label}: the event page scrolls sideways");
+        browser.screenshot(&format!("event-dashboard-{label}")).await;
+
+        click(&browser, "a[href$='/poster']").await;
+        wait_for(&browser, ".poster-qr svg").await;
+        assert_eq!(sideways_overflow(&browser).await, 0, "{label}: the poster scrolls sideways");
+        let short = browser
+            .client
+            .find(Locator::Css(".poster-url strong"))
+            .await
+            .expect("the short address")
+            .text()
+            .await
+            .expect("text");
+        assert!(short.contains("/j/") && short.len() < 60, "{short}");
+        browser.screenshot(&format!("poster-{label}")).await;
+
+        // Printing: one page on A4 and on A5, without the site's header and footer.
+        for (paper, size) in [
+            ("a4", fantoccini::wd::PrintSize::A4),
+            (
+                "a5",
+                fantoccini::wd::PrintSize {
+                    width: 14.8,
+                    height: 21.0,
+                },
+            ),
+        ] {
+            let config = fantoccini::wd::PrintConfiguration::builder()
+                .size(size)
+                .build()
+                .expect("print settings");
+            let pdf = browser.client.print(config).await.expect("print");
+            let path = test_support::artifacts_dir().join(format!("poster-{label}-{paper}.pdf"));
+            std::fs::write(&path, &pdf).expect("save the PDF");
+            assert_eq!(pdf_pages(&pdf), 1, "{label} on {paper}: one page");
+        }
+        browser.close().await;
+    }
+    assert!(
+        !app.log().contains("ERROR"),
+        "the server logged errors:\n{}",
+        app.log()
+    );
+}
