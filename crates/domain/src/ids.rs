@@ -85,6 +85,11 @@ id_type!(
     EventId
 );
 
+id_type!(
+    /// A photo in an event's gallery.
+    PhotoId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

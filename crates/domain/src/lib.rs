@@ -6,12 +6,14 @@
 pub mod event;
 pub mod ids;
 pub mod password;
+pub mod photo;
 pub mod role;
 pub mod time;
 pub mod values;
 
 pub use event::{EventSettings, EventSlug, EventStatus, EventZone, GuestVisibility, Moderation};
-pub use ids::{AuditId, EventId, JobId, TenantId, UserId};
+pub use ids::{AuditId, EventId, JobId, PhotoId, TenantId, UserId};
+pub use photo::PhotoStatus;
 pub use password::PasswordProblem;
 pub use role::{Action, Role};
 pub use values::{Email, OrgName, ParseError, PersonName};

@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use domain::{EventId, EventSettings, EventSlug, EventStatus, EventZone, TenantId, UserId};
 use uuid::Uuid;
 
-use crate::{Conn, Result, StoreError, Tx};
+use crate::sql::{Arg, execute, pg};
+use crate::{Conn, Result, StoreError, Tx, bind_args};
 
 /// An event as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,69 +110,6 @@ const COLUMNS: &str = "tenant_id, id, slug, name, venue, description, time_zone,
     ends_at, status, uploads_enabled, moderation, upload_opens_at, upload_closes_at, \
     max_photos_per_guest, max_file_mb, guest_name_required, guest_visibility, guest_downloads, \
     join_nonce, created_by, created_at, updated_at";
-
-/// Numbers `?` placeholders for PostgreSQL (`$1`, `$2` …). Our SQL has no `?` in literals.
-pub(crate) fn pg(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push('$');
-            out.push_str(&n.to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// One value to bind, so a dynamic query binds the same list on both backends.
-#[derive(Debug, Clone)]
-enum Arg {
-    Uuid(Uuid),
-    Text(String),
-    Time(DateTime<Utc>),
-    OptTime(Option<DateTime<Utc>>),
-    OptUuid(Option<Uuid>),
-    Bool(bool),
-    Int(i64),
-}
-
-macro_rules! bind_args {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for a in $args {
-            q = match a {
-                Arg::Uuid(v) => q.bind(*v),
-                Arg::Text(v) => q.bind(v.clone()),
-                Arg::Time(v) => q.bind(*v),
-                Arg::OptTime(v) => q.bind(*v),
-                Arg::OptUuid(v) => q.bind(*v),
-                Arg::Bool(v) => q.bind(*v),
-                Arg::Int(v) => q.bind(*v),
-            };
-        }
-        q
-    }};
-}
-
-async fn execute(tx: &mut Tx, tenant: Option<TenantId>, sql: &str, args: &[Arg]) -> Result<u64> {
-    let conn = match tenant {
-        Some(t) => tx.tenant_conn(t)?,
-        None => tx.conn(),
-    };
-    Ok(match conn {
-        Conn::Sqlite(c) => bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())), args)
-            .execute(c)
-            .await?
-            .rows_affected(),
-        Conn::Postgres(c) => bind_args!(sqlx::query(sqlx::AssertSqlSafe(pg(sql))), args)
-            .execute(c)
-            .await?
-            .rows_affected(),
-    })
-}
 
 async fn fetch_events(
     tx: &mut Tx,

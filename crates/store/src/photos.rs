@@ -1,0 +1,490 @@
+//! Photos of an event (tenant-scoped, under RLS on PostgreSQL).
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use domain::{EventId, PhotoId, PhotoStatus, TenantId, UserId};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::sql::{Arg, execute, fetch_all};
+use crate::{Backend, Result, StoreError, Tx};
+
+/// One stored rendition (WebP, no metadata), largest first in [`Photo::renditions`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredRendition {
+    pub max_edge: u32,
+    pub width: u32,
+    pub height: u32,
+    /// Content-addressed blob key: a new rendition gets a new key, so caches never go stale.
+    pub key: String,
+    pub bytes: u64,
+}
+
+/// A photo as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Photo {
+    pub id: PhotoId,
+    pub tenant_id: TenantId,
+    pub event_id: EventId,
+    pub uploaded_by: Option<UserId>,
+    pub uploader_name: String,
+    pub sha256: String,
+    /// `jpeg`, `png`, `webp` or `heic`, from the bytes.
+    pub kind: String,
+    pub original_key: String,
+    pub original_bytes: i64,
+    pub status: PhotoStatus,
+    /// Why processing failed, in words a host understands.
+    pub failure: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub taken_at_local: Option<String>,
+    pub taken_offset: Option<String>,
+    pub camera_make: Option<String>,
+    pub camera_model: Option<String>,
+    pub lens: Option<String>,
+    pub placeholder: Option<String>,
+    pub renditions: Vec<StoredRendition>,
+    pub storage_bytes: i64,
+    pub created_at: DateTime<Utc>,
+    pub processed_at: Option<DateTime<Utc>>,
+}
+
+/// What processing adds to a photo.
+#[derive(Debug, Clone, Default)]
+pub struct ProcessedPhoto {
+    pub width: u32,
+    pub height: u32,
+    pub taken_at_local: Option<String>,
+    pub taken_offset: Option<String>,
+    pub camera_make: Option<String>,
+    pub camera_model: Option<String>,
+    pub lens: Option<String>,
+    pub placeholder: String,
+    pub renditions: Vec<StoredRendition>,
+}
+
+/// The event dashboard's figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventPhotoStats {
+    /// Every photo that did not fail (published, waiting for approval, or being processed).
+    pub photos: i64,
+    pub published: i64,
+    pub pending_review: i64,
+    pub processing: i64,
+    pub failed: i64,
+    /// Distinct uploaders.
+    pub contributors: i64,
+    pub storage_bytes: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct PhotoRow {
+    tenant_id: Uuid,
+    id: Uuid,
+    event_id: Uuid,
+    uploaded_by: Option<Uuid>,
+    uploader_name: String,
+    sha256: String,
+    kind: String,
+    original_key: String,
+    original_bytes: i64,
+    status: String,
+    failure: Option<String>,
+    width: Option<i32>,
+    height: Option<i32>,
+    taken_at_local: Option<String>,
+    taken_offset: Option<String>,
+    camera_make: Option<String>,
+    camera_model: Option<String>,
+    lens: Option<String>,
+    placeholder: Option<String>,
+    renditions: Option<String>,
+    storage_bytes: i64,
+    created_at: DateTime<Utc>,
+    processed_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<PhotoRow> for Photo {
+    type Error = StoreError;
+    fn try_from(r: PhotoRow) -> Result<Self> {
+        let bad = |column: &'static str, reason: String| StoreError::Corrupt { column, reason };
+        Ok(Photo {
+            id: PhotoId::from_uuid(r.id),
+            tenant_id: TenantId::from_uuid(r.tenant_id),
+            event_id: EventId::from_uuid(r.event_id),
+            uploaded_by: r.uploaded_by.map(UserId::from_uuid),
+            uploader_name: r.uploader_name,
+            sha256: r.sha256,
+            kind: r.kind,
+            original_key: r.original_key,
+            original_bytes: r.original_bytes,
+            status: r
+                .status
+                .parse()
+                .map_err(|e: domain::ParseError| bad("photos.status", e.to_string()))?,
+            failure: r.failure,
+            width: r.width.and_then(|v| u32::try_from(v).ok()),
+            height: r.height.and_then(|v| u32::try_from(v).ok()),
+            taken_at_local: r.taken_at_local,
+            taken_offset: r.taken_offset,
+            camera_make: r.camera_make,
+            camera_model: r.camera_model,
+            lens: r.lens,
+            placeholder: r.placeholder,
+            renditions: match r.renditions {
+                Some(json) => serde_json::from_str(&json)
+                    .map_err(|e| bad("photos.renditions", e.to_string()))?,
+                None => Vec::new(),
+            },
+            storage_bytes: r.storage_bytes,
+            created_at: r.created_at,
+            processed_at: r.processed_at,
+        })
+    }
+}
+
+const COLUMNS: &str = "tenant_id, id, event_id, uploaded_by, uploader_name, sha256, kind, \
+    original_key, original_bytes, status, failure, width, height, taken_at_local, taken_offset, \
+    camera_make, camera_model, lens, placeholder, renditions, storage_bytes, created_at, \
+    processed_at";
+
+fn photo_args(p: &Photo) -> Result<Vec<Arg>> {
+    let renditions = if p.renditions.is_empty() {
+        None
+    } else {
+        Some(
+            serde_json::to_string(&p.renditions).map_err(|e| StoreError::Corrupt {
+                column: "photos.renditions",
+                reason: e.to_string(),
+            })?,
+        )
+    };
+    Ok(vec![
+        Arg::Uuid(p.tenant_id.as_uuid()),
+        Arg::Uuid(p.id.as_uuid()),
+        Arg::Uuid(p.event_id.as_uuid()),
+        Arg::OptUuid(p.uploaded_by.map(|u| u.as_uuid())),
+        Arg::Text(p.uploader_name.clone()),
+        Arg::Text(p.sha256.clone()),
+        Arg::Text(p.kind.clone()),
+        Arg::Text(p.original_key.clone()),
+        Arg::Int(p.original_bytes),
+        Arg::Text(p.status.as_str().to_owned()),
+        Arg::OptText(p.failure.clone()),
+        Arg::OptInt(p.width.map(i64::from)),
+        Arg::OptInt(p.height.map(i64::from)),
+        Arg::OptText(p.taken_at_local.clone()),
+        Arg::OptText(p.taken_offset.clone()),
+        Arg::OptText(p.camera_make.clone()),
+        Arg::OptText(p.camera_model.clone()),
+        Arg::OptText(p.lens.clone()),
+        Arg::OptText(p.placeholder.clone()),
+        Arg::OptText(renditions),
+        Arg::Int(p.storage_bytes),
+        Arg::Time(p.created_at),
+        Arg::OptTime(p.processed_at),
+    ])
+}
+
+/// Photos of one organization. Every method needs a transaction scoped to that tenant.
+pub trait PhotoRepo {
+    /// Fails with `StoreError::Conflict("sha256")` when the event already has these bytes.
+    fn insert_photo(
+        &mut self,
+        tenant: TenantId,
+        photo: &Photo,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn get_photo(
+        &mut self,
+        tenant: TenantId,
+        id: PhotoId,
+    ) -> impl Future<Output = Result<Option<Photo>>> + Send;
+    fn find_photo_by_hash(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        sha256: &str,
+    ) -> impl Future<Output = Result<Option<Photo>>> + Send;
+    /// Records the renditions and metadata, moving `processing` → `status`. False when the
+    /// photo is gone or no longer processing (a rerun of the job changes nothing).
+    fn finish_photo(
+        &mut self,
+        tenant: TenantId,
+        id: PhotoId,
+        status: PhotoStatus,
+        done: &ProcessedPhoto,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// `processing` → `failed` with the reason.
+    fn fail_photo(
+        &mut self,
+        tenant: TenantId,
+        id: PhotoId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Newest first, keyset-paginated: photos strictly before `before` (created_at, id).
+    fn list_event_photos(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        before: Option<(DateTime<Utc>, PhotoId)>,
+        limit: u32,
+    ) -> impl Future<Output = Result<(Vec<Photo>, bool)>> + Send;
+    fn event_photo_stats(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+    ) -> impl Future<Output = Result<EventPhotoStats>> + Send;
+    /// Uploaders with the most photos (failed ones not counted).
+    fn top_contributors(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
+    /// Uploads per UTC hour (`2026-06-20T14`), oldest first.
+    fn uploads_by_hour(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+    ) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
+}
+
+impl PhotoRepo for Tx {
+    async fn insert_photo(&mut self, tenant: TenantId, photo: &Photo) -> Result<()> {
+        if photo.tenant_id != tenant {
+            return Err(StoreError::ScopeMismatch);
+        }
+        let sql = format!(
+            "INSERT INTO photos ({COLUMNS}) VALUES ({})",
+            vec!["?"; 23].join(", ")
+        );
+        execute(self, Some(tenant), &sql, &photo_args(photo)?)
+            .await
+            .map_err(|e| e.conflict_on("sha256"))?;
+        Ok(())
+    }
+
+    async fn get_photo(&mut self, tenant: TenantId, id: PhotoId) -> Result<Option<Photo>> {
+        let sql = format!("SELECT {COLUMNS} FROM photos WHERE tenant_id = ? AND id = ?");
+        let rows: Vec<PhotoRow> = fetch_all(
+            self,
+            Some(tenant),
+            &sql,
+            &[Arg::Uuid(tenant.as_uuid()), Arg::Uuid(id.as_uuid())],
+        )
+        .await?;
+        rows.into_iter().next().map(Photo::try_from).transpose()
+    }
+
+    async fn find_photo_by_hash(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        sha256: &str,
+    ) -> Result<Option<Photo>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM photos WHERE tenant_id = ? AND event_id = ? AND sha256 = ?"
+        );
+        let rows: Vec<PhotoRow> = fetch_all(
+            self,
+            Some(tenant),
+            &sql,
+            &[
+                Arg::Uuid(tenant.as_uuid()),
+                Arg::Uuid(event.as_uuid()),
+                Arg::Text(sha256.to_owned()),
+            ],
+        )
+        .await?;
+        rows.into_iter().next().map(Photo::try_from).transpose()
+    }
+
+    async fn finish_photo(
+        &mut self,
+        tenant: TenantId,
+        id: PhotoId,
+        status: PhotoStatus,
+        d: &ProcessedPhoto,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let renditions = serde_json::to_string(&d.renditions).map_err(|e| StoreError::Corrupt {
+            column: "photos.renditions",
+            reason: e.to_string(),
+        })?;
+        let added: u64 = d.renditions.iter().map(|r| r.bytes).sum();
+        let sql = "UPDATE photos SET status = ?, width = ?, height = ?, taken_at_local = ?, \
+                   taken_offset = ?, camera_make = ?, camera_model = ?, lens = ?, \
+                   placeholder = ?, renditions = ?, storage_bytes = original_bytes + ?, \
+                   processed_at = ?, failure = NULL \
+                   WHERE tenant_id = ? AND id = ? AND status = 'processing'";
+        let args = [
+            Arg::Text(status.as_str().to_owned()),
+            Arg::Int(i64::from(d.width)),
+            Arg::Int(i64::from(d.height)),
+            Arg::OptText(d.taken_at_local.clone()),
+            Arg::OptText(d.taken_offset.clone()),
+            Arg::OptText(d.camera_make.clone()),
+            Arg::OptText(d.camera_model.clone()),
+            Arg::OptText(d.lens.clone()),
+            Arg::Text(d.placeholder.clone()),
+            Arg::Text(renditions),
+            Arg::Int(i64::try_from(added).unwrap_or(i64::MAX)),
+            Arg::Time(now),
+            Arg::Uuid(tenant.as_uuid()),
+            Arg::Uuid(id.as_uuid()),
+        ];
+        Ok(execute(self, Some(tenant), sql, &args).await? == 1)
+    }
+
+    async fn fail_photo(
+        &mut self,
+        tenant: TenantId,
+        id: PhotoId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let sql = "UPDATE photos SET status = 'failed', failure = ?, processed_at = ? \
+                   WHERE tenant_id = ? AND id = ? AND status = 'processing'";
+        let args = [
+            Arg::Text(reason.to_owned()),
+            Arg::Time(now),
+            Arg::Uuid(tenant.as_uuid()),
+            Arg::Uuid(id.as_uuid()),
+        ];
+        Ok(execute(self, Some(tenant), sql, &args).await? == 1)
+    }
+
+    async fn list_event_photos(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        before: Option<(DateTime<Utc>, PhotoId)>,
+        limit: u32,
+    ) -> Result<(Vec<Photo>, bool)> {
+        let mut sql = format!("SELECT {COLUMNS} FROM photos WHERE tenant_id = ? AND event_id = ?");
+        let mut args = vec![Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())];
+        if let Some((at, id)) = before {
+            sql.push_str(" AND (created_at < ? OR (created_at = ? AND id < ?))");
+            args.extend([Arg::Time(at), Arg::Time(at), Arg::Uuid(id.as_uuid())]);
+        }
+        let limit = limit.clamp(1, 200);
+        sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT ?");
+        args.push(Arg::Int(i64::from(limit) + 1));
+        let rows: Vec<PhotoRow> = fetch_all(self, Some(tenant), &sql, &args).await?;
+        let mut photos = rows
+            .into_iter()
+            .map(Photo::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        let more = photos.len() > limit as usize;
+        photos.truncate(limit as usize);
+        Ok((photos, more))
+    }
+
+    async fn event_photo_stats(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+    ) -> Result<EventPhotoStats> {
+        let sql = "SELECT \
+              count(*) FILTER (WHERE status <> 'failed') AS photos, \
+              count(*) FILTER (WHERE status = 'published') AS published, \
+              count(*) FILTER (WHERE status = 'pending_review') AS pending_review, \
+              count(*) FILTER (WHERE status = 'processing') AS processing, \
+              count(*) FILTER (WHERE status = 'failed') AS failed, \
+              count(DISTINCT coalesce(CAST(uploaded_by AS TEXT), uploader_name)) \
+                  FILTER (WHERE status <> 'failed') AS contributors, \
+              CAST(coalesce(sum(storage_bytes), 0) AS BIGINT) AS storage_bytes \
+            FROM photos WHERE tenant_id = ? AND event_id = ?";
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            photos: i64,
+            published: i64,
+            pending_review: i64,
+            processing: i64,
+            failed: i64,
+            contributors: i64,
+            storage_bytes: i64,
+        }
+        let rows: Vec<Row> = fetch_all(
+            self,
+            Some(tenant),
+            sql,
+            &[Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())],
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .next()
+            .map_or_else(EventPhotoStats::default, |r| EventPhotoStats {
+                photos: r.photos,
+                published: r.published,
+                pending_review: r.pending_review,
+                processing: r.processing,
+                failed: r.failed,
+                contributors: r.contributors,
+                storage_bytes: r.storage_bytes,
+            }))
+    }
+
+    async fn top_contributors(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        limit: u32,
+    ) -> Result<Vec<(String, i64)>> {
+        let sql = "SELECT uploader_name AS name, count(*) AS n FROM photos \
+                   WHERE tenant_id = ? AND event_id = ? AND status <> 'failed' \
+                   GROUP BY uploader_name ORDER BY n DESC, name ASC LIMIT ?";
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            name: String,
+            n: i64,
+        }
+        let rows: Vec<Row> = fetch_all(
+            self,
+            Some(tenant),
+            sql,
+            &[
+                Arg::Uuid(tenant.as_uuid()),
+                Arg::Uuid(event.as_uuid()),
+                Arg::Int(i64::from(limit)),
+            ],
+        )
+        .await?;
+        Ok(rows.into_iter().map(|r| (r.name, r.n)).collect())
+    }
+
+    async fn uploads_by_hour(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+    ) -> Result<Vec<(String, i64)>> {
+        // The same 13-character hour label on both: `2026-06-20T14`.
+        let hour = match self.backend() {
+            Backend::Sqlite => "substr(created_at, 1, 13)",
+            Backend::Postgres => "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')",
+        };
+        let sql = format!(
+            "SELECT {hour} AS hour, count(*) AS n FROM photos \
+             WHERE tenant_id = ? AND event_id = ? AND status <> 'failed' \
+             GROUP BY 1 ORDER BY 1"
+        );
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            hour: String,
+            n: i64,
+        }
+        let rows: Vec<Row> = fetch_all(
+            self,
+            Some(tenant),
+            &sql,
+            &[Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())],
+        )
+        .await?;
+        Ok(rows.into_iter().map(|r| (r.hour, r.n)).collect())
+    }
+}

@@ -1,0 +1,180 @@
+//! Photo rows on SQLite and on PostgreSQL (as a role under RLS): insert, the duplicate guard,
+//! processing outcomes, keyset pages, the dashboard figures, and tenant scoping.
+
+use chrono::Duration;
+use domain::{
+    EventId, EventSettings, EventSlug, EventStatus, EventZone, OrgName, PhotoId, PhotoStatus,
+    TenantId,
+};
+use store::{
+    Db, DbOptions, Event, EventRepo, Photo, PhotoRepo, ProcessedPhoto, Scope, StoreError,
+    StoredRendition, Tenant, TenantRepo,
+};
+use test_support::{TestDatabase, db_test};
+
+async fn open(tdb: &TestDatabase) -> Db {
+    Db::open(&tdb.url, tdb.admin_url.as_deref(), &DbOptions::default())
+        .await
+        .expect("open the test database")
+}
+
+/// A tenant with one event.
+async fn seed(db: &Db, name: &str) -> (TenantId, EventId) {
+    let now = domain::time::now();
+    let t = Tenant {
+        id: TenantId::new(),
+        name: OrgName::parse(name).expect("org name"),
+        created_at: now,
+    };
+    let e = Event {
+        id: EventId::new(),
+        tenant_id: t.id,
+        slug: EventSlug::parse("party").expect("slug"),
+        name: "Party".into(),
+        venue: String::new(),
+        description: String::new(),
+        time_zone: EventZone::parse("UTC").expect("zone"),
+        starts_at: now,
+        ends_at: now + Duration::hours(5),
+        status: EventStatus::Live,
+        settings: EventSettings::default(),
+        join_nonce: "n".into(),
+        created_by: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = db.begin(Scope::Tenant(t.id)).await.expect("begin");
+    tx.insert_tenant(&t).await.expect("tenant");
+    tx.insert_event(t.id, &e).await.expect("event");
+    tx.commit().await.expect("commit");
+    (t.id, e.id)
+}
+
+fn photo(tenant: TenantId, event: EventId, sha: &str, who: &str, at_secs: i64) -> Photo {
+    let id = PhotoId::new();
+    Photo {
+        id,
+        tenant_id: tenant,
+        event_id: event,
+        uploaded_by: None,
+        uploader_name: who.into(),
+        sha256: sha.into(),
+        kind: "jpeg".into(),
+        original_key: format!("{tenant}/{event}/{id}/original.jpg"),
+        original_bytes: 1000,
+        status: PhotoStatus::Processing,
+        failure: None,
+        width: None,
+        height: None,
+        taken_at_local: None,
+        taken_offset: None,
+        camera_make: None,
+        camera_model: None,
+        lens: None,
+        placeholder: None,
+        renditions: Vec::new(),
+        storage_bytes: 1000,
+        created_at: chrono::DateTime::from_timestamp(1_780_000_000 + at_secs, 0).expect("time"),
+        processed_at: None,
+    }
+}
+
+db_test!(
+    async fn the_photo_repository_works_on_both_backends(tdb) {
+        let db = open(&tdb).await;
+        let (t, e) = seed(&db, "Ada's Weddings").await;
+        let photos: Vec<Photo> = (0..5)
+            .map(|i| photo(t, e, &format!("sha-{i}"), if i < 3 { "Ana" } else { "Ben" }, i))
+            .collect();
+        let mut tx = db.begin(Scope::Tenant(t)).await.expect("begin");
+        for p in &photos {
+            tx.insert_photo(t, p).await.expect("insert");
+        }
+        tx.commit().await.expect("commit");
+        // The same bytes twice in one event: refused, so the caller returns the first.
+        let mut tx = db.begin(Scope::Tenant(t)).await.expect("begin");
+        let dup = photo(t, e, "sha-0", "Ana", 9);
+        assert!(matches!(
+            tx.insert_photo(t, &dup).await,
+            Err(StoreError::Conflict("sha256"))
+        ));
+        drop(tx);
+
+        let mut tx = db.begin(Scope::Tenant(t)).await.expect("begin");
+        let found = tx.find_photo_by_hash(t, e, "sha-0").await.expect("find").expect("there");
+        assert_eq!(found, photos[0]);
+        let done = ProcessedPhoto {
+            width: 4000,
+            height: 3000,
+            taken_at_local: Some("2026-06-20T14:03:11".into()),
+            taken_offset: Some("+02:00".into()),
+            camera_make: Some("Apple".into()),
+            camera_model: Some("iPhone 15".into()),
+            lens: None,
+            placeholder: "3OcRJYB4d3h/iIeHeEh3eIhw+j2w".into(),
+            renditions: vec![
+                StoredRendition { max_edge: 1920, width: 1920, height: 1440, key: "k1".into(), bytes: 300 },
+                StoredRendition { max_edge: 150, width: 150, height: 113, key: "k3".into(), bytes: 5 },
+            ],
+        };
+        let now = domain::time::now();
+        assert!(tx.finish_photo(t, photos[0].id, PhotoStatus::Published, &done, now).await.expect("finish"));
+        assert!(
+            !tx.finish_photo(t, photos[0].id, PhotoStatus::Published, &done, now).await.expect("again"),
+            "a second run changes nothing"
+        );
+        assert!(tx.finish_photo(t, photos[1].id, PhotoStatus::PendingReview, &done, now).await.expect("finish"));
+        assert!(tx.fail_photo(t, photos[2].id, "not a photo", now).await.expect("fail"));
+        let got = tx.get_photo(t, photos[0].id).await.expect("get").expect("there");
+        assert_eq!(got.status, PhotoStatus::Published);
+        assert_eq!((got.width, got.height), (Some(4000), Some(3000)));
+        assert_eq!(got.renditions, done.renditions);
+        assert_eq!(got.storage_bytes, 1000 + 305);
+        assert_eq!(got.taken_offset.as_deref(), Some("+02:00"));
+        let failed = tx.get_photo(t, photos[2].id).await.expect("get").expect("there");
+        assert_eq!(failed.failure.as_deref(), Some("not a photo"));
+
+        let stats = tx.event_photo_stats(t, e).await.expect("stats");
+        assert_eq!(stats.photos, 4, "failed ones are not counted");
+        assert_eq!((stats.published, stats.pending_review, stats.processing, stats.failed), (1, 1, 2, 1));
+        assert_eq!(stats.contributors, 2);
+        assert_eq!(stats.storage_bytes, 1305 + 1305 + 1000 * 3);
+        assert_eq!(
+            tx.top_contributors(t, e, 5).await.expect("top"),
+            [("Ana".to_owned(), 2), ("Ben".to_owned(), 2)],
+            "most first, then by name; failed photos not counted"
+        );
+        let hours = tx.uploads_by_hour(t, e).await.expect("hours");
+        assert_eq!(hours.iter().map(|(_, n)| n).sum::<i64>(), 4);
+        assert_eq!(hours[0].0.len(), 13, "an hour label like 2026-06-20T14: {hours:?}");
+
+        // Pages of two, newest first, every photo once.
+        let mut seen = Vec::new();
+        let mut before = None;
+        loop {
+            let (page, more) = tx.list_event_photos(t, e, before, 2).await.expect("page");
+            seen.extend(page.iter().map(|p| p.id));
+            before = page.last().map(|p| (p.created_at, p.id));
+            if !more {
+                break;
+            }
+        }
+        let expected: Vec<PhotoId> = photos.iter().rev().map(|p| p.id).collect();
+        assert_eq!(seen, expected);
+        tx.commit().await.expect("commit");
+
+        // Another organization sees none of it, even asking by id.
+        let (other, other_event) = seed(&db, "Mallory's Events").await;
+        let mut tx = db.begin(Scope::Tenant(other)).await.expect("begin");
+        assert!(tx.get_photo(other, photos[0].id).await.expect("get").is_none());
+        assert!(tx.find_photo_by_hash(other, e, "sha-0").await.expect("find").is_none());
+        assert_eq!(tx.event_photo_stats(other, e).await.expect("stats").photos, 0);
+        assert!(tx.list_event_photos(other, other_event, None, 10).await.expect("list").0.is_empty());
+        assert!(!tx.fail_photo(other, photos[3].id, "x", now).await.expect("fail"));
+        assert!(matches!(
+            tx.get_photo(t, photos[0].id).await,
+            Err(StoreError::ScopeMismatch)
+        ));
+        tx.commit().await.expect("commit");
+    }
+);
