@@ -203,6 +203,20 @@ ensure_browser() {
   log "ChromeDriver: $driver ($("$driver" --version 2>/dev/null | cut -d' ' -f1-2 || echo '?'))"
 }
 
+# ------------------------------------------------------------ HEIC (libheif)
+# The app loads libheif at run time (no headers needed to build); the HEIC tests also need
+# heif-enc to make their sample. Debian: libheif1 and libheif-examples.
+ensure_heic() {
+  local what="libheif (HEIC photos) and heif-enc"
+  if ! ldconfig -p 2>/dev/null | grep -q 'libheif\.so\.1' || ! command -v heif-enc >/dev/null; then
+    apt_install libheif1 libheif-examples || true
+  fi
+  ldconfig -p 2>/dev/null | grep -q 'libheif\.so\.1' && command -v heif-enc >/dev/null || missing "$what" \
+    "libheif.so.1 in the linker cache and heif-enc on PATH; apt-get install libheif1 libheif-examples (needs root)" \
+    "sudo apt-get install libheif1 libheif-examples (Debian/Ubuntu)"
+  log "HEIC: $(ldconfig -p | grep -m1 'libheif\.so\.1' | sed 's/.*=> //'), heif-enc $(command -v heif-enc)"
+}
+
 # ------------------------------------------------------------------- cleanup
 stop_started_services() { # rc of the script: on failure, show the tails of the service logs
   local rc="$1" f

@@ -2,6 +2,8 @@
 //! processed.
 
 mod blobs;
+pub mod heif;
+pub mod pipeline;
 pub mod qr;
 
-pub use blobs::{BlobError, BlobStore};
+pub use blobs::{BlobError, BlobStore, S3Config};
