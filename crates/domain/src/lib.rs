@@ -13,7 +13,7 @@ pub mod values;
 
 pub use event::{EventSettings, EventSlug, EventStatus, EventZone, GuestVisibility, Moderation};
 pub use ids::{AuditId, EventId, JobId, PhotoId, TenantId, UserId};
-pub use photo::PhotoStatus;
 pub use password::PasswordProblem;
+pub use photo::PhotoStatus;
 pub use role::{Action, Role};
 pub use values::{Email, OrgName, ParseError, PersonName};

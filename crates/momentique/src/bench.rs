@@ -20,10 +20,30 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 2)]
         idle_secs: u64,
     },
+    /// Process every photo in DIR through the real pipeline (decode, orient, colour, resize,
+    /// WebP encode, placeholder); print ms per stage, sizes, photos/s with 1 and 2 workers and
+    /// peak memory.
+    Media {
+        /// A folder of photos (JPEG, PNG, WebP, HEIC).
+        dir: std::path::PathBuf,
+    },
 }
 
 pub fn run(what: BenchWhat) -> ExitCode {
     match what {
+        BenchWhat::Media { dir } => {
+            let mut out = std::io::stdout().lock();
+            match media::pipeline::bench::run_bench(&dir, &mut out) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    #[expect(clippy::print_stderr, reason = "benchmark failure")]
+                    {
+                        eprintln!("bench media failed: {e}");
+                    }
+                    ExitCode::FAILURE
+                }
+            }
+        }
         BenchWhat::Startup { runs, idle_secs } => match startup(runs, idle_secs) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -43,8 +43,24 @@ pub struct Config {
     pub secret_key: Option<String>,
     /// Where the secret key is kept when `secret_key` is unset.
     pub secret_key_file: String,
-    /// Where photos go: a folder path or `file://` URL.
+    /// Where photos go: a folder path, a `file://` URL, or `s3://BUCKET` with the `s3_*` keys.
     pub media_url: String,
+    /// S3-compatible storage (S3, R2, MinIO, Garage): the endpoint URL; unset means AWS S3.
+    pub s3_endpoint: Option<String>,
+    /// The bucket's region (`auto` for R2; what the server is configured with for MinIO/Garage).
+    pub s3_region: String,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<String>,
+    /// Address buckets as `endpoint/bucket` (MinIO, Garage) rather than `bucket.endpoint`.
+    pub s3_path_style: bool,
+    /// Where uploads stream to before they are stored (on disk, not in memory).
+    pub upload_tmp_dir: String,
+    /// The largest upload at all, in MB (events set their own limit below it).
+    pub upload_max_mb: u64,
+    /// Photos with more pixels than this (millions) are refused before decoding.
+    pub max_megapixels: u64,
+    /// … and so are photos with a side longer than this.
+    pub max_side_px: u32,
     /// `redis://…`: sessions, rate limits and pub/sub across instances. Unset: in-process.
     pub redis_url: Option<String>,
     /// Prefix for every Redis key (several deployments can share a server).
@@ -70,6 +86,15 @@ impl Default for Config {
             secret_key: None,
             secret_key_file: "./data/secret.key".into(),
             media_url: "./data/media".into(),
+            s3_endpoint: None,
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_path_style: false,
+            upload_tmp_dir: "./data/uploads".into(),
+            upload_max_mb: 100,
+            max_megapixels: 100,
+            max_side_px: 20_000,
             redis_url: None,
             redis_prefix: "momentique:".into(),
             log_format: LogFormat::Auto,
@@ -144,10 +169,38 @@ impl Config {
         }
         if let Some((scheme, _)) = self.media_url.split_once("://")
             && scheme != "file"
+            && scheme != "s3"
         {
             return Err(bad(
                 "media_url",
-                format!("unsupported scheme {scheme:?} (use a folder path or file://)"),
+                format!(
+                    "unsupported scheme {scheme:?} (use a folder path, file:// or s3://BUCKET)"
+                ),
+            ));
+        }
+        if self.media_url.starts_with("s3://")
+            && (self.s3_access_key_id.is_none() || self.s3_secret_access_key.is_none())
+        {
+            return Err(bad(
+                "s3_access_key_id",
+                "media_url is s3://…: set MOMENTIQUE_S3_ACCESS_KEY_ID and MOMENTIQUE_S3_SECRET_ACCESS_KEY (and MOMENTIQUE_S3_ENDPOINT unless it is AWS)".into(),
+            ));
+        }
+        if let Some(e) = &self.s3_endpoint
+            && !(e.starts_with("https://") || e.starts_with("http://"))
+        {
+            return Err(bad(
+                "s3_endpoint",
+                format!("{e:?} must start with https:// or http://"),
+            ));
+        }
+        if self.upload_max_mb == 0 {
+            return Err(bad("upload_max_mb", "must be at least 1".into()));
+        }
+        if self.max_megapixels == 0 || self.max_side_px == 0 {
+            return Err(bad(
+                "max_megapixels",
+                "pixel limits must be at least 1".into(),
             ));
         }
         if let Some(url) = &self.public_url
@@ -185,6 +238,39 @@ impl Config {
         Ok(())
     }
 
+    /// The S3 settings when `media_url` is `s3://BUCKET`.
+    pub fn s3(&self) -> Option<media::S3Config> {
+        let bucket = self.media_url.strip_prefix("s3://")?;
+        Some(media::S3Config {
+            endpoint: self.s3_endpoint.clone(),
+            bucket: bucket.trim_end_matches('/').to_owned(),
+            region: self.s3_region.clone(),
+            access_key_id: self.s3_access_key_id.clone().unwrap_or_default(),
+            secret_access_key: self.s3_secret_access_key.clone().unwrap_or_default(),
+            path_style: self.s3_path_style,
+            allow_http: self
+                .s3_endpoint
+                .as_deref()
+                .is_some_and(|e| e.starts_with("http://")),
+        })
+    }
+
+    /// The origin photos are fetched from when they are not served by this process (S3's
+    /// presigned URLs), for the Content-Security-Policy.
+    pub fn media_origin(&self) -> Option<String> {
+        let s3 = self.s3()?;
+        Some(match (&s3.endpoint, s3.path_style) {
+            (Some(e), true) => e.trim_end_matches('/').to_owned(),
+            (Some(e), false) => match e.split_once("://") {
+                Some((scheme, host)) => {
+                    format!("{scheme}://{}.{}", s3.bucket, host.trim_end_matches('/'))
+                }
+                None => e.clone(),
+            },
+            (None, _) => format!("https://{}.s3.{}.amazonaws.com", s3.bucket, s3.region),
+        })
+    }
+
     pub fn bind_addr(&self) -> Result<SocketAddr, ConfigError> {
         self.bind.parse().map_err(|_| {
             ConfigError(format!(
@@ -210,6 +296,10 @@ impl Config {
         shown.database_admin_url = shown.database_admin_url.as_deref().map(redact_url);
         shown.redis_url = shown.redis_url.as_deref().map(redact_url);
         shown.secret_key = shown.secret_key.as_ref().map(|_| "***".to_owned());
+        shown.s3_secret_access_key = shown
+            .s3_secret_access_key
+            .as_ref()
+            .map(|_| "***".to_owned());
         toml::to_string(&shown)
             .unwrap_or_else(|e| format!("# could not print the configuration: {e}\n"))
     }

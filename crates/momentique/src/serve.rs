@@ -90,7 +90,8 @@ pub async fn open_services(config: &Config) -> Result<Services, StartError> {
         None => SecretKey::load_or_create(std::path::Path::new(&config.secret_key_file))
             .map_err(|e| setting_error("secret_key_file", e))?,
     };
-    let blobs = BlobStore::open(&config.media_url).map_err(|e| setting_error("media_url", e))?;
+    let blobs = BlobStore::from_parts(&config.media_url, config.s3())
+        .map_err(|e| setting_error("media_url", e))?;
     blobs.check().await.map_err(|e| {
         setting_error(
             "media_url",
@@ -118,7 +119,41 @@ pub async fn open_services(config: &Config) -> Result<Services, StartError> {
         redis = redis.is_some(),
         "services ready"
     );
-    Ok(Services::new(db, blobs, redis).with_secret(secret))
+    let uploads = service::photos::UploadSettings {
+        tmp_dir: std::path::PathBuf::from(&config.upload_tmp_dir),
+        max_bytes: config.upload_max_mb * 1024 * 1024,
+        pixels: media::pipeline::Limits {
+            max_pixels: config.max_megapixels * 1_000_000,
+            max_side: config.max_side_px,
+        },
+        ..service::photos::UploadSettings::default()
+    };
+    prepare_upload_dir(&uploads.tmp_dir).map_err(|e| setting_error("upload_tmp_dir", e))?;
+    match media::heif::heif_support() {
+        media::heif::HeifSupport::Available { version } => {
+            info!(libheif = %version, "photos: JPEG, PNG, WebP and HEIC");
+        }
+        media::heif::HeifSupport::Missing { reason } => {
+            warn!("photos: JPEG, PNG and WebP; HEIC uploads are refused: {reason}");
+        }
+    }
+    Ok(Services::new(db, blobs, redis)
+        .with_secret(secret)
+        .with_uploads(uploads))
+}
+
+/// Creates the upload folder and removes what a crash left there (a half-received upload was
+/// never acknowledged, so nothing is lost).
+fn prepare_upload_dir(dir: &std::path::Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with("upload-") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    Ok(())
 }
 
 fn worker_config(config: &Config) -> WorkerConfig {
@@ -135,7 +170,7 @@ fn start_worker(
     config: &Config,
     stop: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
-    let registry = service::maintenance::registry(&services.db);
+    let registry = service::registry(services);
     let worker = Worker::new(
         services.db.clone(),
         registry,
@@ -190,6 +225,7 @@ pub async fn serve(config: Config, with_worker: bool) -> Result<(), StartError> 
         config: Arc::new(WebConfig {
             public_url: config.public_url.clone(),
             client_ip_header: config.client_ip_header.clone(),
+            media_origin: config.media_origin(),
         }),
     };
     let (stop_tx, stop_rx) = watch::channel(false);

@@ -345,7 +345,11 @@ async fn create_an_event_and_print_its_poster() {
              return true",
         )
         .await;
-        assert_eq!(sideways_overflow(&browser).await, 0, "{label}: the form scrolls sideways");
+        assert_eq!(
+            sideways_overflow(&browser).await,
+            0,
+            "{label}: the form scrolls sideways"
+        );
         browser.screenshot(&format!("event-form-{label}")).await;
         click(&browser, ".form-actions button[type=submit]").await;
 
@@ -365,13 +369,26 @@ async fn create_an_event_and_print_its_poster() {
             "return document.querySelector('.share .qr svg').getBoundingClientRect().width",
         )
         .await;
-        assert!(qr_width.as_f64().unwrap_or(0.0) >= 150.0, "QR code is {qr_width} px wide");
-        assert_eq!(sideways_overflow(&browser).await, 0, "{label}: the event page scrolls sideways");
-        browser.screenshot(&format!("event-dashboard-{label}")).await;
+        assert!(
+            qr_width.as_f64().unwrap_or(0.0) >= 150.0,
+            "QR code is {qr_width} px wide"
+        );
+        assert_eq!(
+            sideways_overflow(&browser).await,
+            0,
+            "{label}: the event page scrolls sideways"
+        );
+        browser
+            .screenshot(&format!("event-dashboard-{label}"))
+            .await;
 
         click(&browser, "a[href$='/poster']").await;
         wait_for(&browser, ".poster-qr svg").await;
-        assert_eq!(sideways_overflow(&browser).await, 0, "{label}: the poster scrolls sideways");
+        assert_eq!(
+            sideways_overflow(&browser).await,
+            0,
+            "{label}: the poster scrolls sideways"
+        );
         let short = browser
             .client
             .find(Locator::Css(".poster-url strong"))

@@ -5,6 +5,8 @@ pub mod accounts;
 pub mod events;
 pub mod health;
 pub mod maintenance;
+pub mod media_urls;
+pub mod photos;
 pub mod secrets;
 
 use media::BlobStore;
@@ -24,6 +26,7 @@ pub struct Services {
     pub limits: RateLimiter,
     /// The server's secret key (join links, signed URLs). Shared by every instance.
     pub secret: SecretKey,
+    pub uploads: photos::UploadSettings,
 }
 
 impl Services {
@@ -39,6 +42,7 @@ impl Services {
             sessions,
             limits,
             secret: SecretKey::random(),
+            uploads: photos::UploadSettings::default(),
         }
     }
 }
@@ -48,4 +52,15 @@ impl Services {
     pub fn with_secret(self, secret: SecretKey) -> Self {
         Self { secret, ..self }
     }
+
+    pub fn with_uploads(self, uploads: photos::UploadSettings) -> Self {
+        Self { uploads, ..self }
+    }
+}
+
+/// Every background job this program runs, with its handler.
+pub fn registry(services: &Services) -> jobs::Registry {
+    let mut registry = maintenance::registry(&services.db);
+    registry.register::<photos::ProcessPhoto, _>(photos::ProcessPhotoHandler::new(services));
+    registry
 }

@@ -210,6 +210,16 @@ pub async fn check_origin(State(state): State<AppState>, req: Request, next: Nex
     next.run(req).await
 }
 
+/// Checks a form token read by hand (multipart forms, where [`CsrfForm`] cannot look).
+pub fn check_form_token(member: &CurrentMember, given: &str) -> Result<(), WebError> {
+    if same_secret(&member.session.csrf_token, given) {
+        Ok(())
+    } else {
+        tracing::warn!("form with a missing or wrong CSRF token refused");
+        Err(WebError::CsrfRejected)
+    }
+}
+
 fn same_secret(a: &str, b: &str) -> bool {
     // Compare digests so the time taken says nothing about where the strings differ.
     !a.is_empty() && Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())

@@ -41,6 +41,13 @@ pub enum WebError {
     TooManyRequests { retry_after: Duration },
     #[error("service unavailable: {0}")]
     Unavailable(&'static str),
+    /// A refusal with its own status, stable code and message (uploads: 413, 415, 422 …).
+    #[error("{code}: {message}")]
+    Rejected {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
     /// Anything unexpected. Logged with its cause; the client sees a generic message.
     #[error("internal error: {0}")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -103,6 +110,11 @@ impl IntoResponse for WebError {
                 "unavailable",
                 t.get("error.unavailable").replace("{what}", what),
             ),
+            WebError::Rejected {
+                status,
+                code,
+                message,
+            } => (*status, *code, message.clone()),
             WebError::Internal(cause) => {
                 tracing::error!(error = %cause, error.debug = ?cause, "request failed");
                 (

@@ -28,7 +28,18 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
     };
-    let mut res = (status, Json(json!({ "status": word, "checks": checks }))).into_response();
+    // What this server can read, so an operator sees at once whether HEIC works.
+    let heic = match media::heif::heif_support() {
+        media::heif::HeifSupport::Available { version } => format!("ok (libheif {version})"),
+        media::heif::HeifSupport::Missing { reason } => format!("unavailable: {reason}"),
+    };
+    let details =
+        json!({ "photo_formats": { "jpeg": "ok", "png": "ok", "webp": "ok", "heic": heic } });
+    let mut res = (
+        status,
+        Json(json!({ "status": word, "checks": checks, "details": details })),
+    )
+        .into_response();
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res

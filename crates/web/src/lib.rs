@@ -69,6 +69,13 @@ pub fn router(state: AppState) -> Router {
             get(pages::events::confirm_rotate).post(pages::events::rotate_link),
         )
         .route("/app/events/{id}/poster", get(pages::events::poster))
+        .route(
+            "/app/events/{id}/photos",
+            get(pages::photos::show_photos)
+                .post(pages::photos::upload_form)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/media/{*key}", get(pages::photos::serve_media))
         .route("/app/events/{id}/{file}", get(pages::events::qr_image))
         .route("/j/{token}", get(pages::events::join))
         .merge(api::routes())

@@ -24,11 +24,12 @@ impl CspNonce {
 
 /// The Content-Security-Policy for a response carrying `nonce`. No inline script or style:
 /// scripts need the nonce, styles come from our own files.
-pub fn content_security_policy(nonce: &CspNonce) -> String {
+pub fn content_security_policy(nonce: &CspNonce, media_origin: Option<&str>) -> String {
+    let media = media_origin.map(|o| format!(" {o}")).unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'nonce-{}' 'strict-dynamic'; style-src 'self'; \
-         img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; \
-         base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+         img-src 'self' data: blob:{media}; font-src 'self'; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
         nonce.0
     )
 }
@@ -42,7 +43,10 @@ pub async fn security_headers(
     req.extensions_mut().insert(nonce.clone());
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&nonce)) {
+    if let Ok(csp) = HeaderValue::from_str(&content_security_policy(
+        &nonce,
+        state.config.media_origin.as_deref(),
+    )) {
         h.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     h.insert(

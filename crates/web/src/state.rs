@@ -15,6 +15,9 @@ pub struct WebConfig {
     /// Behind a proxy: the header that carries the client's address (`x-forwarded-for`); its
     /// last entry is used. Unset: the connection's peer address.
     pub client_ip_header: Option<String>,
+    /// Where photos load from when not from this origin (S3 presigned URLs): allowed in the
+    /// Content-Security-Policy's `img-src`.
+    pub media_origin: Option<String>,
 }
 
 impl WebConfig {

@@ -17,3 +17,142 @@ if (zone) {
     link.href = url.toString();
   }
 }
+
+// The photo uploader: drop or choose many files; each goes up on its own request with a
+// progress bar, two at a time, then shows its processing state. Without this script the form
+// posts the files in one request and the page reloads.
+for (const form of document.querySelectorAll("form[data-uploader]")) {
+  const input = form.querySelector("input[type=file]");
+  const queue = form.querySelector(".upload-queue");
+  const zone = form.querySelector(".drop-zone");
+  const endpoint = form.dataset.endpoint;
+  const maxBytes = Number(form.dataset.maxBytes) || Infinity;
+  const waiting = [];
+  let running = 0;
+  form.classList.add("is-enhanced");
+  // Every word shown comes from the server's message catalogue.
+  const t = JSON.parse(form.dataset.messages || "{}");
+
+  const text = (el, s) => { el.textContent = s; };
+  const label = (status) => t[status] || status;
+
+  function item(file) {
+    const li = document.createElement("li");
+    li.className = "upload-item";
+    const name = document.createElement("span");
+    name.className = "upload-name";
+    text(name, file.name || "photo");
+    const bar = document.createElement("progress");
+    bar.max = 100;
+    bar.value = 0;
+    const state = document.createElement("span");
+    state.className = "upload-state";
+    text(state, t.waiting);
+    li.append(name, bar, state);
+    queue.append(li);
+    return { li, bar, state };
+  }
+
+  async function poll(url, view) {
+    for (let i = 0; i < 120; i++) {
+      const res = await fetch(url, { headers: { accept: "application/json" } });
+      if (!res.ok) return;
+      const photo = await res.json();
+      if (photo.status !== "processing") {
+        text(view.state, photo.status === "failed" ? `${label(photo.status)}: ${photo.failure || ""}` : label(photo.status));
+        view.li.dataset.state = photo.status;
+        const small = photo.renditions[photo.renditions.length - 1];
+        if (small) {
+          const img = document.createElement("img");
+          img.src = small.url;
+          img.alt = "";
+          img.width = 48;
+          img.height = 48;
+          view.li.prepend(img);
+        }
+        return;
+      }
+      await new Promise((r) => setTimeout(r, i < 10 ? 1000 : 3000));
+    }
+  }
+
+  function send(file, view) {
+    running++;
+    view.li.dataset.state = "uploading";
+    text(view.state, t.uploading);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", endpoint);
+    xhr.setRequestHeader("content-type", "application/octet-stream");
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable) view.bar.value = (e.loaded / e.total) * 100; };
+    const done = () => { running--; next(); };
+    xhr.onload = () => {
+      let body = {};
+      try { body = JSON.parse(xhr.responseText); } catch { /* not JSON */ }
+      if (xhr.status === 200 || xhr.status === 201) {
+        view.bar.value = 100;
+        view.li.dataset.state = "processing";
+        text(view.state, xhr.status === 200 ? t.already : label(body.status));
+        poll(`/api/v1/photos/${body.id}`, view);
+      } else {
+        fail(file, view, (body.error && body.error.message) || t.failed);
+      }
+      done();
+    };
+    xhr.onerror = () => { fail(file, view, t.dropped); done(); };
+    xhr.send(file);
+  }
+
+  function fail(file, view, message) {
+    view.li.dataset.state = "failed";
+    text(view.state, message);
+    const retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "button small";
+    text(retry, t.retry);
+    retry.addEventListener("click", () => { retry.remove(); view.bar.value = 0; waiting.push([file, view]); next(); });
+    view.li.append(retry);
+  }
+
+  function next() {
+    while (running < 2 && waiting.length) {
+      const [file, view] = waiting.shift();
+      send(file, view);
+    }
+  }
+
+  function add(files) {
+    for (const file of files) {
+      const view = item(file);
+      if (file.size > maxBytes) {
+        view.li.dataset.state = "failed";
+        text(view.state, t.too_large);
+        continue;
+      }
+      waiting.push([file, view]);
+    }
+    next();
+  }
+
+  input.addEventListener("change", () => { add(input.files); input.value = ""; });
+  form.addEventListener("submit", (e) => { e.preventDefault(); add(input.files); input.value = ""; });
+  for (const type of ["dragenter", "dragover"]) {
+    zone.addEventListener(type, (e) => { e.preventDefault(); zone.classList.add("is-over"); });
+  }
+  for (const type of ["dragleave", "drop"]) {
+    zone.addEventListener(type, () => zone.classList.remove("is-over"));
+  }
+  zone.addEventListener("drop", (e) => { e.preventDefault(); add(e.dataTransfer.files); });
+}
+
+// Figures that refresh themselves: re-read the page and swap the section in.
+for (const section of document.querySelectorAll("[data-refresh][id]")) {
+  const every = Number(section.dataset.refresh) * 1000;
+  setInterval(async () => {
+    if (document.hidden) return;
+    const res = await fetch(location.href, { headers: { accept: "text/html" } });
+    if (!res.ok) return;
+    const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+    const fresh = doc.getElementById(section.id);
+    if (fresh) section.replaceChildren(...fresh.childNodes);
+  }, every);
+}

@@ -450,6 +450,7 @@ db_test!(
         let config = web::WebConfig {
             public_url: Some("https://photos.example.com".into()),
             client_ip_header: None,
+            media_origin: None,
         };
         let app = TestApp::with_config(&tdb, Backing::Local, config).await;
         let r = app.get("/login").await;

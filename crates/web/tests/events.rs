@@ -141,8 +141,11 @@ db_test!(
         assert!(page.body.contains("status-draft"));
         assert!(page.body.contains("<svg xmlns"), "QR code inline");
         assert!(page.body.contains("Make it live"));
-        // Stats are not faked before photos exist.
-        assert!(page.body.contains("once guests can upload photos"));
+        // Honest figures for a new event, and reactions not faked before they exist.
+        assert!(page.body.contains("<dt>Photos</dt><dd>0</dd>"));
+        assert!(page.body.contains("<dt>Storage used</dt><dd>0 bytes</dd>"));
+        assert!(page.body.contains("Reactions are counted here once guests can react"));
+        assert!(!page.body.contains("class=\"chart\""), "no chart without uploads");
 
         let edit = b.get(&format!("/app/events/{id}/edit")).await;
         assert_eq!(edit.input_value("slug").as_deref(), Some("anna-ben"));

@@ -10,6 +10,7 @@ use crate::AppState;
 use crate::auth::CurrentMember;
 
 mod events;
+mod photos;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -21,6 +22,13 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/events/{id}/status", post(events::transition))
         .route("/api/v1/events/{id}/join-link", post(events::rotate))
+        .route(
+            "/api/v1/events/{id}/photos",
+            get(photos::list)
+                .post(photos::upload)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/api/v1/photos/{id}", get(photos::show))
         .route("/api/v1/events/{id}/{file}", get(events::qr))
 }
 

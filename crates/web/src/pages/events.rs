@@ -565,6 +565,56 @@ struct EventPage {
     png_sizes: Vec<u32>,
     notice: String,
     settings: Vec<(String, String)>,
+    stats: EventFigures,
+}
+
+/// The dashboard's figures, as shown.
+#[derive(Debug, Default)]
+pub struct EventFigures {
+    pub photos: i64,
+    pub contributors: i64,
+    pub pending: i64,
+    pub processing: i64,
+    pub failed: i64,
+    pub storage: String,
+    pub top: Vec<(String, i64)>,
+    pub chart_svg: String,
+    pub hours: Vec<(String, i64)>,
+}
+
+/// The figures of one event (one transaction, scoped to its organization).
+pub async fn event_figures(
+    state: &AppState,
+    tenant: domain::TenantId,
+    event: EventId,
+) -> Result<EventFigures, WebError> {
+    use store::PhotoRepo;
+    let t = Catalog::english();
+    let mut tx = state.services.db.begin(Scope::Tenant(tenant)).await?;
+    let stats = tx.event_photo_stats(tenant, event).await?;
+    let top = tx.top_contributors(tenant, event, 5).await?;
+    let hours = tx.uploads_by_hour(tenant, event).await?;
+    tx.commit().await?;
+    let series = crate::pages::chart::hourly_series(&hours, 48);
+    let chart_svg = if series.is_empty() {
+        String::new()
+    } else {
+        crate::pages::chart::uploads_svg(&series, t.get("events.chart_label"))
+    };
+    Ok(EventFigures {
+        photos: stats.photos,
+        contributors: stats.contributors,
+        pending: stats.pending_review,
+        processing: stats.processing,
+        failed: stats.failed,
+        storage: crate::pages::chart::human_bytes(stats.storage_bytes),
+        top,
+        chart_svg,
+        hours: series
+            .iter()
+            .map(|(at, n)| (at.format("%a %-d %b, %H:%M UTC").to_string(), *n))
+            .collect(),
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -691,6 +741,7 @@ pub async fn show_event(
         png_sizes: media::qr::qr_png_sizes().to_vec(),
         notice,
         settings: settings_summary(t, &e),
+        stats: event_figures(&state, member.tenant.id, e.id).await?,
     })
 }
 

@@ -3,9 +3,11 @@
 
 pub mod account;
 pub mod auth;
+pub mod chart;
 pub mod dashboard;
 pub mod events;
 pub mod home;
+pub mod photos;
 
 use service::accounts::FieldProblem;
 

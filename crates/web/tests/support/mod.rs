@@ -101,6 +101,18 @@ impl TestApp {
         Self { state, media }
     }
 
+    /// Another app over the same services (a restarted process: same database and storage).
+    pub async fn with_services(services: Services) -> Self {
+        Self {
+            state: AppState {
+                services,
+                metrics: Arc::new(Metrics::new()),
+                config: Arc::new(WebConfig::default()),
+            },
+            media: tempfile::tempdir().expect("media dir"),
+        }
+    }
+
     pub async fn send(&self, req: Request<Body>) -> Reply {
         let res = web::router(self.state.clone())
             .oneshot(req)

@@ -1,0 +1,645 @@
+//! Photos: accepting an upload durably, and the job that turns it into renditions.
+//!
+//! An upload streams to a temporary file while it is hashed and counted ([`stage`]); its type
+//! and pixel size come from its bytes ([`StagedUpload::check`]). [`accept`] then stores the
+//! original in the blob store and commits the photo row together with its processing job:
+//! only after that commit does the client hear "done", and from then on nothing is lost (a
+//! crashed worker's job is taken over). The same bytes twice in one event are one photo.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use domain::{EventId, EventStatus, Moderation, PhotoId, PhotoStatus, TenantId, UserId};
+use futures::{Stream, StreamExt};
+use jobs::{Handler, Job, JobContext, JobError};
+use media::BlobStore;
+use media::pipeline::{self, Kind, Limits, MediaError};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use store::{Db, EventRepo, Photo, PhotoRepo, ProcessedPhoto, Scope, StoreError, StoredRendition};
+use tokio::io::AsyncWriteExt;
+use tokio::sync::Semaphore;
+
+use crate::Services;
+
+/// How uploads are taken in and processed.
+#[derive(Debug, Clone)]
+pub struct UploadSettings {
+    /// Where uploads stream to before they are stored.
+    pub tmp_dir: PathBuf,
+    /// The largest upload at all, whatever an event allows.
+    pub max_bytes: u64,
+    /// Pixel limits checked from the header, before any decoding.
+    pub pixels: Limits,
+    /// Photos processed at once (CPU-bound work): one per core.
+    pub cpu: Arc<Semaphore>,
+}
+
+impl Default for UploadSettings {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self {
+            tmp_dir: std::env::temp_dir(),
+            max_bytes: 100 * 1024 * 1024,
+            pixels: Limits::default(),
+            cpu: Arc::new(Semaphore::new(cores)),
+        }
+    }
+}
+
+/// Why an upload was not accepted. Each maps to a clear 4xx (or 503 for storage).
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("the file is larger than {limit_mb} MB")]
+    TooLarge { limit_mb: u64 },
+    #[error("the file is empty")]
+    Empty,
+    #[error("not a JPEG, PNG, WebP or HEIC photo")]
+    Unsupported,
+    #[error("{0}")]
+    HeicUnavailable(String),
+    #[error("the photo is {width} × {height} pixels, more than this server accepts")]
+    TooManyPixels { width: u32, height: u32 },
+    #[error("the photo is damaged or incomplete: {0}")]
+    Corrupt(String),
+    #[error("event not found")]
+    EventNotFound,
+    #[error("the event is archived: it takes no new photos")]
+    EventClosed,
+    #[error("the upload was interrupted")]
+    Interrupted,
+    #[error("photo storage is unavailable: {0}")]
+    Storage(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("could not write the upload: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// An upload on local disk, hashed and counted; deleted when dropped.
+#[derive(Debug)]
+pub struct StagedUpload {
+    file: tempfile::TempPath,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+impl StagedUpload {
+    pub fn path(&self) -> &Path {
+        &self.file
+    }
+
+    /// The type and size from the bytes (not the name or the header the client sent), with the
+    /// pixel limits applied before anything is decoded.
+    pub async fn check(&self, limits: &Limits) -> Result<pipeline::Probe, UploadError> {
+        // The header of every accepted format sits in the first megabyte (JPEG's SOF follows
+        // the EXIF block, which is at most 64 KiB).
+        let mut head = vec![0u8; 1 << 20];
+        let mut f = tokio::fs::File::open(self.path()).await?;
+        let mut n = 0;
+        use tokio::io::AsyncReadExt;
+        while n < head.len() {
+            let got = f.read(&mut head[n..]).await?;
+            if got == 0 {
+                break;
+            }
+            n += got;
+        }
+        head.truncate(n);
+        if pipeline::sniff(&head).is_none() {
+            return Err(UploadError::Unsupported);
+        }
+        let probe = pipeline::probe(&head, limits).map_err(media_error)?;
+        // A photo cut off in transfer has an intact header: check its structure to the end.
+        let path = self.path().to_owned();
+        let kind = probe.kind;
+        let complete = tokio::task::spawn_blocking(move || {
+            let f = std::fs::File::open(path)?;
+            let len = f.metadata()?.len();
+            is_complete(kind, std::io::BufReader::with_capacity(64 * 1024, f), len)
+        })
+        .await
+        .map_err(|e| UploadError::Io(std::io::Error::other(e)))??;
+        if !complete {
+            return Err(UploadError::Corrupt("the file ends too early".into()));
+        }
+        Ok(probe)
+    }
+}
+
+/// Whether a file of `kind` is whole: its structure runs to its end marker (JPEG: the EOI after
+/// the image data, PNG: IEND, WebP: the RIFF length, HEIC: every top-level box present). Reads
+/// the file once, front to back, in small pieces.
+pub fn is_complete(kind: Kind, mut r: impl std::io::Read, len: u64) -> std::io::Result<bool> {
+    use std::io::Read;
+    let mut byte = || -> std::io::Result<Option<u8>> {
+        let mut b = [0u8; 1];
+        match r.read(&mut b)? {
+            0 => Ok(None),
+            _ => Ok(Some(b[0])),
+        }
+    };
+    match kind {
+        Kind::Jpeg => {
+            // SOI, then segments; after each SOS, entropy data until the next real marker.
+            let (Some(0xFF), Some(0xD8)) = (byte()?, byte()?) else {
+                return Ok(false);
+            };
+            let mut pending: Option<u8> = None;
+            loop {
+                let marker = match pending.take() {
+                    Some(m) => m,
+                    None => {
+                        let Some(ff) = byte()? else { return Ok(false) };
+                        if ff != 0xFF {
+                            return Ok(false);
+                        }
+                        let mut m = byte()?;
+                        while m == Some(0xFF) {
+                            m = byte()?; // fill bytes
+                        }
+                        let Some(m) = m else { return Ok(false) };
+                        m
+                    }
+                };
+                match marker {
+                    0xD9 => return Ok(true),
+                    0x01 | 0xD0..=0xD7 => continue,
+                    _ => {}
+                }
+                let (Some(hi), Some(lo)) = (byte()?, byte()?) else {
+                    return Ok(false);
+                };
+                let seg = (usize::from(hi) << 8 | usize::from(lo)).saturating_sub(2);
+                for _ in 0..seg {
+                    if byte()?.is_none() {
+                        return Ok(false);
+                    }
+                }
+                if marker == 0xDA {
+                    // Entropy-coded data: FF 00 is a stuffed byte, FF D0–D7 a restart marker.
+                    loop {
+                        let Some(b) = byte()? else { return Ok(false) };
+                        if b != 0xFF {
+                            continue;
+                        }
+                        let mut m = byte()?;
+                        while m == Some(0xFF) {
+                            m = byte()?;
+                        }
+                        match m {
+                            None => return Ok(false),
+                            Some(0x00 | 0xD0..=0xD7) => continue,
+                            Some(m) => {
+                                pending = Some(m);
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Kind::Png => {
+            // Chunks: length, type, data, CRC; the last is IEND.
+            let mut header = [0u8; 8];
+            r.read_exact(&mut header)?;
+            loop {
+                let mut head = [0u8; 8];
+                if r.read_exact(&mut head).is_err() {
+                    return Ok(false);
+                }
+                let n = u64::from(u32::from_be_bytes([head[0], head[1], head[2], head[3]]));
+                if &head[4..8] == b"IEND" {
+                    return Ok(true);
+                }
+                let skipped = std::io::copy(&mut (&mut r).take(n + 4), &mut std::io::sink())?;
+                if skipped < n + 4 {
+                    return Ok(false);
+                }
+            }
+        }
+        Kind::Webp => {
+            let mut head = [0u8; 8];
+            r.read_exact(&mut head)?;
+            let riff = u64::from(u32::from_le_bytes([head[4], head[5], head[6], head[7]]));
+            Ok(riff + 8 <= len)
+        }
+        Kind::Heic => {
+            // Top-level ISO-BMFF boxes must add up to the file (mdat holds the pixels).
+            let mut at = 0u64;
+            while at < len {
+                let mut head = [0u8; 8];
+                if r.read_exact(&mut head).is_err() {
+                    return Ok(false);
+                }
+                let mut size = u64::from(u32::from_be_bytes([head[0], head[1], head[2], head[3]]));
+                let mut header = 8;
+                if size == 1 {
+                    let mut big = [0u8; 8];
+                    r.read_exact(&mut big)?;
+                    size = u64::from_be_bytes(big);
+                    header = 16;
+                } else if size == 0 {
+                    return Ok(true); // runs to the end of the file
+                }
+                if size < header || at + size > len {
+                    return Ok(false);
+                }
+                std::io::copy(&mut (&mut r).take(size - header), &mut std::io::sink())?;
+                at += size;
+            }
+            Ok(true)
+        }
+    }
+}
+
+fn media_error(e: MediaError) -> UploadError {
+    match e {
+        MediaError::Unsupported => UploadError::Unsupported,
+        MediaError::HeicUnavailable(why) => UploadError::HeicUnavailable(why),
+        MediaError::TooLarge { width, height, .. } => UploadError::TooManyPixels { width, height },
+        MediaError::Corrupt(why) => UploadError::Corrupt(why),
+    }
+}
+
+/// Streams `body` to a temporary file in `dir`, hashing as it goes. Stops at `max_bytes`
+/// (the file is removed), so nothing larger ever fills the disk.
+pub async fn stage<S, E>(dir: &Path, body: S, max_bytes: u64) -> Result<StagedUpload, UploadError>
+where
+    S: Stream<Item = Result<Bytes, E>>,
+    E: std::fmt::Display,
+{
+    tokio::fs::create_dir_all(dir).await?;
+    let named = tempfile::Builder::new()
+        .prefix("upload-")
+        .tempfile_in(dir)?;
+    let (std_file, path) = named.into_parts();
+    let mut file = tokio::fs::File::from_std(std_file);
+    let mut hasher = Sha256::new();
+    let mut bytes = 0u64;
+    let mut body = std::pin::pin!(body);
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| {
+            tracing::info!(error = %e, "upload body ended early");
+            UploadError::Interrupted
+        })?;
+        bytes += chunk.len() as u64;
+        if bytes > max_bytes {
+            return Err(UploadError::TooLarge {
+                limit_mb: max_bytes / (1024 * 1024),
+            });
+        }
+        hasher.update(&chunk);
+        file.write_all(&chunk).await?;
+    }
+    file.flush().await?;
+    if bytes == 0 {
+        return Err(UploadError::Empty);
+    }
+    Ok(StagedUpload {
+        file: path,
+        bytes,
+        sha256: hex::encode(hasher.finalize()),
+    })
+}
+
+/// Who uploads: a member (user id) or, with the guest flow, a guest by name.
+#[derive(Debug, Clone)]
+pub struct Uploader {
+    pub user: Option<UserId>,
+    pub name: String,
+}
+
+/// The outcome of [`accept`].
+#[derive(Debug, Clone)]
+pub enum Accepted {
+    /// A new photo, stored and queued for processing.
+    Created(Photo),
+    /// These bytes were already in the event: that photo.
+    Existing(Photo),
+}
+
+impl Accepted {
+    pub fn photo(&self) -> &Photo {
+        match self {
+            Accepted::Created(p) | Accepted::Existing(p) => p,
+        }
+    }
+}
+
+/// The format's name as stored (`jpeg`, `png`, `webp`, `heic`).
+pub fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Jpeg => "jpeg",
+        Kind::Png => "png",
+        Kind::Webp => "webp",
+        Kind::Heic => "heic",
+    }
+}
+
+/// The blob key of an original: everything of an event lives under `tenant/event/`.
+pub fn original_key(tenant: TenantId, event: EventId, photo: PhotoId, kind: Kind) -> String {
+    format!("{tenant}/{event}/{photo}/original.{}", kind.extension())
+}
+
+/// Stores the original, then commits the photo row and its processing job together.
+pub async fn accept(
+    services: &Services,
+    tenant: TenantId,
+    event: EventId,
+    uploader: &Uploader,
+    staged: &StagedUpload,
+    probe: &pipeline::Probe,
+    now: DateTime<Utc>,
+) -> Result<Accepted, UploadError> {
+    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let Some(ev) = tx.get_event(tenant, event).await? else {
+        return Err(UploadError::EventNotFound);
+    };
+    if ev.status == EventStatus::Archived {
+        return Err(UploadError::EventClosed);
+    }
+    if let Some(existing) = tx.find_photo_by_hash(tenant, event, &staged.sha256).await? {
+        return Ok(Accepted::Existing(existing));
+    }
+    tx.commit().await?;
+
+    let id = PhotoId::new();
+    let key = original_key(tenant, event, id, probe.kind);
+    services
+        .blobs
+        .put_file(&key, staged.path())
+        .await
+        .map_err(|e| UploadError::Storage(e.to_string()))?;
+    let photo = Photo {
+        id,
+        tenant_id: tenant,
+        event_id: event,
+        uploaded_by: uploader.user,
+        uploader_name: uploader.name.clone(),
+        sha256: staged.sha256.clone(),
+        kind: kind_name(probe.kind).to_owned(),
+        original_key: key.clone(),
+        original_bytes: i64::try_from(staged.bytes).unwrap_or(i64::MAX),
+        status: PhotoStatus::Processing,
+        failure: None,
+        width: Some(probe.width),
+        height: Some(probe.height),
+        taken_at_local: None,
+        taken_offset: None,
+        camera_make: None,
+        camera_model: None,
+        lens: None,
+        placeholder: None,
+        renditions: Vec::new(),
+        storage_bytes: i64::try_from(staged.bytes).unwrap_or(i64::MAX),
+        created_at: now,
+        processed_at: None,
+    };
+    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    match tx.insert_photo(tenant, &photo).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => {
+            // The same bytes arrived twice at once; the other upload won.
+            drop(tx);
+            if let Err(e) = services.blobs.delete(&key).await {
+                tracing::warn!(error = %e, "could not remove a duplicate original");
+            }
+            let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+            let existing = tx.find_photo_by_hash(tenant, event, &staged.sha256).await?;
+            tx.commit().await?;
+            return existing
+                .map(Accepted::Existing)
+                .ok_or(UploadError::EventNotFound);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    jobs::enqueue(&mut tx, &ProcessPhoto { tenant, photo: id }).await?;
+    tx.commit().await?;
+    tracing::info!(tenant.id = %tenant, event.id = %event, photo.id = %id, bytes = staged.bytes, "photo accepted");
+    Ok(Accepted::Created(photo))
+}
+
+/// Makes the renditions of one photo.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProcessPhoto {
+    pub tenant: TenantId,
+    pub photo: PhotoId,
+}
+
+impl Job for ProcessPhoto {
+    const KIND: &'static str = "photos.process";
+    const MAX_ATTEMPTS: i32 = 8;
+
+    fn tenant(&self) -> Option<TenantId> {
+        Some(self.tenant)
+    }
+
+    fn dedupe_key(&self) -> Option<String> {
+        Some(self.photo.to_string())
+    }
+}
+
+/// Runs [`ProcessPhoto`]: decode, orient, resize, encode (on the bounded CPU pool), store the
+/// renditions under content-addressed keys, then publish or hold for review.
+#[derive(Debug, Clone)]
+pub struct ProcessPhotoHandler {
+    pub db: Db,
+    pub blobs: BlobStore,
+    pub settings: UploadSettings,
+}
+
+impl ProcessPhotoHandler {
+    pub fn new(services: &Services) -> Self {
+        Self {
+            db: services.db.clone(),
+            blobs: services.blobs.clone(),
+            settings: services.uploads.clone(),
+        }
+    }
+}
+
+/// A rendition's key: its own bytes' hash in the name, so a URL never changes meaning.
+pub fn rendition_key(photo: &Photo, max_edge: u32, webp: &[u8]) -> String {
+    let hash = hex::encode(Sha256::digest(webp));
+    format!(
+        "{}/{}/{}/{}-{max_edge}.webp",
+        photo.tenant_id,
+        photo.event_id,
+        photo.id,
+        &hash[..16]
+    )
+}
+
+#[async_trait]
+impl Handler<ProcessPhoto> for ProcessPhotoHandler {
+    async fn run(&self, job: ProcessPhoto, _ctx: &JobContext) -> Result<(), JobError> {
+        let (tenant, id) = (job.tenant, job.photo);
+        let mut tx = self
+            .db
+            .begin(Scope::Tenant(tenant))
+            .await
+            .map_err(JobError::retry)?;
+        let photo = tx.get_photo(tenant, id).await.map_err(JobError::retry)?;
+        let Some(photo) = photo else {
+            return Ok(()); // deleted meanwhile
+        };
+        if photo.status != PhotoStatus::Processing {
+            return Ok(()); // done by an earlier run
+        }
+        let event = tx
+            .get_event(tenant, photo.event_id)
+            .await
+            .map_err(JobError::retry)?;
+        tx.commit().await.map_err(JobError::retry)?;
+        let Some(event) = event else {
+            return Ok(());
+        };
+
+        let original = self
+            .blobs
+            .get(&photo.original_key)
+            .await
+            .map_err(JobError::retry)?;
+        let permit = self
+            .settings
+            .cpu
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(JobError::retry)?;
+        let limits = self.settings.pixels;
+        let outcome = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            pipeline::process(&original, &limits)
+        })
+        .await
+        .map_err(JobError::retry)?;
+
+        let processed = match outcome {
+            Ok(p) => p,
+            Err(e) => {
+                let reason = media_error(e).to_string();
+                tracing::warn!(tenant.id = %tenant, photo.id = %id, reason, "photo failed to process");
+                let mut tx = self
+                    .db
+                    .begin(Scope::Tenant(tenant))
+                    .await
+                    .map_err(JobError::retry)?;
+                tx.fail_photo(tenant, id, &reason, domain::time::now())
+                    .await
+                    .map_err(JobError::retry)?;
+                tx.commit().await.map_err(JobError::retry)?;
+                return Ok(());
+            }
+        };
+        let mut renditions = Vec::with_capacity(processed.renditions.len());
+        for r in processed.renditions {
+            let key = rendition_key(&photo, r.max_edge, &r.webp);
+            let bytes = r.webp.len() as u64;
+            self.blobs
+                .put(&key, Bytes::from(r.webp))
+                .await
+                .map_err(JobError::retry)?;
+            renditions.push(StoredRendition {
+                max_edge: r.max_edge,
+                width: r.width,
+                height: r.height,
+                key,
+                bytes,
+            });
+        }
+        let meta = processed.meta;
+        let done = ProcessedPhoto {
+            width: processed.width,
+            height: processed.height,
+            taken_at_local: meta
+                .taken_at
+                .map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string()),
+            taken_offset: meta.taken_offset,
+            camera_make: meta.camera_make,
+            camera_model: meta.camera_model,
+            lens: meta.lens,
+            placeholder: processed.placeholder,
+            renditions,
+        };
+        let status = match event.settings.moderation {
+            Moderation::Publish => PhotoStatus::Published,
+            Moderation::Approve => PhotoStatus::PendingReview,
+        };
+        let mut tx = self
+            .db
+            .begin(Scope::Tenant(tenant))
+            .await
+            .map_err(JobError::retry)?;
+        tx.finish_photo(tenant, id, status, &done, domain::time::now())
+            .await
+            .map_err(JobError::retry)?;
+        tx.commit().await.map_err(JobError::retry)?;
+        tracing::info!(
+            tenant.id = %tenant, photo.id = %id, status = status.as_str(),
+            decode_ms = processed.timings.decode.as_millis() as u64,
+            encode_ms = processed.timings.encode.as_millis() as u64,
+            "photo processed"
+        );
+        Ok(())
+    }
+}
+
+/// The whole upload: the event's size limit, streaming to disk, the checks, then [`accept`].
+pub async fn upload<S, E>(
+    services: &Services,
+    tenant: TenantId,
+    event: EventId,
+    uploader: &Uploader,
+    body: S,
+) -> Result<Accepted, UploadError>
+where
+    S: Stream<Item = Result<Bytes, E>>,
+    E: std::fmt::Display,
+{
+    let max = max_upload_bytes(services, tenant, event).await?;
+    let staged = stage(&services.uploads.tmp_dir, body, max).await?;
+    let probe = staged.check(&services.uploads.pixels).await?;
+    accept(
+        services,
+        tenant,
+        event,
+        uploader,
+        &staged,
+        &probe,
+        domain::time::now(),
+    )
+    .await
+}
+
+/// The largest file this event takes: its own setting, within the server's cap.
+pub async fn max_upload_bytes(
+    services: &Services,
+    tenant: TenantId,
+    event: EventId,
+) -> Result<u64, UploadError> {
+    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let ev = tx.get_event(tenant, event).await?;
+    tx.commit().await?;
+    let ev = ev.ok_or(UploadError::EventNotFound)?;
+    if ev.status == EventStatus::Archived {
+        return Err(UploadError::EventClosed);
+    }
+    Ok((u64::from(ev.settings.max_file_mb) * 1024 * 1024).min(services.uploads.max_bytes))
+}
+
+/// One photo of the organization.
+pub async fn get_photo(
+    services: &Services,
+    tenant: TenantId,
+    id: PhotoId,
+) -> Result<Option<Photo>, StoreError> {
+    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let p = tx.get_photo(tenant, id).await?;
+    tx.commit().await?;
+    Ok(p)
+}
