@@ -428,3 +428,145 @@ async fn create_an_event_and_print_its_poster() {
         app.log()
     );
 }
+
+/// A JPEG photo-like test image: a gradient with a red left and blue right half.
+fn write_jpeg(path: &std::path::Path, w: u32, h: u32) {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let shade = u8::try_from(y * 200 / h).unwrap_or(0);
+        if x < w / 2 {
+            image::Rgb([230, shade, 40])
+        } else {
+            image::Rgb([40, shade, 230])
+        }
+    });
+    img.save(path).expect("write a test JPEG");
+}
+
+/// A host uploads two photos from the event's photo page (the script's queue with progress,
+/// then processing by the real worker), sees them in the grid, and the dashboard counts them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_photos_and_see_them_processed() {
+    let app = App::start();
+    let photos = tempfile::tempdir().expect("tempdir");
+    let a = photos.path().join("first-dance.jpg");
+    let b = photos.path().join("cake.jpg");
+    write_jpeg(&a, 2400, 1600);
+    write_jpeg(&b, 1200, 1800);
+    for (label, width, height) in [("phone", 390, 844), ("desktop", 1280, 800)] {
+        let browser = Browser::start(width, height).await;
+        browser
+            .client
+            .goto(&app.url("/register"))
+            .await
+            .expect("register");
+        fill(&browser, "name", "Ada Host").await;
+        fill(&browser, "email", &format!("photos-{label}@example.com")).await;
+        fill(&browser, "password", "violet-harbour-42").await;
+        fill(&browser, "org_name", "Ada's Weddings").await;
+        click(&browser, "form button[type=submit]").await;
+        wait_path(&browser, "/app").await;
+        browser
+            .client
+            .goto(&app.url("/app/events/new"))
+            .await
+            .expect("new event");
+        fill(&browser, "name", "Anna & Ben").await;
+        js(
+            &browser,
+            "document.querySelector('#f-starts_at').value = '2026-06-20T14:00';
+             document.querySelector('#f-ends_at').value = '2026-06-21T01:30';
+             return true",
+        )
+        .await;
+        click(&browser, ".form-actions button[type=submit]").await;
+        wait_for(&browser, ".stats-card").await;
+        click(&browser, ".stats-card a.button").await;
+        wait_for(&browser, "form.uploader.is-enhanced").await;
+        browser.screenshot(&format!("photos-empty-{label}")).await;
+
+        let input = browser
+            .client
+            .find(Locator::Css("#f-photos"))
+            .await
+            .expect("the file input");
+        input
+            .send_keys(&format!("{}\n{}", a.display(), b.display()))
+            .await
+            .expect("choose two files");
+        // Both go up, get processed by the worker, and say so.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let states = js(
+                &browser,
+                "return [...document.querySelectorAll('.upload-item')].map(li => li.dataset.state)",
+            )
+            .await;
+            if states == serde_json::json!(["published", "published"]) {
+                break;
+            }
+            if std::time::Instant::now() > deadline {
+                let shot = browser.screenshot("upload-stuck").await;
+                panic!(
+                    "uploads did not finish: {states} (screenshot {})",
+                    shot.display()
+                );
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        assert_eq!(
+            sideways_overflow(&browser).await,
+            0,
+            "{label}: the upload page scrolls sideways"
+        );
+        browser
+            .screenshot(&format!("photos-uploaded-{label}"))
+            .await;
+
+        // Reloaded: the grid shows both, with their images actually loaded.
+        browser.client.refresh().await.expect("reload");
+        wait_for(&browser, ".photo-grid").await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let loaded = js(
+                &browser,
+                "return [...document.querySelectorAll('.photo-grid img')].filter(i => i.complete && i.naturalWidth > 0).length",
+            )
+            .await;
+            if loaded == 2 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "grid images did not load: {loaded}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        browser.screenshot(&format!("photos-grid-{label}")).await;
+
+        click(&browser, ".breadcrumb a").await;
+        wait_for(&browser, ".stats-card").await;
+        let photos_count = js(
+            &browser,
+            "return document.querySelector('.stats div:first-child dd').textContent",
+        )
+        .await;
+        assert_eq!(photos_count, "2");
+        assert!(
+            browser
+                .client
+                .find(Locator::Css(".stats-card svg.chart rect"))
+                .await
+                .is_ok(),
+            "the chart has a bar"
+        );
+        browser
+            .screenshot(&format!("event-dashboard-photos-{label}"))
+            .await;
+        browser.close().await;
+    }
+    assert!(
+        !app.log().contains("ERROR"),
+        "the server logged errors:\n{}",
+        app.log()
+    );
+}

@@ -59,6 +59,7 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
       if (!res.ok) return;
       const photo = await res.json();
       if (photo.status !== "processing") {
+        document.querySelector(".photos-empty")?.remove();
         text(view.state, photo.status === "failed" ? `${label(photo.status)}: ${photo.failure || ""}` : label(photo.status));
         view.li.dataset.state = photo.status;
         const small = photo.renditions[photo.renditions.length - 1];

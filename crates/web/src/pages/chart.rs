@@ -38,7 +38,8 @@ pub fn uploads_svg(series: &[(DateTime<Utc>, i64)], label: &str) -> String {
     const H: f64 = 160.0;
     const BASE: f64 = 130.0;
     let max = series.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1) as f64;
-    let slot = W / series.len().max(1) as f64;
+    // At least twelve slots wide, so one busy hour is a bar, not a wall.
+    let slot = W / series.len().max(12) as f64;
     let bar = (slot * 0.8).max(1.0);
     let mut body = String::new();
     for (i, (t, n)) in series.iter().enumerate() {
@@ -67,16 +68,21 @@ pub fn uploads_svg(series: &[(DateTime<Utc>, i64)], label: &str) -> String {
         };
         let x = match k {
             0 => (x - slot / 2.0).max(0.0),
-            2 => (x + slot / 2.0).min(W),
+            2 if series.len() >= 12 => (x + slot / 2.0).min(W),
             _ => x,
         };
+        let anchor = if k == 2 && series.len() < 12 {
+            "middle"
+        } else {
+            anchor
+        };
         labels.push_str(&format!(
-            "<text x=\"{x:.1}\" y=\"152\" text-anchor=\"{anchor}\">{}</text>",
+            "<text x=\"{x:.1}\" y=\"156\" text-anchor=\"{anchor}\">{}</text>",
             series[i].0.format("%a %H:%M")
         ));
     }
     format!(
-        "<svg class=\"chart\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\" preserveAspectRatio=\"none\">\
+        "<svg class=\"chart\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\">\
          <line x1=\"0\" y1=\"{BASE}\" x2=\"{W}\" y2=\"{BASE}\"/>{body}{labels}</svg>",
         label
             .replace('&', "&amp;")
