@@ -430,3 +430,133 @@ db_test!(
         assert_eq!(list["photos"].as_array().expect("list").len(), 1, "nothing added");
     }
 );
+
+/// A plain HTTP/1.1 GET of an absolute `http://` URL: (status, body).
+async fn http_get(url: &str) -> (u16, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").expect("an http URL");
+    let (host, path) = rest.split_at(rest.find('/').expect("a path"));
+    let mut s = tokio::net::TcpStream::connect(host).await.expect("connect");
+    s.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .expect("send");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.expect("read");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("headers end");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head[9..12].parse().expect("status");
+    let mut body = raw[split + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        let mut out = Vec::new();
+        let mut rest = &body[..];
+        loop {
+            let line_end = rest
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .expect("chunk size");
+            let size = usize::from_str_radix(
+                std::str::from_utf8(&rest[..line_end]).expect("hex").trim(),
+                16,
+            )
+            .expect("chunk size");
+            if size == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[line_end + 2..line_end + 2 + size]);
+            rest = &rest[line_end + 2 + size + 2..];
+        }
+        body = out;
+    }
+    (status, body)
+}
+
+db_test!(
+    async fn photos_go_to_s3_and_are_delivered_presigned(tdb) {
+        let blobs = media::BlobStore::s3(support::test_s3()).expect("the test S3 store");
+        let app = TestApp::with_blobs(&tdb, blobs.clone()).await;
+        let b = app.browser("203.0.113.36");
+        b.register("Ada Host", "Ada's Weddings").await;
+        let tenant = tenant_of(&b).await;
+        let event = new_event(&b, json!({})).await;
+        let r = upload(&b, &event, jpeg(1600, 1200)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.json()["id"].as_str().expect("id").to_owned();
+        let again = upload(&b, &event, jpeg(1600, 1200)).await;
+        assert_eq!(again.status, StatusCode::OK, "idempotent on S3 too");
+        process(&app, tenant, &id).await;
+
+        let v = b.get(&format!("/api/v1/photos/{id}")).await.json();
+        assert_eq!(v["status"], "published");
+        let key_prefix = format!("{tenant}/{event}/{id}/");
+        assert_eq!(
+            blobs.head(&format!("{key_prefix}original.jpg")).await.expect("head"),
+            Some(jpeg(1600, 1200).len() as u64),
+            "the original is in the bucket under tenant/event/photo"
+        );
+
+        // Our signed link answers with a presigned URL of the bucket, which serves the WebP.
+        let url = v["renditions"][1]["url"].as_str().expect("url");
+        let r = b.get(url).await;
+        assert_eq!(r.status, StatusCode::TEMPORARY_REDIRECT);
+        let presigned = r.header("location").to_owned();
+        assert!(presigned.starts_with(&std::env::var("MOMENTIQUE_TEST_S3_ENDPOINT").expect("endpoint")));
+        let (status, body) = http_get(&presigned).await;
+        assert_eq!(status, 200);
+        let img = image::load_from_memory(&body).expect("a WebP").to_rgb8();
+        assert_eq!(img.dimensions(), (800, 600));
+        let (status, _) = http_get(&presigned.replace("X-Amz-Signature=", "X-Amz-Signature=0")).await;
+        assert_eq!(status, 403, "S3 refuses a tampered signature");
+        // A wrong signature on our side never reaches the bucket.
+        assert_eq!(b.get(&url.replace("&s=", "&s=x")).await.status, StatusCode::FORBIDDEN);
+    }
+);
+
+db_test!(
+    async fn an_unreachable_store_gives_503_and_records_nothing(tdb) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("a free port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let blobs = media::BlobStore::s3(media::S3Config {
+            endpoint: Some(format!("http://127.0.0.1:{port}")),
+            bucket: "photos".into(),
+            region: "garage".into(),
+            access_key_id: "GK0000".into(),
+            secret_access_key: "secret".into(),
+            path_style: true,
+            allow_http: true,
+        })
+        .expect("a store (connects lazily)");
+        let app = TestApp::with_blobs(&tdb, blobs).await;
+        let b = app.browser("203.0.113.37");
+        b.register("Ada Host", "Ada's Weddings").await;
+        let event = new_event(&b, json!({})).await;
+        let started = std::time::Instant::now();
+        let r = upload(&b, &event, jpeg(640, 480)).await;
+        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+        assert_eq!(r.json()["error"]["code"], "storage_unavailable");
+        assert!(r.json()["error"]["message"].as_str().expect("msg").contains("not saved"));
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "no hang");
+        let list = b.get(&format!("/api/v1/events/{event}/photos")).await.json();
+        assert!(list["photos"].as_array().expect("list").is_empty(), "nothing recorded");
+
+        let ready = app.get("/readyz").await;
+        assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+        let v = ready.json();
+        assert!(
+            v["checks"].as_object().expect("checks").iter().any(|(name, problem)| {
+                name.contains("storage") && problem.as_str().is_some_and(|p| p.contains("unreachable"))
+            }),
+            "readyz names the store: {v}"
+        );
+    }
+);

@@ -80,11 +80,28 @@ impl TestApp {
     }
 
     pub async fn with_config(tdb: &TestDatabase, backing: Backing, config: WebConfig) -> Self {
+        Self::build(tdb, backing, config, None).await
+    }
+
+    /// An app whose photos go to `blobs` (the S3 server, a broken store …).
+    pub async fn with_blobs(tdb: &TestDatabase, blobs: BlobStore) -> Self {
+        Self::build(tdb, Backing::Local, WebConfig::default(), Some(blobs)).await
+    }
+
+    async fn build(
+        tdb: &TestDatabase,
+        backing: Backing,
+        config: WebConfig,
+        blobs: Option<BlobStore>,
+    ) -> Self {
         let db = Db::open(&tdb.url, tdb.admin_url.as_deref(), &DbOptions::default())
             .await
             .expect("open database");
         let media = tempfile::tempdir().expect("media dir");
-        let blobs = BlobStore::local(media.path()).expect("media store");
+        let blobs = match blobs {
+            Some(b) => b,
+            None => BlobStore::local(media.path()).expect("media store"),
+        };
         let redis = match backing {
             Backing::Local => None,
             Backing::Redis => Some(
@@ -94,7 +111,13 @@ impl TestApp {
             ),
         };
         let state = AppState {
-            services: Services::new(db, blobs, redis),
+            // Each app has its own upload folder, so a test can see what it leaves behind.
+            services: Services::new(db, blobs, redis).with_uploads(
+                service::photos::UploadSettings {
+                    tmp_dir: media.path().join("uploads"),
+                    ..service::photos::UploadSettings::default()
+                },
+            ),
             metrics: Arc::new(Metrics::new()),
             config: Arc::new(config),
         };
@@ -286,6 +309,25 @@ impl Browser<'_> {
             &[("email", email), ("password", password)],
         )
         .await
+    }
+}
+
+/// The S3 server scripts/test provides (Garage). Missing is a failure, never a skip.
+pub fn test_s3() -> media::S3Config {
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!("{name} is not set: run the tests with scripts/test, which starts an S3 server")
+        })
+    };
+    let endpoint = var("MOMENTIQUE_TEST_S3_ENDPOINT");
+    media::S3Config {
+        allow_http: endpoint.starts_with("http://"),
+        endpoint: Some(endpoint),
+        bucket: var("MOMENTIQUE_TEST_S3_BUCKET"),
+        region: var("MOMENTIQUE_TEST_S3_REGION"),
+        access_key_id: var("MOMENTIQUE_TEST_S3_ACCESS_KEY_ID"),
+        secret_access_key: var("MOMENTIQUE_TEST_S3_SECRET_ACCESS_KEY"),
+        path_style: true,
     }
 }
 
