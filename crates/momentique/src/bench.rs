@@ -27,13 +27,45 @@ pub enum BenchWhat {
         /// A folder of photos (JPEG, PNG, WebP, HEIC).
         dir: std::path::PathBuf,
     },
+    /// Process one photo in this process and print its peak memory (used by `bench media`).
+    #[command(hide = true)]
+    MediaOne { file: std::path::PathBuf },
 }
 
 pub fn run(what: BenchWhat) -> ExitCode {
     match what {
+        BenchWhat::MediaOne { file } => {
+            let bytes = match std::fs::read(&file) {
+                Ok(b) => b,
+                Err(e) => {
+                    #[expect(clippy::print_stderr, reason = "benchmark failure")]
+                    {
+                        eprintln!("cannot read {}: {e}", file.display());
+                    }
+                    return ExitCode::FAILURE;
+                }
+            };
+            let ok = media::pipeline::process(&bytes, &media::pipeline::Limits::default()).is_ok();
+            drop(bytes);
+            let peak = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find(|l| l.starts_with("VmHWM:"))
+                        .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
+                })
+                .unwrap_or_default();
+            #[expect(clippy::print_stdout, reason = "the benchmark's output")]
+            {
+                println!("{peak} {ok}");
+            }
+            ExitCode::SUCCESS
+        }
         BenchWhat::Media { dir } => {
             let mut out = std::io::stdout().lock();
-            match media::pipeline::bench::run_bench(&dir, &mut out) {
+            let result = media::pipeline::bench::run_bench(&dir, &mut out)
+                .and_then(|()| peak_per_photo(&dir, &mut out));
+            match result {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     #[expect(clippy::print_stderr, reason = "benchmark failure")]
@@ -55,6 +87,47 @@ pub fn run(what: BenchWhat) -> ExitCode {
             }
         },
     }
+}
+
+/// Peak memory of a fresh process that processes just one photo, for each photo in `dir`:
+/// the figure that decides how many photos a small server can process at once.
+fn peak_per_photo(dir: &std::path::Path, out: &mut impl Write) -> std::io::Result<()> {
+    let exe = std::env::current_exe()?;
+    let mut files: Vec<_> = std::fs::read_dir(dir)?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                matches!(
+                    e.to_ascii_lowercase().as_str(),
+                    "jpg" | "jpeg" | "png" | "webp" | "heic" | "heif"
+                )
+            })
+        })
+        .collect();
+    files.sort();
+    writeln!(out, "\npeak RSS of one process handling one photo:")?;
+    for f in files {
+        let o = Command::new(&exe)
+            .args(["bench", "media-one"])
+            .arg(&f)
+            .stderr(Stdio::null())
+            .output()?;
+        let text = String::from_utf8_lossy(&o.stdout);
+        let mut parts = text.split_whitespace();
+        let kib: f64 = parts.next().and_then(|k| k.parse().ok()).unwrap_or(0.0);
+        let ok = parts.next() == Some("true");
+        writeln!(
+            out,
+            "  {:<40} {:>7.1} MB{}",
+            f.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            kib / 1024.0,
+            if ok { "" } else { "  (failed to process)" }
+        )?;
+    }
+    Ok(())
 }
 
 fn free_port() -> std::io::Result<u16> {
