@@ -301,6 +301,21 @@ async fn sideways_overflow(browser: &Browser) -> serde_json::Value {
     .await
 }
 
+/// Signs a new host up through the form and waits for the dashboard.
+async fn sign_up(browser: &Browser, app: &App, email: &str) {
+    browser
+        .client
+        .goto(&app.url("/register"))
+        .await
+        .expect("register");
+    fill(browser, "name", "Ada Host").await;
+    fill(browser, "email", email).await;
+    fill(browser, "password", "violet-harbour-42").await;
+    fill(browser, "org_name", "Ada's Weddings").await;
+    click(browser, "form button[type=submit]").await;
+    wait_path(browser, "/app").await;
+}
+
 /// Pages in a PDF (Chromium writes each page as an uncompressed `/Type /Page` object).
 fn pdf_pages(pdf: &[u8]) -> usize {
     let text = String::from_utf8_lossy(pdf);
@@ -314,17 +329,7 @@ async fn create_an_event_and_print_its_poster() {
     let app = App::start();
     for (label, width, height) in [("phone", 390, 844), ("desktop", 1280, 800)] {
         let browser = Browser::start(width, height).await;
-        browser
-            .client
-            .goto(&app.url("/register"))
-            .await
-            .expect("register");
-        fill(&browser, "name", "Ada Host").await;
-        fill(&browser, "email", &format!("poster-{label}@example.com")).await;
-        fill(&browser, "password", "violet-harbour-42").await;
-        fill(&browser, "org_name", "Ada's Weddings").await;
-        click(&browser, "form button[type=submit]").await;
-        wait_path(&browser, "/app").await;
+        sign_up(&browser, &app, &format!("poster-{label}@example.com")).await;
 
         // The empty state leads to the form; app.js passed the browser's time zone along.
         click(&browser, ".empty-state a.button").await;
@@ -454,17 +459,7 @@ async fn upload_photos_and_see_them_processed() {
     write_jpeg(&b, 1200, 1800);
     for (label, width, height) in [("phone", 390, 844), ("desktop", 1280, 800)] {
         let browser = Browser::start(width, height).await;
-        browser
-            .client
-            .goto(&app.url("/register"))
-            .await
-            .expect("register");
-        fill(&browser, "name", "Ada Host").await;
-        fill(&browser, "email", &format!("photos-{label}@example.com")).await;
-        fill(&browser, "password", "violet-harbour-42").await;
-        fill(&browser, "org_name", "Ada's Weddings").await;
-        click(&browser, "form button[type=submit]").await;
-        wait_path(&browser, "/app").await;
+        sign_up(&browser, &app, &format!("photos-{label}@example.com")).await;
         browser
             .client
             .goto(&app.url("/app/events/new"))

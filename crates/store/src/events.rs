@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use domain::{EventId, EventSettings, EventSlug, EventStatus, EventZone, TenantId, UserId};
 use uuid::Uuid;
 
-use crate::sql::{Arg, execute, pg};
-use crate::{Conn, Result, StoreError, Tx, bind_args};
+use crate::sql::{Arg, execute, fetch_all, pg};
+use crate::{Conn, Result, StoreError, Tx};
 
 /// An event as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,18 +117,7 @@ async fn fetch_events(
     sql: &str,
     args: &[Arg],
 ) -> Result<Vec<Event>> {
-    let rows: Vec<EventRow> = match tx.tenant_conn(tenant)? {
-        Conn::Sqlite(c) => {
-            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned())), args)
-                .fetch_all(c)
-                .await?
-        }
-        Conn::Postgres(c) => {
-            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(pg(sql))), args)
-                .fetch_all(c)
-                .await?
-        }
-    };
+    let rows: Vec<EventRow> = fetch_all(tx, Some(tenant), sql, args).await?;
     rows.into_iter().map(Event::try_from).collect()
 }
 

@@ -71,6 +71,17 @@ fn event_failure(e: EventError) -> Response {
     }
 }
 
+/// An event operation's outcome as the API answers it.
+fn event_reply(state: &AppState, headers: &HeaderMap, r: Result<Event, EventError>) -> Response {
+    match r {
+        Ok(e) => {
+            let (base, _) = base_url(state, headers);
+            Json(event_json(&e, &base, &state.services.secret)).into_response()
+        }
+        Err(err) => event_failure(err),
+    }
+}
+
 /// `Json<T>` whose refusals are API errors a person can read.
 pub struct ApiJson<T>(pub T);
 
@@ -293,13 +304,11 @@ pub async fn show(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    match events::get_event(&state.services, member.tenant.id, parse_id(&id)?).await {
-        Ok(e) => {
-            let (base, _) = base_url(&state, &headers);
-            Ok(Json(event_json(&e, &base, &state.services.secret)).into_response())
-        }
-        Err(err) => Ok(event_failure(err)),
-    }
+    Ok(event_reply(
+        &state,
+        &headers,
+        events::get_event(&state.services, member.tenant.id, parse_id(&id)?).await,
+    ))
 }
 
 /// `PATCH /api/v1/events/{id}`: the fields given change, the rest stay.
@@ -317,22 +326,19 @@ pub async fn update(
         Err(err) => return Ok(event_failure(err)),
     };
     let input = body.apply(EventInput::from_event(&current));
-    match events::update_event(
-        &state.services,
-        tenant,
-        member.user.id,
-        id,
-        &input,
-        Utc::now(),
-    )
-    .await
-    {
-        Ok(e) => {
-            let (base, _) = base_url(&state, &headers);
-            Ok(Json(event_json(&e, &base, &state.services.secret)).into_response())
-        }
-        Err(err) => Ok(event_failure(err)),
-    }
+    Ok(event_reply(
+        &state,
+        &headers,
+        events::update_event(
+            &state.services,
+            tenant,
+            member.user.id,
+            id,
+            &input,
+            Utc::now(),
+        )
+        .await,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -358,22 +364,19 @@ pub async fn transition(
             None,
         ));
     };
-    match events::change_status(
-        &state.services,
-        member.tenant.id,
-        member.user.id,
-        id,
-        to,
-        Utc::now(),
-    )
-    .await
-    {
-        Ok(e) => {
-            let (base, _) = base_url(&state, &headers);
-            Ok(Json(event_json(&e, &base, &state.services.secret)).into_response())
-        }
-        Err(err) => Ok(event_failure(err)),
-    }
+    Ok(event_reply(
+        &state,
+        &headers,
+        events::change_status(
+            &state.services,
+            member.tenant.id,
+            member.user.id,
+            id,
+            to,
+            Utc::now(),
+        )
+        .await,
+    ))
 }
 
 /// `POST /api/v1/events/{id}/join-link`: a new join link; the old one stops working.
@@ -384,21 +387,18 @@ pub async fn rotate(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
-    match events::rotate_join_link(
-        &state.services,
-        member.tenant.id,
-        member.user.id,
-        id,
-        Utc::now(),
-    )
-    .await
-    {
-        Ok(e) => {
-            let (base, _) = base_url(&state, &headers);
-            Ok(Json(event_json(&e, &base, &state.services.secret)).into_response())
-        }
-        Err(err) => Ok(event_failure(err)),
-    }
+    Ok(event_reply(
+        &state,
+        &headers,
+        events::rotate_join_link(
+            &state.services,
+            member.tenant.id,
+            member.user.id,
+            id,
+            Utc::now(),
+        )
+        .await,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
