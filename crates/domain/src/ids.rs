@@ -89,6 +89,10 @@ id_type!(
     /// A photo in an event's gallery.
     PhotoId
 );
+id_type!(
+    /// A guest of one event (no account: a name and a session).
+    GuestId
+);
 
 #[cfg(test)]
 mod tests {

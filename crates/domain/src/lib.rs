@@ -12,7 +12,7 @@ pub mod time;
 pub mod values;
 
 pub use event::{EventSettings, EventSlug, EventStatus, EventZone, GuestVisibility, Moderation};
-pub use ids::{AuditId, EventId, JobId, PhotoId, TenantId, UserId};
+pub use ids::{AuditId, EventId, GuestId, JobId, PhotoId, TenantId, UserId};
 pub use password::PasswordProblem;
 pub use photo::PhotoStatus;
 pub use role::{Action, Role};

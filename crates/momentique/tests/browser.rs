@@ -565,3 +565,119 @@ async fn upload_photos_and_see_them_processed() {
         app.log()
     );
 }
+
+/// A guest at a table: opens the join link on a phone, types a name, adds two photos, and sees
+/// them in "My photos"; the host's dashboard counts them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_joins_and_adds_photos_on_a_phone() {
+    let app = App::start();
+    let photos = tempfile::tempdir().expect("tempdir");
+    let a = photos.path().join("IMG_0001.jpg");
+    let b = photos.path().join("IMG_0002.jpg");
+    write_jpeg(&a, 1600, 1200);
+    write_jpeg(&b, 1200, 1600);
+
+    // The host: sign up, create the event, make it live, read the guest link.
+    let host = Browser::start(1280, 800).await;
+    sign_up(&host, &app, "guest-host@example.com").await;
+    host.client
+        .goto(&app.url("/app/events/new"))
+        .await
+        .expect("new event");
+    fill(&host, "name", "Anna & Ben").await;
+    js(
+        &host,
+        "document.querySelector('#f-starts_at').value = '2026-06-20T14:00';
+         document.querySelector('#f-ends_at').value = '2027-06-21T01:30';
+         return true",
+    )
+    .await;
+    click(&host, ".form-actions button[type=submit]").await;
+    wait_for(&host, ".stats-card").await;
+    click(&host, ".actions form button[type=submit]").await;
+    wait_for(&host, ".status-live").await;
+    let link = js(
+        &host,
+        "return document.querySelector('.join-url a').getAttribute('href')",
+    )
+    .await;
+    let link = link.as_str().expect("the join link").to_owned();
+    let event_page = host.client.current_url().await.expect("url");
+
+    // The guest, on a phone.
+    let guest = Browser::start(390, 844).await;
+    guest.client.goto(&link).await.expect("open the join link");
+    wait_for(&guest, "#f-name").await;
+    assert_eq!(heading(&guest).await, "Anna & Ben");
+    assert_eq!(
+        sideways_overflow(&guest).await,
+        0,
+        "the join page scrolls sideways"
+    );
+    guest.screenshot("guest-join-phone").await;
+    fill(&guest, "name", "Lena").await;
+    click(&guest, "form button[type=submit]").await;
+    wait_for(&guest, "form.uploader.is-enhanced").await;
+    guest.screenshot("guest-home-phone").await;
+    guest
+        .client
+        .find(Locator::Css("#f-photos"))
+        .await
+        .expect("the file input")
+        .send_keys(&format!("{}\n{}", a.display(), b.display()))
+        .await
+        .expect("choose two photos");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let states = js(
+            &guest,
+            "return [...document.querySelectorAll('.upload-item')].map(li => li.dataset.state)",
+        )
+        .await;
+        if states == serde_json::json!(["published", "published"]) {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let shot = guest.screenshot("guest-upload-stuck").await;
+            panic!(
+                "guest uploads did not finish: {states} (screenshot {})",
+                shot.display()
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    guest.screenshot("guest-uploaded-phone").await;
+    guest.client.refresh().await.expect("reload");
+    wait_for(&guest, ".photo-grid").await;
+    let mine = js(
+        &guest,
+        "return document.querySelectorAll('.photo-grid .photo-tile').length",
+    )
+    .await;
+    assert_eq!(mine, 2, "My photos");
+    assert_eq!(
+        sideways_overflow(&guest).await,
+        0,
+        "the guest page scrolls sideways"
+    );
+    guest.screenshot("guest-my-photos-phone").await;
+    guest.close().await;
+
+    host.client
+        .goto(event_page.as_str())
+        .await
+        .expect("event page");
+    wait_for(&host, ".stats-card").await;
+    let count = js(
+        &host,
+        "return document.querySelector('.stats div:first-child dd').textContent",
+    )
+    .await;
+    assert_eq!(count, "2");
+    host.close().await;
+    assert!(
+        !app.log().contains("ERROR"),
+        "the server logged errors:\n{}",
+        app.log()
+    );
+}

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod events;
+pub mod guests;
 pub mod health;
 pub mod maintenance;
 pub mod media_urls;

@@ -310,6 +310,7 @@ where
 #[derive(Debug, Clone)]
 pub struct Uploader {
     pub user: Option<UserId>,
+    pub guest: Option<domain::GuestId>,
     pub name: String,
 }
 
@@ -379,6 +380,7 @@ pub async fn accept(
         tenant_id: tenant,
         event_id: event,
         uploaded_by: uploader.user,
+        guest_id: uploader.guest,
         uploader_name: uploader.name.clone(),
         sha256: staged.sha256.clone(),
         kind: kind_name(probe.kind).to_owned(),

@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use domain::{EventId, PhotoId, PhotoStatus, TenantId, UserId};
+use domain::{EventId, GuestId, PhotoId, PhotoStatus, TenantId, UserId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -28,6 +28,8 @@ pub struct Photo {
     pub tenant_id: TenantId,
     pub event_id: EventId,
     pub uploaded_by: Option<UserId>,
+    /// The guest who uploaded it (`None`: a member).
+    pub guest_id: Option<GuestId>,
     pub uploader_name: String,
     pub sha256: String,
     /// `jpeg`, `png`, `webp` or `heic`, from the bytes.
@@ -85,6 +87,7 @@ struct PhotoRow {
     id: Uuid,
     event_id: Uuid,
     uploaded_by: Option<Uuid>,
+    guest_id: Option<Uuid>,
     uploader_name: String,
     sha256: String,
     kind: String,
@@ -115,6 +118,7 @@ impl TryFrom<PhotoRow> for Photo {
             tenant_id: TenantId::from_uuid(r.tenant_id),
             event_id: EventId::from_uuid(r.event_id),
             uploaded_by: r.uploaded_by.map(UserId::from_uuid),
+            guest_id: r.guest_id.map(GuestId::from_uuid),
             uploader_name: r.uploader_name,
             sha256: r.sha256,
             kind: r.kind,
@@ -148,7 +152,7 @@ impl TryFrom<PhotoRow> for Photo {
 const COLUMNS: &str = "tenant_id, id, event_id, uploaded_by, uploader_name, sha256, kind, \
     original_key, original_bytes, status, failure, width, height, taken_at_local, taken_offset, \
     camera_make, camera_model, lens, placeholder, renditions, storage_bytes, created_at, \
-    processed_at";
+    processed_at, guest_id";
 
 fn photo_args(p: &Photo) -> Result<Vec<Arg>> {
     let renditions = if p.renditions.is_empty() {
@@ -185,6 +189,7 @@ fn photo_args(p: &Photo) -> Result<Vec<Arg>> {
         Arg::Int(p.storage_bytes),
         Arg::Time(p.created_at),
         Arg::OptTime(p.processed_at),
+        Arg::OptUuid(p.guest_id.map(|g| g.as_uuid())),
     ])
 }
 
@@ -233,6 +238,21 @@ pub trait PhotoRepo {
         before: Option<(DateTime<Utc>, PhotoId)>,
         limit: u32,
     ) -> impl Future<Output = Result<(Vec<Photo>, bool)>> + Send;
+    /// One guest's photos in an event, newest first (every status: it is their own list).
+    fn list_guest_photos(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        guest: GuestId,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Photo>>> + Send;
+    /// How many photos a guest has in an event (failed ones do not count against a limit).
+    fn count_guest_photos(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        guest: GuestId,
+    ) -> impl Future<Output = Result<i64>> + Send;
     fn event_photo_stats(
         &mut self,
         tenant: TenantId,
@@ -260,7 +280,7 @@ impl PhotoRepo for Tx {
         }
         let sql = format!(
             "INSERT INTO photos ({COLUMNS}) VALUES ({})",
-            vec!["?"; 23].join(", ")
+            vec!["?"; 24].join(", ")
         );
         execute(self, Some(tenant), &sql, &photo_args(photo)?)
             .await
@@ -384,6 +404,57 @@ impl PhotoRepo for Tx {
         Ok((photos, more))
     }
 
+    async fn list_guest_photos(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        guest: GuestId,
+        limit: u32,
+    ) -> Result<Vec<Photo>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM photos WHERE tenant_id = ? AND event_id = ? AND guest_id = ? \
+             ORDER BY created_at DESC, id DESC LIMIT ?"
+        );
+        let rows: Vec<PhotoRow> = fetch_all(
+            self,
+            Some(tenant),
+            &sql,
+            &[
+                Arg::Uuid(tenant.as_uuid()),
+                Arg::Uuid(event.as_uuid()),
+                Arg::Uuid(guest.as_uuid()),
+                Arg::Int(i64::from(limit.clamp(1, 500))),
+            ],
+        )
+        .await?;
+        rows.into_iter().map(Photo::try_from).collect()
+    }
+
+    async fn count_guest_photos(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        guest: GuestId,
+    ) -> Result<i64> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            n: i64,
+        }
+        let rows: Vec<Row> = fetch_all(
+            self,
+            Some(tenant),
+            "SELECT count(*) AS n FROM photos WHERE tenant_id = ? AND event_id = ? \
+             AND guest_id = ? AND status <> 'failed'",
+            &[
+                Arg::Uuid(tenant.as_uuid()),
+                Arg::Uuid(event.as_uuid()),
+                Arg::Uuid(guest.as_uuid()),
+            ],
+        )
+        .await?;
+        Ok(rows.first().map_or(0, |r| r.n))
+    }
+
     async fn event_photo_stats(
         &mut self,
         tenant: TenantId,
@@ -395,7 +466,7 @@ impl PhotoRepo for Tx {
               count(*) FILTER (WHERE status = 'pending_review') AS pending_review, \
               count(*) FILTER (WHERE status = 'processing') AS processing, \
               count(*) FILTER (WHERE status = 'failed') AS failed, \
-              count(DISTINCT coalesce(CAST(uploaded_by AS TEXT), uploader_name)) \
+              count(DISTINCT coalesce(CAST(uploaded_by AS TEXT), CAST(guest_id AS TEXT), uploader_name)) \
                   FILTER (WHERE status <> 'failed') AS contributors, \
               CAST(coalesce(sum(storage_bytes), 0) AS BIGINT) AS storage_bytes \
             FROM photos WHERE tenant_id = ? AND event_id = ?";

@@ -57,6 +57,7 @@ fn photo(tenant: TenantId, event: EventId, sha: &str, who: &str, at_secs: i64) -
         tenant_id: tenant,
         event_id: event,
         uploaded_by: None,
+        guest_id: None,
         uploader_name: who.into(),
         sha256: sha.into(),
         kind: "jpeg".into(),

@@ -245,7 +245,14 @@ async fn postgres_rls_shows_each_tenant_only_its_rows_and_nothing_without_a_tena
     );
     assert_eq!(
         store::schema::rls_tables(&db).await.unwrap(),
-        vec!["audit_log", "events", "memberships", "photos", "tenants"],
+        vec![
+            "audit_log",
+            "events",
+            "guests",
+            "memberships",
+            "photos",
+            "tenants"
+        ],
         "every tenant-scoped table has RLS enabled and forced"
     );
     let (a, _) = seed_org(&db, "A", "a@example.com").await;

@@ -210,6 +210,16 @@ pub async fn check_origin(State(state): State<AppState>, req: Request, next: Nex
     next.run(req).await
 }
 
+/// Checks a token read by hand against the one this response's forms carry ([`FormToken`]).
+pub fn check_token(expected: &str, given: &str) -> Result<(), WebError> {
+    if same_secret(expected, given) {
+        Ok(())
+    } else {
+        tracing::warn!("form with a missing or wrong CSRF token refused");
+        Err(WebError::CsrfRejected)
+    }
+}
+
 /// Checks a form token read by hand (multipart forms, where [`CsrfForm`] cannot look).
 pub fn check_form_token(member: &CurrentMember, given: &str) -> Result<(), WebError> {
     if same_secret(&member.session.csrf_token, given) {
@@ -425,6 +435,24 @@ pub mod limits {
         name: "register.ip",
         limit: 10,
         window: Duration::from_secs(60 * 60),
+    };
+    /// Joining events from one address (a venue's Wi-Fi is one address for everyone).
+    pub const GUEST_JOIN_PER_IP: Limit = Limit {
+        name: "guest.join.ip",
+        limit: 300,
+        window: Duration::from_secs(10 * 60),
+    };
+    /// One guest's uploads (the event's own per-guest limit applies as well).
+    pub const GUEST_UPLOAD_PER_GUEST: Limit = Limit {
+        name: "guest.upload.guest",
+        limit: 120,
+        window: Duration::from_secs(10 * 60),
+    };
+    /// Uploads from one address, all guests together.
+    pub const GUEST_UPLOAD_PER_IP: Limit = Limit {
+        name: "guest.upload.ip",
+        limit: 2000,
+        window: Duration::from_secs(10 * 60),
     };
 }
 

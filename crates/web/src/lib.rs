@@ -77,7 +77,16 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/media/{*key}", get(pages::photos::serve_media))
         .route("/app/events/{id}/{file}", get(pages::events::qr_image))
-        .route("/j/{token}", get(pages::events::join))
+        .route(
+            "/j/{token}",
+            get(pages::guest::join).post(pages::guest::join_submit),
+        )
+        .route("/g/{event}", get(pages::guest::show))
+        .route(
+            "/g/{event}/photos",
+            post(pages::guest::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/g/{event}/photos/{id}", get(pages::guest::photo_status))
         .merge(api::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -93,7 +93,7 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
         view.bar.value = 100;
         view.li.dataset.state = "processing";
         text(view.state, xhr.status === 200 ? t.already : label(body.status));
-        poll(`/api/v1/photos/${body.id}`, view);
+        poll(`${form.dataset.status || "/api/v1/photos/"}${body.id}`, view);
       } else {
         fail(file, view, (body.error && body.error.message) || t.failed);
       }

@@ -366,7 +366,7 @@ db_test!(
         let typed = b.get(&format!("/j/{}", grouped.to_uppercase())).await;
         assert_eq!(typed.status, StatusCode::OK);
         assert!(typed.body.contains("Anna &#38; Ben"));
-        assert_eq!(typed.header("referrer-policy"), "no-referrer");
+        assert_eq!(typed.header("referrer-policy"), "same-origin");
 
         // Replacing the link: the old one says so, the new one works.
         let confirm = b.get(&format!("/app/events/{id}/rotate-link")).await;

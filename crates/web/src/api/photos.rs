@@ -57,6 +57,7 @@ pub async fn upload(
     let event = parse_id(&id)?;
     let uploader = Uploader {
         user: Some(member.user.id),
+        guest: None,
         name: member.user.name.as_str().to_owned(),
     };
     let tenant = member.tenant.id;

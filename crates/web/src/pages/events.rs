@@ -968,62 +968,6 @@ pub async fn poster(
     })
 }
 
-// ------------------------------------------------------------ the guest link
-
-#[derive(Template)]
-#[template(path = "join.html")]
-struct JoinPage {
-    layout: Layout,
-    title: String,
-    message: String,
-    when: String,
-}
-
-/// `GET /j/{token}`: where the QR code leads. Guests join here (the guest flow arrives with
-/// uploads); for now it says whether the event is open.
-pub async fn join(
-    State(state): State<AppState>,
-    Extension(nonce): Extension<CspNonce>,
-    Path(token): Path<String>,
-) -> Result<Response, WebError> {
-    let t = Catalog::english();
-    let target = events::resolve_join(&state.services, &token).await?;
-    let (status, title, message, when_text) = match target {
-        events::JoinTarget::Unknown => return Err(WebError::NotFound),
-        events::JoinTarget::Replaced => (
-            StatusCode::GONE,
-            t.get("join.replaced_title").to_owned(),
-            t.get("join.replaced_body").to_owned(),
-            String::new(),
-        ),
-        events::JoinTarget::Event(e) => {
-            let message = t.get(&format!("join.{}", e.status.as_str())).to_owned();
-            let status = if e.status == EventStatus::Archived {
-                StatusCode::GONE
-            } else {
-                StatusCode::OK
-            };
-            (status, e.name.clone(), message, when(&e))
-        }
-    };
-    let mut res = (
-        status,
-        render(JoinPage {
-            layout: Layout::new(nonce),
-            title,
-            message,
-            when: when_text,
-        })?,
-    )
-        .into_response();
-    // The token is in the URL: keep it out of other sites' Referer headers.
-    res.headers_mut().insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    Ok(res)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod chart;
 pub mod dashboard;
 pub mod events;
+pub mod guest;
 pub mod home;
 pub mod photos;
 
@@ -26,6 +27,8 @@ pub struct Layout {
     pub icon: String,
     /// The member's navigation; `None` for visitors.
     pub member: Option<MemberNav>,
+    /// Guests' pages: no site navigation (no log in / sign up to distract at a party).
+    pub guest: bool,
 }
 
 /// What the header shows a logged-in member.
@@ -46,6 +49,15 @@ impl Layout {
             js: assets::url("app.js"),
             icon: assets::url("favicon.svg"),
             member: None,
+            guest: false,
+        }
+    }
+
+    /// The layout for a guest's page: the brand, nothing else in the header.
+    pub fn for_guest(nonce: CspNonce) -> Self {
+        Self {
+            guest: true,
+            ..Self::new(nonce)
         }
     }
 

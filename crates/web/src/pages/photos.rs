@@ -94,7 +94,7 @@ pub fn upload_error(e: UploadError) -> WebError {
     }
 }
 
-fn uploader_messages(t: &Catalog, max_mb: u64) -> String {
+pub fn uploader_messages(t: &Catalog, max_mb: u64) -> String {
     let m = serde_json::json!({
         "waiting": t.get("photos.waiting"),
         "uploading": t.get("photos.uploading"),
@@ -289,6 +289,7 @@ pub async fn upload_form(
     check_form_token(&member, &token)?;
     let uploader = Uploader {
         user: Some(member.user.id),
+        guest: None,
         name: member.user.name.as_str().to_owned(),
     };
     let (mut created, mut existing) = (0u32, 0u32);

@@ -1,0 +1,561 @@
+//! The guest's side: the join link (from the QR code), the join form, and the guest's event
+//! page where they add photos and see their own. Mobile first; works without JavaScript.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::{EventId, EventStatus};
+use serde::Deserialize;
+use serde_json::json;
+use service::events;
+use service::guests::{self, GuestUploadError, JoinError, UploadRefusal};
+use service::photos::Accepted;
+use store::{Event, Guest};
+
+use crate::auth::{
+    ClientIp, CsrfForm, FormToken, check_token, cookie, enforce_limit, limits, set_cookie,
+};
+use crate::i18n::Catalog;
+use crate::pages::Layout;
+use crate::pages::events::when;
+use crate::pages::photos::upload_error;
+use crate::security::CspNonce;
+use crate::{AppState, WebError};
+
+fn render(t: impl Template) -> Result<Html<String>, WebError> {
+    Ok(Html(t.render().map_err(WebError::internal)?))
+}
+
+/// Keep the join token (in the URL) out of other sites' Referer headers. Not `no-referrer`:
+/// under that policy browsers send `Origin: null` with the join form, which the CSRF check
+/// (rightly) refuses.
+fn no_referrer(mut res: Response) -> Response {
+    res.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    res
+}
+
+#[derive(Template)]
+#[template(path = "join.html")]
+struct JoinPage {
+    layout: Layout,
+    title: String,
+    message: String,
+    when: String,
+    /// The join form is shown (the event takes guests).
+    form: bool,
+    csrf: String,
+    action: String,
+    name: String,
+    name_required: bool,
+    error: String,
+}
+
+/// The guest already joined this event on this device.
+async fn current_guest(
+    state: &AppState,
+    headers: &HeaderMap,
+    event: EventId,
+) -> Result<Option<(Guest, Event)>, WebError> {
+    match cookie(headers, &guests::cookie_name(event)) {
+        Some(v) => Ok(guests::resume(&state.services, event, v).await?),
+        None => Ok(None),
+    }
+}
+
+/// `GET /j/{token}`: where the QR code leads.
+pub async fn join(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    Extension(form_token): Extension<FormToken>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    let t = Catalog::english();
+    let e = match events::resolve_join(&state.services, &token).await? {
+        events::JoinTarget::Unknown => return Err(WebError::NotFound),
+        events::JoinTarget::Replaced => {
+            let page = JoinPage {
+                layout: Layout::for_guest(nonce),
+                title: t.get("join.replaced_title").to_owned(),
+                message: t.get("join.replaced_body").to_owned(),
+                when: String::new(),
+                form: false,
+                csrf: String::new(),
+                action: String::new(),
+                name: String::new(),
+                name_required: false,
+                error: String::new(),
+            };
+            return Ok(no_referrer(
+                (StatusCode::GONE, render(page)?).into_response(),
+            ));
+        }
+        events::JoinTarget::Event(e) => *e,
+    };
+    if matches!(e.status, EventStatus::Live | EventStatus::Ended)
+        && current_guest(&state, &headers, e.id).await?.is_some()
+    {
+        return Ok(no_referrer(
+            Redirect::to(&format!("/g/{}", e.id)).into_response(),
+        ));
+    }
+    join_page(
+        nonce,
+        &form_token,
+        &token,
+        &e,
+        "",
+        String::new(),
+        StatusCode::OK,
+    )
+}
+
+fn join_page(
+    nonce: CspNonce,
+    form_token: &FormToken,
+    token: &str,
+    e: &Event,
+    name: &str,
+    error: String,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let t = Catalog::english();
+    let open = matches!(e.status, EventStatus::Live | EventStatus::Ended);
+    let status = if e.status == EventStatus::Archived {
+        StatusCode::GONE
+    } else {
+        status
+    };
+    let message = match e.status {
+        EventStatus::Live => t.get("join.welcome").to_owned(),
+        s => t.get(&format!("join.{}", s.as_str())).to_owned(),
+    };
+    let page = JoinPage {
+        layout: Layout::for_guest(nonce),
+        title: e.name.clone(),
+        message,
+        when: when(e),
+        form: open,
+        csrf: form_token.0.clone(),
+        action: format!("/j/{token}"),
+        name: name.to_owned(),
+        name_required: e.settings.guest_name_required,
+        error,
+    };
+    Ok(no_referrer((status, render(page)?).into_response()))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct JoinForm {
+    #[serde(default)]
+    name: String,
+}
+
+/// `POST /j/{token}`: join with a name; a guest session cookie, then the guest's event page.
+pub async fn join_submit(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    Extension(form_token): Extension<FormToken>,
+    ip: ClientIp,
+    Path(token): Path<String>,
+    CsrfForm(form): CsrfForm<JoinForm>,
+) -> Result<Response, WebError> {
+    let t = Catalog::english();
+    enforce_limit(&state, limits::GUEST_JOIN_PER_IP, &ip.key()).await?;
+    let e = match events::resolve_join(&state.services, &token).await? {
+        events::JoinTarget::Event(e) => *e,
+        events::JoinTarget::Replaced => {
+            return Err(WebError::Rejected {
+                status: StatusCode::GONE,
+                code: "link_replaced",
+                message: t.get("join.replaced_body").to_owned(),
+            });
+        }
+        events::JoinTarget::Unknown => return Err(WebError::NotFound),
+    };
+    let now = domain::time::now();
+    match guests::join(&state.services, &e, &form.name, now).await {
+        Ok((guest, session)) => {
+            let https = state.config.is_https();
+            let age = guests::session_length(&e, now)
+                .to_std()
+                .unwrap_or(std::time::Duration::from_secs(86_400));
+            let mut res = Redirect::to(&format!("/g/{}", e.id)).into_response();
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(
+                    &guests::cookie_name(e.id),
+                    &guests::cookie_value(guest.tenant_id, &session),
+                    Some(age),
+                    https,
+                ),
+            );
+            Ok(no_referrer(res))
+        }
+        Err(JoinError::NameRequired) => join_page(
+            nonce,
+            &form_token,
+            &token,
+            &e,
+            &form.name,
+            t.get("join.name_required").to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(JoinError::NameTooLong) => join_page(
+            nonce,
+            &form_token,
+            &token,
+            &e,
+            &form.name,
+            t.get("join.name_too_long")
+                .replace("{max}", &guests::MAX_NAME.to_string()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(JoinError::NotOpen) => join_page(
+            nonce,
+            &form_token,
+            &token,
+            &e,
+            &form.name,
+            String::new(),
+            StatusCode::CONFLICT,
+        ),
+        Err(JoinError::Store(s)) => Err(s.into()),
+    }
+}
+
+/// A guest photo tile.
+#[derive(Debug)]
+pub struct OwnTile {
+    pub id: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub thumb: String,
+    pub failure: String,
+}
+
+#[derive(Template)]
+#[template(path = "guest_event.html")]
+struct GuestPage {
+    layout: Layout,
+    event_id: String,
+    name: String,
+    when: String,
+    guest_name: String,
+    can_upload: bool,
+    refusal: String,
+    csrf: String,
+    max_mb: u64,
+    count: i64,
+    max_photos: u32,
+    tiles: Vec<OwnTile>,
+    notice: String,
+    error: String,
+    messages: String,
+}
+
+/// Why a guest cannot upload, in their words.
+pub fn refusal_message(t: &Catalog, r: &UploadRefusal, e: &Event) -> String {
+    let local = |at: chrono::DateTime<chrono::Utc>| {
+        at.with_timezone(&e.time_zone.0)
+            .format("%a %-d %b, %H:%M")
+            .to_string()
+    };
+    match r {
+        UploadRefusal::NotLive(EventStatus::Draft) => t.get("guest.refused.draft").to_owned(),
+        UploadRefusal::NotLive(_) => t.get("guest.refused.ended").to_owned(),
+        UploadRefusal::UploadsOff => t.get("guest.refused.off").to_owned(),
+        UploadRefusal::NotYetOpen(at) => {
+            t.get("guest.refused.not_yet").replace("{at}", &local(*at))
+        }
+        UploadRefusal::Closed(at) => t.get("guest.refused.closed").replace("{at}", &local(*at)),
+        UploadRefusal::LimitReached(n) => {
+            t.get("guest.refused.limit").replace("{n}", &n.to_string())
+        }
+        UploadRefusal::Blocked => t.get("guest.refused.blocked").to_owned(),
+    }
+}
+
+fn refusal_error(t: &Catalog, r: &UploadRefusal, e: &Event) -> WebError {
+    let (status, code) = match r {
+        UploadRefusal::LimitReached(_) => (StatusCode::TOO_MANY_REQUESTS, "photo_limit"),
+        UploadRefusal::Blocked => (StatusCode::FORBIDDEN, "blocked"),
+        _ => (StatusCode::CONFLICT, "uploads_closed"),
+    };
+    WebError::Rejected {
+        status,
+        code,
+        message: refusal_message(t, r, e),
+    }
+}
+
+/// The guest of this event on this device, or a page that says how to join.
+async fn require_guest(
+    state: &AppState,
+    headers: &HeaderMap,
+    event: &str,
+) -> Result<(Guest, Event), WebError> {
+    let event: EventId = event.parse().map_err(|_| WebError::NotFound)?;
+    current_guest(state, headers, event)
+        .await?
+        .ok_or_else(|| WebError::Rejected {
+            status: StatusCode::FORBIDDEN,
+            code: "not_joined",
+            message: Catalog::english().get("guest.not_joined").to_owned(),
+        })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct GuestParams {
+    uploaded: Option<u32>,
+}
+
+/// `GET /g/{event}`: add photos, and "My photos".
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    Extension(form_token): Extension<FormToken>,
+    headers: HeaderMap,
+    Path(event): Path<String>,
+    axum::extract::Query(p): axum::extract::Query<GuestParams>,
+) -> Result<Response, WebError> {
+    let (guest, e) = require_guest(&state, &headers, &event).await?;
+    let notice = p
+        .uploaded
+        .map(|n| {
+            Catalog::english()
+                .get("guest.uploaded")
+                .replace("{n}", &n.to_string())
+        })
+        .unwrap_or_default();
+    guest_page(
+        &state,
+        nonce,
+        &form_token,
+        &guest,
+        &e,
+        notice,
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[expect(clippy::too_many_arguments, reason = "one page, its parts")]
+async fn guest_page(
+    state: &AppState,
+    nonce: CspNonce,
+    form_token: &FormToken,
+    guest: &Guest,
+    e: &Event,
+    notice: String,
+    error: String,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let t = Catalog::english();
+    let photos = guests::own_photos(&state.services, guest).await?;
+    let count = photos
+        .iter()
+        .filter(|p| p.status != domain::PhotoStatus::Failed)
+        .count() as i64;
+    let now = domain::time::now();
+    let check = guests::may_upload(e, guest, count, now);
+    let max_mb = u64::from(e.settings.max_file_mb).min(state.services.uploads.max_bytes >> 20);
+    let secret = &state.services.secret;
+    let tiles = photos
+        .iter()
+        .map(|p| OwnTile {
+            id: p.id.to_string(),
+            status: p.status.as_str(),
+            status_label: t
+                .get(&format!("guest.status.{}", p.status.as_str()))
+                .to_owned(),
+            thumb: p
+                .renditions
+                .iter()
+                .min_by_key(|r| r.max_edge)
+                .map(|r| service::media_urls::signed_path(secret, &r.key, now))
+                .unwrap_or_default(),
+            failure: p.failure.clone().unwrap_or_default(),
+        })
+        .collect();
+    let page = GuestPage {
+        layout: Layout::for_guest(nonce),
+        event_id: e.id.to_string(),
+        name: e.name.clone(),
+        when: when(e),
+        guest_name: guest.name.clone(),
+        can_upload: check.is_ok(),
+        refusal: check
+            .err()
+            .map(|r| refusal_message(t, &r, e))
+            .unwrap_or_default(),
+        csrf: form_token.0.clone(),
+        max_mb,
+        count,
+        max_photos: e.settings.max_photos_per_guest,
+        tiles,
+        notice,
+        error,
+        messages: crate::pages::photos::uploader_messages(t, max_mb),
+    };
+    Ok((status, render(page)?).into_response())
+}
+
+fn json_error(err: WebError) -> Response {
+    match err {
+        WebError::Rejected {
+            status,
+            code,
+            message,
+        } => (
+            status,
+            axum::Json(json!({ "error": { "code": code, "message": message } })),
+        )
+            .into_response(),
+        other => other.into_response(),
+    }
+}
+
+fn guest_photo_json(state: &AppState, p: &store::Photo) -> serde_json::Value {
+    let now = domain::time::now();
+    let url = |key: &str| service::media_urls::signed_path(&state.services.secret, key, now);
+    json!({
+        "id": p.id,
+        "status": p.status.as_str(),
+        "failure": p.failure,
+        "renditions": p.renditions.iter().map(|r| json!({
+            "max_edge": r.max_edge, "width": r.width, "height": r.height, "url": url(&r.key),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// `POST /g/{event}/photos`: one photo as the body (the page's script; JSON answers), or the
+/// plain form (multipart, token first; a page answers).
+pub async fn upload(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    Extension(form_token): Extension<FormToken>,
+    ip: ClientIp,
+    headers: HeaderMap,
+    Path(event): Path<String>,
+    req: Request,
+) -> Result<Response, WebError> {
+    let t = Catalog::english();
+    let (guest, e) = require_guest(&state, &headers, &event).await?;
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let limited = async {
+        enforce_limit(
+            &state,
+            limits::GUEST_UPLOAD_PER_GUEST,
+            &guest.id.to_string(),
+        )
+        .await?;
+        enforce_limit(&state, limits::GUEST_UPLOAD_PER_IP, &ip.key()).await
+    };
+    if !is_form {
+        if let Err(err) = limited.await {
+            return Ok(json_error(err));
+        }
+        let body = req.into_body().into_data_stream();
+        return Ok(
+            match guests::upload(&state.services, &e, &guest, body).await {
+                Ok(a) => {
+                    let status = match a {
+                        Accepted::Created(_) => StatusCode::CREATED,
+                        Accepted::Existing(_) => StatusCode::OK,
+                    };
+                    (status, axum::Json(guest_photo_json(&state, a.photo()))).into_response()
+                }
+                Err(GuestUploadError::Refused(r)) => json_error(refusal_error(t, &r, &e)),
+                Err(GuestUploadError::Upload(u)) => json_error(upload_error(u)),
+            },
+        );
+    }
+    limited.await?;
+    let mut form = Multipart::from_request(req, &state)
+        .await
+        .map_err(|_| WebError::BadRequest(t.get("upload.bad_form").to_owned()))?;
+    let bad_form = || WebError::BadRequest(t.get("upload.bad_form").to_owned());
+    let token = match form.next_field().await.map_err(|_| bad_form())? {
+        Some(f) if f.name() == Some("csrf_token") => f.text().await.map_err(|_| bad_form())?,
+        _ => String::new(),
+    };
+    check_token(&form_token.0, &token)?;
+    let mut received = 0u32;
+    while let Some(field) = form.next_field().await.map_err(|_| bad_form())? {
+        if field.name() != Some("photos") || field.file_name().is_none_or(str::is_empty) {
+            continue;
+        }
+        let failed = match guests::upload(&state.services, &e, &guest, field).await {
+            Ok(_) => {
+                received += 1;
+                continue;
+            }
+            Err(GuestUploadError::Refused(r)) => refusal_error(t, &r, &e),
+            Err(GuestUploadError::Upload(u)) => upload_error(u),
+        };
+        let WebError::Rejected {
+            status, message, ..
+        } = failed
+        else {
+            return Err(failed);
+        };
+        let mut text = message;
+        if received > 0 {
+            text = format!(
+                "{} {text}",
+                t.get("guest.uploaded")
+                    .replace("{n}", &received.to_string())
+            );
+        }
+        return guest_page(
+            &state,
+            nonce,
+            &form_token,
+            &guest,
+            &e,
+            String::new(),
+            text,
+            status,
+        )
+        .await;
+    }
+    if received == 0 {
+        return guest_page(
+            &state,
+            nonce,
+            &form_token,
+            &guest,
+            &e,
+            String::new(),
+            t.get("upload.none_chosen").to_owned(),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
+    Ok(Redirect::to(&format!("/g/{}?uploaded={received}", e.id)).into_response())
+}
+
+/// `GET /g/{event}/photos/{id}`: one of the guest's own photos, for the page to poll.
+pub async fn photo_status(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((event, id)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let (guest, _) = require_guest(&state, &headers, &event).await?;
+    let id: domain::PhotoId = id.parse().map_err(|_| WebError::NotFound)?;
+    let photo = service::photos::get_photo(&state.services, guest.tenant_id, id)
+        .await?
+        .filter(|p| p.guest_id == Some(guest.id) && p.event_id == guest.event_id)
+        .ok_or(WebError::NotFound)?;
+    Ok(axum::Json(guest_photo_json(&state, &photo)).into_response())
+}

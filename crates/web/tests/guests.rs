@@ -1,0 +1,327 @@
+//! Guests through the real router: joining from the link with a name, the guest session,
+//! uploading (script and plain form) within the event's rules, "My photos", and that a guest
+//! of one event reaches nothing of another event or organization. SQLite and PostgreSQL.
+
+mod support;
+
+use std::io::Cursor;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::{Value, json};
+use support::{Backing, Browser, Reply, TestApp};
+use test_support::db_test;
+
+fn jpeg(w: u32, h: u32, seed: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([seed, (x % 256) as u8, (y % 256) as u8])
+    });
+    let mut out = Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("encode a JPEG");
+    out.into_inner()
+}
+
+/// A host with a live event; returns (event id, join path).
+async fn live_event(host: &Browser<'_>, settings: Value) -> (String, String) {
+    let r = host
+        .json(
+            "POST",
+            "/api/v1/events",
+            Some(json!({
+                "name": "Anna & Ben", "time_zone": "UTC",
+                "starts_at": "2026-06-20T14:00", "ends_at": "2027-06-21T02:00",
+                "settings": settings,
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let v = r.json();
+    let id = v["id"].as_str().expect("id").to_owned();
+    set_status(host, &id, "live").await;
+    let url = v["join_url"].as_str().expect("url");
+    (id, url[url.find("/j/").expect("join path")..].to_owned())
+}
+
+async fn set_status(host: &Browser<'_>, id: &str, to: &str) {
+    let r = host
+        .json(
+            "POST",
+            &format!("/api/v1/events/{id}/status"),
+            Some(json!({"to": to})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+/// Scans the code and joins with `name`; returns the guest page's path.
+async fn join(guest: &Browser<'_>, link: &str, name: &str) -> Reply {
+    guest.submit(link, link, &[("name", name)]).await
+}
+
+async fn upload(guest: &Browser<'_>, event: &str, bytes: Vec<u8>) -> Reply {
+    guest
+        .request(
+            Request::post(format!("/g/{event}/photos"))
+                .header(header::CONTENT_TYPE, "application/octet-stream")
+                .header(header::HOST, "localhost")
+                .header(header::ORIGIN, "http://localhost")
+                .body(Body::from(bytes))
+                .expect("request"),
+        )
+        .await
+}
+
+db_test!(
+    async fn a_guest_joins_with_a_name_and_uploads(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.40");
+        host.register("Ada Host", "Ada's Weddings").await;
+        let (event, link) = live_event(&host, json!({"max_photos_per_guest": 3})).await;
+
+        let guest = app.browser("198.51.100.20");
+        let page = guest.get(&link).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("<h1>Anna &#38; Ben</h1>"));
+        assert!(page.body.contains("Your name"));
+        assert_eq!(page.header("referrer-policy"), "same-origin");
+
+        // The name is required here: an empty one comes back with a message.
+        let r = join(&guest, &link, "   ").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("this event asks for it"));
+        let r = join(&guest, &link, &"x".repeat(61)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        let r = join(&guest, &link, "  Lena   Gast ").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(r.location(), format!("/g/{event}"));
+        let cookie = r
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().expect("text").to_owned())
+            .find(|c| c.starts_with("mq_g_"))
+            .expect("a guest cookie");
+        for attr in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age="] {
+            assert!(cookie.contains(attr), "{cookie}");
+        }
+        // Back on the link later: straight to the event page.
+        assert_eq!(guest.get(&link).await.location(), format!("/g/{event}"));
+
+        let home = guest.get(&format!("/g/{event}")).await;
+        assert_eq!(home.status, StatusCode::OK);
+        assert!(home.body.contains("Hello, Lena Gast!"));
+        assert!(home.body.contains("Add photos"));
+        assert!(home.body.contains("You have shared 0 of up to 3 photos."));
+
+        let r = upload(&guest, &event, jpeg(800, 600, 10)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.json()["id"].as_str().expect("id").to_owned();
+        assert_eq!(r.json()["status"], "processing");
+        assert!(r.json().get("original_url").is_none(), "guests get renditions only");
+        let again = upload(&guest, &event, jpeg(800, 600, 10)).await;
+        assert_eq!(again.status, StatusCode::OK, "the same photo twice is one photo");
+
+        let status = guest.get(&format!("/g/{event}/photos/{id}")).await;
+        assert_eq!(status.status, StatusCode::OK);
+        assert_eq!(status.json()["id"], id.as_str());
+
+        // The host sees the guest's photo under the guest's name.
+        let list = host.get(&format!("/api/v1/events/{event}/photos")).await.json();
+        assert_eq!(list["photos"][0]["uploader_name"], "Lena Gast");
+
+        // The per-guest limit, with a message that says so.
+        assert_eq!(upload(&guest, &event, jpeg(640, 480, 11)).await.status, StatusCode::CREATED);
+        assert_eq!(upload(&guest, &event, jpeg(640, 480, 12)).await.status, StatusCode::CREATED);
+        let r = upload(&guest, &event, jpeg(640, 480, 13)).await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(r.json()["error"]["code"], "photo_limit");
+        assert!(r.json()["error"]["message"].as_str().expect("msg").contains("3 photos"));
+        let home = guest.get(&format!("/g/{event}")).await;
+        assert_eq!(home.body.matches("class=\"photo-tile").count(), 3, "My photos");
+        assert!(home.body.contains("the most this event takes from one guest"));
+        assert!(!home.body.contains("data-uploader"), "no upload form at the limit");
+
+        // Bad files get the same clear refusals as members'.
+        let other = app.browser("198.51.100.21");
+        join(&other, &link, "Tom").await;
+        let r = upload(&other, &event, b"<html>".to_vec()).await;
+        assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(r.json()["error"]["code"], "unsupported_type");
+    }
+);
+
+db_test!(
+    async fn the_event_rules_decide_when_guests_may_upload(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.41");
+        host.register("Ada Host", "Ada's Weddings").await;
+
+        // A draft: the link says "not open yet", and joining is refused.
+        let r = host
+            .json(
+                "POST",
+                "/api/v1/events",
+                Some(json!({"name": "Later", "time_zone": "UTC",
+                    "starts_at": "2026-06-20T14:00", "ends_at": "2027-06-21T02:00",
+                    "settings": {"guest_name_required": false}})),
+            )
+            .await;
+        let draft = r.json();
+        let draft_link = {
+            let u = draft["join_url"].as_str().expect("url");
+            u[u.find("/j/").expect("path")..].to_owned()
+        };
+        let guest = app.browser("198.51.100.22");
+        let page = guest.get(&draft_link).await;
+        assert!(page.body.contains("not open yet"));
+        assert!(!page.body.contains("name=\"name\""), "no join form for a draft");
+
+        // Live, name optional: joining without a name works.
+        let id = draft["id"].as_str().expect("id").to_owned();
+        set_status(&host, &id, "live").await;
+        let r = join(&guest, &draft_link, "").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(upload(&guest, &id, jpeg(320, 240, 1)).await.status, StatusCode::CREATED);
+
+        // Uploads off, a window in the future, a window past: each says what happened.
+        let cases = [
+            (json!({"uploads_enabled": false}), "paused photo uploads"),
+            (json!({"uploads_enabled": true, "upload_opens_at": "2027-06-20T20:00", "upload_closes_at": null}), "Photo uploads open on"),
+            (json!({"upload_opens_at": "2026-06-20T14:00", "upload_closes_at": "2026-06-20T20:00"}), "Photo uploads closed on"),
+        ];
+        for (settings, message) in cases {
+            let r = host
+                .json("PATCH", &format!("/api/v1/events/{id}"), Some(json!({"settings": settings})))
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            let r = upload(&guest, &id, jpeg(320, 240, 2)).await;
+            assert_eq!(r.status, StatusCode::CONFLICT, "{message}");
+            assert_eq!(r.json()["error"]["code"], "uploads_closed");
+            assert!(r.json()["error"]["message"].as_str().expect("m").contains(message), "{message}");
+            assert!(guest.get(&format!("/g/{id}")).await.body.contains(message));
+        }
+        host.json(
+            "PATCH",
+            &format!("/api/v1/events/{id}"),
+            Some(json!({"settings": {"upload_opens_at": null, "upload_closes_at": null}})),
+        )
+        .await;
+
+        // Ended: the guest still sees their photos; uploads are closed.
+        set_status(&host, &id, "ended").await;
+        let home = guest.get(&format!("/g/{id}")).await;
+        assert_eq!(home.status, StatusCode::OK);
+        assert!(home.body.contains("This event has ended"));
+        assert_eq!(home.body.matches("class=\"photo-tile").count(), 1);
+        assert_eq!(upload(&guest, &id, jpeg(320, 240, 3)).await.status, StatusCode::CONFLICT);
+        // Archived: the link is gone.
+        set_status(&host, &id, "archived").await;
+        assert_eq!(guest.get(&draft_link).await.status, StatusCode::GONE);
+    }
+);
+
+db_test!(
+    async fn the_plain_form_works_for_guests_without_javascript(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.42");
+        host.register("Ada Host", "Ada's Weddings").await;
+        let (event, link) = live_event(&host, json!({})).await;
+        let guest = app.browser("198.51.100.23");
+        join(&guest, &link, "Lena").await;
+        let home = guest.get(&format!("/g/{event}")).await;
+        let token = home.input_value("csrf_token").expect("form token");
+        let form = |token: &str, files: Vec<Vec<u8>>| {
+            let mut body = format!(
+                "--B\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n"
+            )
+            .into_bytes();
+            for (i, f) in files.into_iter().enumerate() {
+                body.extend(format!("--B\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"p{i}.jpg\"\r\n\r\n").as_bytes());
+                body.extend(f);
+                body.extend(b"\r\n");
+            }
+            body.extend(b"--B--\r\n");
+            Request::post(format!("/g/{event}/photos"))
+                .header(header::CONTENT_TYPE, "multipart/form-data; boundary=B")
+                .header(header::HOST, "localhost")
+                .header(header::ORIGIN, "http://localhost")
+                .body(Body::from(body))
+                .expect("request")
+        };
+        let forged = guest.request(form("nope", vec![jpeg(100, 100, 1)])).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        let r = guest
+            .request(form(&token, vec![jpeg(300, 200, 1), jpeg(200, 300, 2)]))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = guest.get(r.location()).await;
+        assert!(page.body.contains("2 photos received. Thank you!"));
+        assert_eq!(page.body.matches("class=\"photo-tile").count(), 2);
+    }
+);
+
+db_test!(
+    async fn a_guest_reaches_nothing_of_another_event_or_organization(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.43");
+        host.register("Ada Host", "Ada's Weddings").await;
+        let (event_a, link_a) = live_event(&host, json!({})).await;
+        let (event_b, _) = live_event(&host, json!({})).await;
+        let other_host = app.browser("203.0.113.44");
+        other_host.register("Bo Host", "Bo's Parties").await;
+        let (event_c, _) = live_event(&other_host, json!({})).await;
+
+        let guest = app.browser("198.51.100.24");
+        join(&guest, &link_a, "Lena").await;
+        let id = upload(&guest, &event_a, jpeg(320, 240, 7)).await.json()["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+
+        // Another event of the same organization, and another organization's event.
+        for event in [&event_b, &event_c] {
+            let page = guest.get(&format!("/g/{event}")).await;
+            assert_eq!(page.status, StatusCode::FORBIDDEN, "{event}");
+            assert!(page.body.contains("Scan the event"));
+            let r = upload(&guest, event, jpeg(100, 100, 8)).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN);
+            assert_eq!(
+                guest.get(&format!("/g/{event}/photos/{id}")).await.status,
+                StatusCode::FORBIDDEN
+            );
+        }
+        // Their cookie copied under another event's name does not open it.
+        let cookie_a = guest
+            .cookie(&format!("mq_g_{}", event_a.replace('-', "")))
+            .expect("guest cookie");
+        let thief = app.browser("198.51.100.25");
+        thief.set_cookie(&format!("mq_g_{}", event_c.replace('-', "")), &cookie_a);
+        assert_eq!(thief.get(&format!("/g/{event_c}")).await.status, StatusCode::FORBIDDEN);
+        // A made-up cookie for the right event does nothing either.
+        let forger = app.browser("198.51.100.26");
+        let tenant = cookie_a.split('.').next().expect("tenant");
+        forger.set_cookie(
+            &format!("mq_g_{}", event_a.replace('-', "")),
+            &format!("{tenant}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+        );
+        assert_eq!(forger.get(&format!("/g/{event_a}")).await.status, StatusCode::FORBIDDEN);
+
+        // Another guest of the same event cannot see this guest's photo.
+        let other_guest = app.browser("198.51.100.27");
+        join(&other_guest, &link_a, "Tom").await;
+        assert_eq!(
+            other_guest.get(&format!("/g/{event_a}/photos/{id}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            other_guest.get(&format!("/g/{event_a}")).await.body.matches("class=\"photo-tile").count(),
+            0
+        );
+        // A guest is not a member: the host's pages and the API stay closed.
+        assert_eq!(guest.get(&format!("/app/events/{event_a}")).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(guest.get(&format!("/api/v1/photos/{id}")).await.status, StatusCode::UNAUTHORIZED);
+    }
+);
