@@ -17,14 +17,20 @@ pub enum PhotoStatus {
     Published,
     PendingReview,
     Failed,
+    /// A member turned it down while it waited for approval (kept; can be undone).
+    Rejected,
+    /// A member took a published photo out of the gallery (kept; can be undone).
+    Hidden,
 }
 
 impl PhotoStatus {
-    pub const ALL: [PhotoStatus; 4] = [
+    pub const ALL: [PhotoStatus; 6] = [
         Self::Processing,
         Self::Published,
         Self::PendingReview,
         Self::Failed,
+        Self::Rejected,
+        Self::Hidden,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -33,6 +39,48 @@ impl PhotoStatus {
             Self::Published => "published",
             Self::PendingReview => "pending_review",
             Self::Failed => "failed",
+            Self::Rejected => "rejected",
+            Self::Hidden => "hidden",
+        }
+    }
+}
+
+/// What a member does to a photo from the moderation page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModerationAction {
+    Approve,
+    Reject,
+    Hide,
+    /// Undo a rejection or a hiding: back in the gallery.
+    Restore,
+}
+
+impl ModerationAction {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::Reject => "reject",
+            Self::Hide => "hide",
+            Self::Restore => "restore",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Approve, Self::Reject, Self::Hide, Self::Restore]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
+
+    /// The statuses this action applies to, and the status it leads to.
+    pub const fn transition(self) -> (&'static [PhotoStatus], PhotoStatus) {
+        match self {
+            Self::Approve => (&[PhotoStatus::PendingReview], PhotoStatus::Published),
+            Self::Reject => (&[PhotoStatus::PendingReview], PhotoStatus::Rejected),
+            Self::Hide => (&[PhotoStatus::Published], PhotoStatus::Hidden),
+            Self::Restore => (
+                &[PhotoStatus::Rejected, PhotoStatus::Hidden],
+                PhotoStatus::Published,
+            ),
         }
     }
 }
@@ -63,5 +111,25 @@ mod tests {
             assert_eq!(s.as_str().parse::<PhotoStatus>(), Ok(s));
         }
         assert!("deleted".parse::<PhotoStatus>().is_err());
+    }
+
+    #[test]
+    fn moderation_moves_only_from_where_it_applies() {
+        use ModerationAction::*;
+        assert_eq!(
+            Approve.transition(),
+            (&[PhotoStatus::PendingReview][..], PhotoStatus::Published)
+        );
+        assert_eq!(Reject.transition().1, PhotoStatus::Rejected);
+        assert_eq!(Hide.transition().0, &[PhotoStatus::Published]);
+        assert!(Restore.transition().0.contains(&PhotoStatus::Rejected));
+        assert!(
+            !Restore.transition().0.contains(&PhotoStatus::Failed),
+            "failed stays failed"
+        );
+        for a in [Approve, Reject, Hide, Restore] {
+            assert_eq!(ModerationAction::parse(a.as_str()), Some(a));
+        }
+        assert_eq!(ModerationAction::parse("delete"), None);
     }
 }

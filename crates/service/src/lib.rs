@@ -7,6 +7,7 @@ pub mod guests;
 pub mod health;
 pub mod maintenance;
 pub mod media_urls;
+pub mod moderation;
 pub mod photos;
 pub mod secrets;
 

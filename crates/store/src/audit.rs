@@ -66,6 +66,13 @@ pub trait AuditRepo {
         tenant: TenantId,
         entry: &NewAuditEntry,
     ) -> impl Future<Output = Result<AuditId>> + Send;
+    /// Entries whose subject starts with `prefix` (`event:ID/` for one event), newest first.
+    fn list_audit_for(
+        &mut self,
+        tenant: TenantId,
+        prefix: &str,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
     /// Newest first.
     fn list_audit(
         &mut self,
@@ -134,6 +141,37 @@ impl AuditRepo for Tx {
                 .await?
             }
         };
+        Ok(rows.into_iter().map(AuditEntry::from).collect())
+    }
+
+    async fn list_audit_for(
+        &mut self,
+        tenant: TenantId,
+        prefix: &str,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>> {
+        let pattern = format!(
+            "{}%",
+            prefix
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let sql = format!(
+            "SELECT {COLUMNS} FROM audit_log WHERE tenant_id = ? AND subject LIKE ? ESCAPE '\\' \
+             ORDER BY created_at DESC, id DESC LIMIT ?"
+        );
+        let rows: Vec<AuditRow> = crate::sql::fetch_all(
+            self,
+            Some(tenant),
+            &sql,
+            &[
+                crate::sql::Arg::Uuid(tenant.as_uuid()),
+                crate::sql::Arg::Text(pattern),
+                crate::sql::Arg::Int(i64::from(limit)),
+            ],
+        )
+        .await?;
         Ok(rows.into_iter().map(AuditEntry::from).collect())
     }
 }

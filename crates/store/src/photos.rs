@@ -70,7 +70,8 @@ pub struct ProcessedPhoto {
 /// The event dashboard's figures.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EventPhotoStats {
-    /// Every photo that did not fail (published, waiting for approval, or being processed).
+    /// Photos in the running: published, waiting for approval, or being processed (not failed,
+    /// rejected or hidden).
     pub photos: i64,
     pub published: i64,
     pub pending_review: i64,
@@ -238,6 +239,25 @@ pub trait PhotoRepo {
         before: Option<(DateTime<Utc>, PhotoId)>,
         limit: u32,
     ) -> impl Future<Output = Result<(Vec<Photo>, bool)>> + Send;
+    /// Moves a photo from one of `from` to `to`, recording who did it. False when the photo is
+    /// not in one of those statuses (already moderated by someone else, or gone).
+    fn moderate_photo(
+        &mut self,
+        tenant: TenantId,
+        id: PhotoId,
+        from: &[PhotoStatus],
+        to: PhotoStatus,
+        actor: UserId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// An event's photos in these statuses, oldest first (a queue), at most `limit`.
+    fn list_event_photos_in(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        statuses: &[PhotoStatus],
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Photo>>> + Send;
     /// One guest's photos in an event, newest first (every status: it is their own list).
     fn list_guest_photos(
         &mut self,
@@ -404,6 +424,56 @@ impl PhotoRepo for Tx {
         Ok((photos, more))
     }
 
+    async fn moderate_photo(
+        &mut self,
+        tenant: TenantId,
+        id: PhotoId,
+        from: &[PhotoStatus],
+        to: PhotoStatus,
+        actor: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        if from.is_empty() {
+            return Ok(false);
+        }
+        let marks = vec!["?"; from.len()].join(", ");
+        let sql = format!(
+            "UPDATE photos SET status = ?, moderated_by = ?, moderated_at = ? \
+             WHERE tenant_id = ? AND id = ? AND status IN ({marks})"
+        );
+        let mut args = vec![
+            Arg::Text(to.as_str().to_owned()),
+            Arg::Uuid(actor.as_uuid()),
+            Arg::Time(now),
+            Arg::Uuid(tenant.as_uuid()),
+            Arg::Uuid(id.as_uuid()),
+        ];
+        args.extend(from.iter().map(|s| Arg::Text(s.as_str().to_owned())));
+        Ok(execute(self, Some(tenant), &sql, &args).await? == 1)
+    }
+
+    async fn list_event_photos_in(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        statuses: &[PhotoStatus],
+        limit: u32,
+    ) -> Result<Vec<Photo>> {
+        if statuses.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; statuses.len()].join(", ");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM photos WHERE tenant_id = ? AND event_id = ? \
+             AND status IN ({marks}) ORDER BY created_at ASC, id ASC LIMIT ?"
+        );
+        let mut args = vec![Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())];
+        args.extend(statuses.iter().map(|s| Arg::Text(s.as_str().to_owned())));
+        args.push(Arg::Int(i64::from(limit.clamp(1, 500))));
+        let rows: Vec<PhotoRow> = fetch_all(self, Some(tenant), &sql, &args).await?;
+        rows.into_iter().map(Photo::try_from).collect()
+    }
+
     async fn list_guest_photos(
         &mut self,
         tenant: TenantId,
@@ -461,13 +531,13 @@ impl PhotoRepo for Tx {
         event: EventId,
     ) -> Result<EventPhotoStats> {
         let sql = "SELECT \
-              count(*) FILTER (WHERE status <> 'failed') AS photos, \
+              count(*) FILTER (WHERE status IN ('published', 'pending_review', 'processing')) AS photos, \
               count(*) FILTER (WHERE status = 'published') AS published, \
               count(*) FILTER (WHERE status = 'pending_review') AS pending_review, \
               count(*) FILTER (WHERE status = 'processing') AS processing, \
               count(*) FILTER (WHERE status = 'failed') AS failed, \
               count(DISTINCT coalesce(CAST(uploaded_by AS TEXT), CAST(guest_id AS TEXT), uploader_name)) \
-                  FILTER (WHERE status <> 'failed') AS contributors, \
+                  FILTER (WHERE status IN ('published', 'pending_review', 'processing')) AS contributors, \
               CAST(coalesce(sum(storage_bytes), 0) AS BIGINT) AS storage_bytes \
             FROM photos WHERE tenant_id = ? AND event_id = ?";
         #[derive(sqlx::FromRow)]
@@ -508,7 +578,7 @@ impl PhotoRepo for Tx {
         limit: u32,
     ) -> Result<Vec<(String, i64)>> {
         let sql = "SELECT uploader_name AS name, count(*) AS n FROM photos \
-                   WHERE tenant_id = ? AND event_id = ? AND status <> 'failed' \
+                   WHERE tenant_id = ? AND event_id = ? AND status IN ('published', 'pending_review', 'processing') \
                    GROUP BY uploader_name ORDER BY n DESC, name ASC LIMIT ?";
         #[derive(sqlx::FromRow)]
         struct Row {
@@ -541,7 +611,7 @@ impl PhotoRepo for Tx {
         };
         let sql = format!(
             "SELECT {hour} AS hour, count(*) AS n FROM photos \
-             WHERE tenant_id = ? AND event_id = ? AND status <> 'failed' \
+             WHERE tenant_id = ? AND event_id = ? AND status IN ('published', 'pending_review', 'processing') \
              GROUP BY 1 ORDER BY 1"
         );
         #[derive(sqlx::FromRow)]

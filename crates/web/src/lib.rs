@@ -76,6 +76,14 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/media/{*key}", get(pages::photos::serve_media))
+        .route(
+            "/app/events/{id}/moderation",
+            get(pages::moderation::show).post(pages::moderation::act),
+        )
+        .route(
+            "/app/events/{id}/moderation/{photo}/{action}",
+            post(pages::moderation::act_one),
+        )
         .route("/app/events/{id}/{file}", get(pages::events::qr_image))
         .route(
             "/j/{token}",

@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod events;
 pub mod guest;
 pub mod home;
+pub mod moderation;
 pub mod photos;
 
 use service::accounts::FieldProblem;

@@ -1,0 +1,192 @@
+//! The moderation page of an event: the approval queue (one by one or in bulk), the photos
+//! taken out (rejected or hidden) with undo, and the log of who did what when.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::{ModerationAction, PhotoId, PhotoStatus};
+use service::moderation;
+use store::{PhotoRepo, Scope, UserRepo};
+
+use crate::auth::{CsrfForm, CurrentMember};
+use crate::i18n::Catalog;
+use crate::pages::Layout;
+use crate::pages::events::{event_error, parse_id};
+use crate::pages::photos::{Tile, tile};
+use crate::security::CspNonce;
+use crate::{AppState, WebError};
+
+/// One line of the moderation log.
+#[derive(Debug)]
+pub struct LogLine {
+    pub when: String,
+    pub who: String,
+    pub what: String,
+}
+
+#[derive(Template)]
+#[template(path = "event_moderation.html")]
+struct ModerationPage {
+    layout: Layout,
+    csrf: String,
+    id: String,
+    name: String,
+    pending: Vec<Tile>,
+    removed: Vec<Tile>,
+    log: Vec<LogLine>,
+    notice: String,
+    holds: bool,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Params {
+    done: Option<usize>,
+}
+
+/// `GET /app/events/{id}/moderation`.
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    member: CurrentMember,
+    Path(id): Path<String>,
+    axum::extract::Query(p): axum::extract::Query<Params>,
+) -> Result<Html<String>, WebError> {
+    let t = Catalog::english();
+    let tenant = member.tenant.id;
+    let e = service::events::get_event(&state.services, tenant, parse_id(&id)?)
+        .await
+        .map_err(event_error)?;
+    let mut tx = state.services.db.begin(Scope::Tenant(tenant)).await?;
+    let pending = tx
+        .list_event_photos_in(tenant, e.id, &[PhotoStatus::PendingReview], 200)
+        .await?;
+    let removed = tx
+        .list_event_photos_in(
+            tenant,
+            e.id,
+            &[PhotoStatus::Rejected, PhotoStatus::Hidden],
+            200,
+        )
+        .await?;
+    tx.commit().await?;
+    let entries = moderation::history(&state.services, tenant, e.id, 100).await?;
+    let mut names = std::collections::HashMap::new();
+    let mut tx = state.services.db.begin(Scope::Tenant(tenant)).await?;
+    for a in entries.iter().filter_map(|e| e.actor) {
+        if let std::collections::hash_map::Entry::Vacant(v) = names.entry(a) {
+            let user = tx.get_user(a).await?;
+            v.insert(user.map_or_else(String::new, |u| u.name.as_str().to_owned()));
+        }
+    }
+    tx.commit().await?;
+    let now = domain::time::now();
+    let log = entries
+        .iter()
+        .map(|entry| LogLine {
+            when: entry
+                .created_at
+                .with_timezone(&e.time_zone.0)
+                .format("%a %-d %b, %H:%M")
+                .to_string(),
+            who: entry
+                .actor
+                .and_then(|a| names.get(&a).cloned())
+                .unwrap_or_default(),
+            what: t
+                .get(&format!(
+                    "moderation.log.{}",
+                    entry.action.trim_start_matches("photo.")
+                ))
+                .replace(
+                    "{uploader}",
+                    entry.details["uploader"].as_str().unwrap_or_default(),
+                ),
+        })
+        .collect();
+    let notice = p
+        .done
+        .map(|n| t.get("moderation.done").replace("{n}", &n.to_string()))
+        .unwrap_or_default();
+    render(ModerationPage {
+        layout: Layout::for_member(nonce, &member, "events"),
+        csrf: member.session.csrf_token.clone(),
+        id: e.id.to_string(),
+        name: e.name.clone(),
+        pending: pending.iter().map(|ph| tile(&state, t, ph, now)).collect(),
+        removed: removed.iter().map(|ph| tile(&state, t, ph, now)).collect(),
+        log,
+        notice,
+        holds: e.settings.moderation == domain::Moderation::Approve,
+    })
+}
+
+fn render(t: impl Template) -> Result<Html<String>, WebError> {
+    Ok(Html(t.render().map_err(WebError::internal)?))
+}
+
+/// `POST /app/events/{id}/moderation/{photo}/{action}`: one photo's button.
+pub async fn act_one(
+    State(state): State<AppState>,
+    member: CurrentMember,
+    Path((id, photo, action)): Path<(String, String, String)>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let e = service::events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
+        .await
+        .map_err(event_error)?;
+    let action = ModerationAction::parse(&action).ok_or(WebError::NotFound)?;
+    let photo: PhotoId = photo.parse().map_err(|_| WebError::NotFound)?;
+    let n = moderation::moderate(
+        &state.services,
+        member.tenant.id,
+        member.user.id,
+        e.id,
+        &[photo],
+        action,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/app/events/{}/moderation?done={n}", e.id)).into_response())
+}
+
+/// `POST /app/events/{id}/moderation`: `action` (approve, reject, hide, restore) and one or
+/// more `photo` ids; `back` says which page to return to.
+pub async fn act(
+    State(state): State<AppState>,
+    member: CurrentMember,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let t = Catalog::english();
+    let e = service::events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
+        .await
+        .map_err(event_error)?;
+    let value = |k: &str| form.iter().find(|(f, _)| f == k).map(|(_, v)| v.as_str());
+    let action = value("action")
+        .and_then(ModerationAction::parse)
+        .ok_or_else(|| WebError::BadRequest(t.get("moderation.bad_action").to_owned()))?;
+    let photos: Vec<PhotoId> = form
+        .iter()
+        .filter(|(k, _)| k == "photo")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    if photos.is_empty() {
+        return Err(WebError::BadRequest(
+            t.get("moderation.none_selected").to_owned(),
+        ));
+    }
+    let n = moderation::moderate(
+        &state.services,
+        member.tenant.id,
+        member.user.id,
+        e.id,
+        &photos,
+        action,
+    )
+    .await?;
+    let back = match value("back") {
+        Some("photos") => format!("/app/events/{}/photos", e.id),
+        _ => format!("/app/events/{}/moderation?done={n}", e.id),
+    };
+    Ok(Redirect::to(&back).into_response())
+}

@@ -1,0 +1,256 @@
+//! Moderation through the real router: the approval queue one by one and in bulk, hiding and
+//! putting back, the log, and who may not moderate. SQLite and PostgreSQL.
+
+mod support;
+
+use std::io::Cursor;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use domain::TenantId;
+use jobs::{Handler, JobContext};
+use serde_json::json;
+use service::photos::{ProcessPhoto, ProcessPhotoHandler};
+use support::{Backing, Browser, TestApp};
+use test_support::db_test;
+
+fn jpeg(seed: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(400, 300, |x, y| {
+        image::Rgb([seed, (x % 256) as u8, (y % 256) as u8])
+    });
+    let mut out = Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("encode");
+    out.into_inner()
+}
+
+async fn process(app: &TestApp, tenant: TenantId, photo: &str) {
+    ProcessPhotoHandler::new(&app.state.services)
+        .run(
+            ProcessPhoto {
+                tenant,
+                photo: photo.parse().expect("id"),
+            },
+            &JobContext {
+                id: domain::JobId::new(),
+                tenant: Some(tenant),
+                attempt: 1,
+                max_attempts: 8,
+            },
+        )
+        .await
+        .expect("processing runs");
+}
+
+async fn status(host: &Browser<'_>, photo: &str) -> String {
+    host.get(&format!("/api/v1/photos/{photo}")).await.json()["status"]
+        .as_str()
+        .expect("status")
+        .to_owned()
+}
+
+/// A host with a live event on "hold for approval", and a guest's two processed photos.
+async fn setup(app: &TestApp, host: &Browser<'_>) -> (String, Vec<String>) {
+    host.register("Ada Host", "Ada's Weddings").await;
+    let tenant: TenantId = host.get("/api/v1/me").await.json()["organization"]["id"]
+        .as_str()
+        .expect("org")
+        .parse()
+        .expect("tenant");
+    let r = host
+        .json(
+            "POST",
+            "/api/v1/events",
+            Some(json!({"name": "Anna & Ben", "time_zone": "UTC",
+                "starts_at": "2026-06-20T14:00", "ends_at": "2027-06-21T02:00",
+                "settings": {"moderation": "approve"}})),
+        )
+        .await;
+    let event = r.json()["id"].as_str().expect("id").to_owned();
+    let url = r.json()["join_url"].as_str().expect("url").to_owned();
+    let link = url[url.find("/j/").expect("path")..].to_owned();
+    host.json(
+        "POST",
+        &format!("/api/v1/events/{event}/status"),
+        Some(json!({"to": "live"})),
+    )
+    .await;
+    let guest = app.browser("198.51.100.30");
+    guest.submit(&link, &link, &[("name", "Lena")]).await;
+    let mut ids = Vec::new();
+    for seed in [1, 2] {
+        let r = guest
+            .request(
+                Request::post(format!("/g/{event}/photos"))
+                    .header(header::HOST, "localhost")
+                    .header(header::ORIGIN, "http://localhost")
+                    .body(Body::from(jpeg(seed)))
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.json()["id"].as_str().expect("id").to_owned();
+        process(app, tenant, &id).await;
+        ids.push(id);
+    }
+    let mine = guest.get(&format!("/g/{event}")).await;
+    assert_eq!(
+        mine.body
+            .matches("Waiting for the host&#39;s approval")
+            .count(),
+        2
+    );
+    (event, ids)
+}
+
+db_test!(
+    async fn the_queue_is_worked_one_by_one_and_in_bulk_and_logged(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.50");
+        let (event, ids) = setup(&app, &host).await;
+        assert_eq!(status(&host, &ids[0]).await, "pending_review");
+
+        let dash = host.get(&format!("/app/events/{event}")).await;
+        assert!(dash.body.contains("Moderation (2)"), "the dashboard points at the queue");
+        let page = host.get(&format!("/app/events/{event}/moderation")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Waiting for approval (2)"));
+
+        // Reject one with its own button; approve the other as a "bulk" selection.
+        let r = host
+            .submit(
+                &format!("/app/events/{event}/moderation"),
+                &format!("/app/events/{event}/moderation/{}/reject", ids[0]),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(status(&host, &ids[0]).await, "rejected");
+        let r = host
+            .submit(
+                &format!("/app/events/{event}/moderation"),
+                &format!("/app/events/{event}/moderation"),
+                &[("action", "approve"), ("photo", &ids[0]), ("photo", &ids[1])],
+            )
+            .await;
+        assert!(r.location().ends_with("done=1"), "only the waiting one moves: {}", r.location());
+        assert_eq!(status(&host, &ids[1]).await, "published");
+        assert_eq!(status(&host, &ids[0]).await, "rejected", "approve does not apply to rejected");
+
+        // Undo, hide from the photos page, put back.
+        host.submit(
+            &format!("/app/events/{event}/moderation"),
+            &format!("/app/events/{event}/moderation"),
+            &[("action", "restore"), ("photo", &ids[0])],
+        )
+        .await;
+        assert_eq!(status(&host, &ids[0]).await, "published");
+        let r = host
+            .submit(
+                &format!("/app/events/{event}/photos"),
+                &format!("/app/events/{event}/moderation"),
+                &[("action", "hide"), ("photo", &ids[1]), ("back", "photos")],
+            )
+            .await;
+        assert_eq!(r.location(), format!("/app/events/{event}/photos"));
+        assert_eq!(status(&host, &ids[1]).await, "hidden");
+
+        let page = host.get(&format!("/app/events/{event}/moderation")).await;
+        assert!(page.body.contains("Nothing is waiting for approval."));
+        assert!(page.body.contains("Rejected and hidden (1)"));
+        for line in [
+            "Ada Host</td><td>rejected a photo by Lena",
+            "Ada Host</td><td>approved a photo by Lena",
+            "Ada Host</td><td>put back a photo by Lena",
+            "Ada Host</td><td>hid a photo by Lena",
+        ] {
+            assert!(page.body.contains(line), "the log says {line:?}");
+        }
+        let dash = host.get(&format!("/app/events/{event}")).await;
+        assert!(dash.body.contains("<dt>Photos</dt><dd>1</dd>"), "hidden photos are not counted");
+
+        // Nonsense is refused clearly.
+        let r = host
+            .submit(
+                &format!("/app/events/{event}/moderation"),
+                &format!("/app/events/{event}/moderation"),
+                &[("action", "delete-everything"), ("photo", &ids[0])],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        let r = host
+            .submit(
+                &format!("/app/events/{event}/moderation"),
+                &format!("/app/events/{event}/moderation"),
+                &[("action", "approve")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    }
+);
+
+db_test!(
+    async fn nobody_else_can_moderate(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.51");
+        let (event, ids) = setup(&app, &host).await;
+
+        // Another organization: 404 on the page and on both kinds of post.
+        let other = app.browser("203.0.113.52");
+        other.register("Mallory", "Mallory's Events").await;
+        assert_eq!(
+            other.get(&format!("/app/events/{event}/moderation")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let r = other
+            .submit(
+                "/app/events/new",
+                &format!("/app/events/{event}/moderation"),
+                &[("action", "approve"), ("photo", &ids[0])],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let r = other
+            .submit(
+                "/app/events/new",
+                &format!("/app/events/{event}/moderation/{}/approve", ids[0]),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+        // The same organization's other event cannot reach this event's photos.
+        let r = host
+            .json(
+                "POST",
+                "/api/v1/events",
+                Some(json!({"name": "Other", "time_zone": "UTC",
+                    "starts_at": "2026-06-20T14:00", "ends_at": "2026-06-21T02:00"})),
+            )
+            .await;
+        let other_event = r.json()["id"].as_str().expect("id").to_owned();
+        let r = host
+            .submit(
+                &format!("/app/events/{other_event}/moderation"),
+                &format!("/app/events/{other_event}/moderation"),
+                &[("action", "approve"), ("photo", &ids[0])],
+            )
+            .await;
+        assert!(r.location().ends_with("done=0"));
+
+        // A guest is not a member: sent to log in, nothing changes.
+        let guest = app.browser("198.51.100.31");
+        let r = guest
+            .post(
+                &format!("/app/events/{event}/moderation/{}/approve", ids[0]),
+                &[("csrf_token", "x")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(r.location().starts_with("/login"));
+        for id in &ids {
+            assert_eq!(status(&host, id).await, "pending_review");
+        }
+    }
+);
