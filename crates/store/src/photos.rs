@@ -231,6 +231,14 @@ pub trait PhotoRepo {
         reason: &str,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// Published photos only (what guests may see), newest first, keyset-paginated.
+    fn list_published_photos(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        before: Option<(DateTime<Utc>, PhotoId)>,
+        limit: u32,
+    ) -> impl Future<Output = Result<(Vec<Photo>, bool)>> + Send;
     /// Newest first, keyset-paginated: photos strictly before `before` (created_at, id).
     fn list_event_photos(
         &mut self,
@@ -396,6 +404,34 @@ impl PhotoRepo for Tx {
             Arg::Uuid(id.as_uuid()),
         ];
         Ok(execute(self, Some(tenant), sql, &args).await? == 1)
+    }
+
+    async fn list_published_photos(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        before: Option<(DateTime<Utc>, PhotoId)>,
+        limit: u32,
+    ) -> Result<(Vec<Photo>, bool)> {
+        let mut sql = format!(
+            "SELECT {COLUMNS} FROM photos WHERE tenant_id = ? AND event_id = ? AND status = 'published'"
+        );
+        let mut args = vec![Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())];
+        if let Some((at, id)) = before {
+            sql.push_str(" AND (created_at < ? OR (created_at = ? AND id < ?))");
+            args.extend([Arg::Time(at), Arg::Time(at), Arg::Uuid(id.as_uuid())]);
+        }
+        let limit = limit.clamp(1, 200);
+        sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT ?");
+        args.push(Arg::Int(i64::from(limit) + 1));
+        let rows: Vec<PhotoRow> = fetch_all(self, Some(tenant), &sql, &args).await?;
+        let mut photos = rows
+            .into_iter()
+            .map(Photo::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        let more = photos.len() > limit as usize;
+        photos.truncate(limit as usize);
+        Ok((photos, more))
     }
 
     async fn list_event_photos(

@@ -95,6 +95,11 @@ pub fn router(state: AppState) -> Router {
             post(pages::guest::upload).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/g/{event}/photos/{id}", get(pages::guest::photo_status))
+        .route("/g/{event}/gallery", get(pages::guest::gallery))
+        .route(
+            "/g/{event}/photos/{id}/download",
+            get(pages::guest::download),
+        )
         .merge(api::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(

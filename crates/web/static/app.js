@@ -157,3 +157,24 @@ for (const section of document.querySelectorAll("[data-refresh][id]")) {
     if (fresh) section.replaceChildren(...fresh.childNodes);
   }, every);
 }
+
+// The gallery loads its next page as the reader nears the end (the "More photos" link works
+// without this).
+for (const grid of document.querySelectorAll("[data-gallery]")) {
+  let link = document.querySelector("[data-more]");
+  if (!link || !("IntersectionObserver" in window)) continue;
+  let busy = false;
+  const observer = new IntersectionObserver(async (entries) => {
+    if (busy || !entries.some((e) => e.isIntersecting) || !link) return;
+    busy = true;
+    const res = await fetch(link.href, { headers: { accept: "text/html" } });
+    if (res.ok) {
+      const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+      grid.append(...doc.querySelectorAll("[data-gallery] > li"));
+      const next = doc.querySelector("[data-more]");
+      if (next) { link.setAttribute("href", next.getAttribute("href")); } else { observer.disconnect(); link.remove(); link = null; }
+    }
+    busy = false;
+  }, { rootMargin: "800px" });
+  observer.observe(link);
+}

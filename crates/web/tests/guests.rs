@@ -325,3 +325,77 @@ db_test!(
         assert_eq!(guest.get(&format!("/api/v1/photos/{id}")).await.status, StatusCode::UNAUTHORIZED);
     }
 );
+
+db_test!(
+    async fn guests_see_everyones_published_photos_and_download_them(tdb) {
+        use jobs::{Handler, JobContext};
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.45");
+        host.register("Ada Host", "Ada's Weddings").await;
+        let tenant: domain::TenantId = host.get("/api/v1/me").await.json()["organization"]["id"]
+            .as_str()
+            .expect("org")
+            .parse()
+            .expect("tenant");
+        let (event, link) = live_event(&host, json!({})).await;
+        let lena = app.browser("198.51.100.40");
+        join(&lena, &link, "Lena").await;
+        let tom = app.browser("198.51.100.41");
+        join(&tom, &link, "Tom").await;
+        let mut ids = Vec::new();
+        for (i, who) in [&lena, &tom, &lena].into_iter().enumerate() {
+            let r = upload(who, &event, jpeg(900, 600, i as u8)).await;
+            let id = r.json()["id"].as_str().expect("id").to_owned();
+            service::photos::ProcessPhotoHandler::new(&app.state.services)
+                .run(
+                    service::photos::ProcessPhoto { tenant, photo: id.parse().expect("id") },
+                    &JobContext { id: domain::JobId::new(), tenant: Some(tenant), attempt: 1, max_attempts: 8 },
+                )
+                .await
+                .expect("processed");
+            ids.push(id);
+        }
+        // The host hides one: guests no longer see it.
+        host.submit(
+            &format!("/app/events/{event}/moderation"),
+            &format!("/app/events/{event}/moderation"),
+            &[("action", "hide"), ("photo", &ids[1])],
+        )
+        .await;
+
+        let g = tom.get(&format!("/g/{event}/gallery")).await;
+        assert_eq!(g.status, StatusCode::OK);
+        assert_eq!(g.body.matches("class=\"photo-tile\"").count(), 2, "hidden photo left out");
+        assert!(g.body.contains(&format!("id=\"photo-{}\"", ids[0])));
+        assert!(!g.body.contains(&format!("id=\"photo-{}\"", ids[1])));
+        assert!(g.body.contains("<span>Lena</span>"));
+
+        // Download: the 1920 rendition with a sensible name, never the original.
+        let d = tom.get(&format!("/g/{event}/photos/{}/download", ids[0])).await;
+        assert_eq!(d.status, StatusCode::OK);
+        assert_eq!(d.header("content-type"), "image/webp");
+        let name = d.header("content-disposition").to_owned();
+        assert!(name.starts_with("attachment; filename=\"anna-ben-lena-"), "{name}");
+        assert!(image::load_from_memory(&d.bytes).is_ok());
+        // Tom's own hidden photo: still downloadable by him; not by Lena.
+        assert_eq!(tom.get(&format!("/g/{event}/photos/{}/download", ids[1])).await.status, StatusCode::OK);
+        assert_eq!(lena.get(&format!("/g/{event}/photos/{}/download", ids[1])).await.status, StatusCode::NOT_FOUND);
+
+        // Downloads off, and a drop-box event: each says so.
+        host.json("PATCH", &format!("/api/v1/events/{event}"), Some(json!({"settings": {"guest_downloads": false}})))
+            .await;
+        let d = tom.get(&format!("/g/{event}/photos/{}/download", ids[0])).await;
+        assert_eq!(d.status, StatusCode::FORBIDDEN);
+        assert!(d.body.contains("not allowed downloads"));
+        assert!(!tom.get(&format!("/g/{event}/gallery")).await.body.contains("/download"));
+        host.json("PATCH", &format!("/api/v1/events/{event}"), Some(json!({"settings": {"guest_visibility": "own"}})))
+            .await;
+        let g = tom.get(&format!("/g/{event}/gallery")).await;
+        assert!(g.body.contains("each guest sees only their own"));
+        assert_eq!(g.body.matches("class=\"photo-tile\"").count(), 0);
+
+        // Not a guest of this event: no gallery.
+        let stranger = app.browser("198.51.100.42");
+        assert_eq!(stranger.get(&format!("/g/{event}/gallery")).await.status, StatusCode::FORBIDDEN);
+    }
+);

@@ -559,3 +559,203 @@ pub async fn photo_status(
         .ok_or(WebError::NotFound)?;
     Ok(axum::Json(guest_photo_json(&state, &photo)).into_response())
 }
+
+/// One photo in the guests' gallery.
+#[derive(Debug)]
+pub struct GalleryTile {
+    pub id: String,
+    pub thumb: String,
+    pub srcset: String,
+    pub large: String,
+    pub width: u32,
+    pub height: u32,
+    pub uploader: String,
+    pub when: String,
+}
+
+#[derive(Template)]
+#[template(path = "guest_gallery.html")]
+struct GalleryPage {
+    layout: Layout,
+    event_id: String,
+    name: String,
+    tiles: Vec<GalleryTile>,
+    next_href: String,
+    downloads: bool,
+    own_only: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct GalleryParams {
+    #[serde(default)]
+    before: String,
+}
+
+/// `GET /g/{event}/gallery`: everyone's published photos (when the event shows them to
+/// guests), newest first, a page at a time (keyset: as fast on page 200 as on page 1).
+pub async fn gallery(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    headers: HeaderMap,
+    Path(event): Path<String>,
+    axum::extract::Query(p): axum::extract::Query<GalleryParams>,
+) -> Result<Response, WebError> {
+    use store::PhotoRepo;
+    let t = Catalog::english();
+    let (guest, e) = require_guest(&state, &headers, &event).await?;
+    let own_only = e.settings.guest_visibility == domain::GuestVisibility::Own;
+    let (photos, more) = if own_only {
+        (Vec::new(), false)
+    } else {
+        let mut tx = state
+            .services
+            .db
+            .begin(store::Scope::Tenant(guest.tenant_id))
+            .await?;
+        let page = tx
+            .list_published_photos(
+                guest.tenant_id,
+                e.id,
+                crate::pages::photos::decode_photo_cursor(&p.before),
+                48,
+            )
+            .await?;
+        tx.commit().await?;
+        page
+    };
+    let now = domain::time::now();
+    let secret = &state.services.secret;
+    let url = |key: &str| service::media_urls::signed_path(secret, key, now);
+    let tiles = photos
+        .iter()
+        .map(|ph| {
+            let small = ph.renditions.iter().min_by_key(|r| r.max_edge);
+            GalleryTile {
+                id: ph.id.to_string(),
+                thumb: small.map(|r| url(&r.key)).unwrap_or_default(),
+                srcset: ph
+                    .renditions
+                    .iter()
+                    .filter(|r| r.max_edge <= 800)
+                    .map(|r| format!("{} {}w", url(&r.key), r.width))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                large: ph
+                    .renditions
+                    .iter()
+                    .max_by_key(|r| r.max_edge)
+                    .map(|r| url(&r.key))
+                    .unwrap_or_default(),
+                width: small.map_or(150, |r| r.width),
+                height: small.map_or(150, |r| r.height),
+                uploader: if ph.uploader_name.is_empty() {
+                    t.get("guest.anonymous").to_owned()
+                } else {
+                    ph.uploader_name.clone()
+                },
+                when: ph
+                    .created_at
+                    .with_timezone(&e.time_zone.0)
+                    .format("%H:%M")
+                    .to_string(),
+            }
+        })
+        .collect();
+    let next_href = match (more, photos.last()) {
+        (true, Some(last)) => format!(
+            "/g/{}/gallery?before={}",
+            e.id,
+            crate::pages::photos::encode_photo_cursor(last)
+        ),
+        _ => String::new(),
+    };
+    let page = GalleryPage {
+        layout: Layout::for_guest(nonce),
+        event_id: e.id.to_string(),
+        name: e.name.clone(),
+        tiles,
+        next_href,
+        downloads: e.settings.guest_downloads,
+        own_only,
+    };
+    Ok(render(page)?.into_response())
+}
+
+/// `GET /g/{event}/photos/{id}/download`: a published photo (or the guest's own) as its
+/// 1920 px rendition, when the event allows guest downloads. Never the original: it may carry
+/// the uploader's location.
+pub async fn download(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((event, id)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let t = Catalog::english();
+    let (guest, e) = require_guest(&state, &headers, &event).await?;
+    if !e.settings.guest_downloads {
+        return Err(WebError::Rejected {
+            status: StatusCode::FORBIDDEN,
+            code: "downloads_off",
+            message: t.get("guest.downloads_off").to_owned(),
+        });
+    }
+    let id: domain::PhotoId = id.parse().map_err(|_| WebError::NotFound)?;
+    let photo = service::photos::get_photo(&state.services, guest.tenant_id, id)
+        .await?
+        .filter(|p| p.event_id == e.id)
+        .filter(|p| {
+            let own = p.guest_id == Some(guest.id);
+            let shown = p.status == domain::PhotoStatus::Published
+                && e.settings.guest_visibility == domain::GuestVisibility::Everyone;
+            own || shown
+        })
+        .ok_or(WebError::NotFound)?;
+    let rendition = photo
+        .renditions
+        .iter()
+        .max_by_key(|r| r.max_edge)
+        .ok_or(WebError::NotFound)?;
+    let file = download_name(&e, &photo);
+    let blobs = &state.services.blobs;
+    if let Some(url) = blobs
+        .presigned_get(&rendition.key, std::time::Duration::from_secs(600))
+        .await
+        .map_err(|e| WebError::internal(e.to_string()))?
+    {
+        return Ok(Redirect::temporary(&url).into_response());
+    }
+    let (size, stream) = blobs
+        .get_stream(&rendition.key)
+        .await
+        .map_err(|e| WebError::internal(e.to_string()))?;
+    let mut res = axum::body::Body::from_stream(stream).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/webp"));
+    if let Ok(v) = HeaderValue::from_str(&size.to_string()) {
+        h.insert(header::CONTENT_LENGTH, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    Ok(res)
+}
+
+/// `anna-ben-lena-01a2b3c4.webp`: the event, who took it, and enough of the id to be unique;
+/// only characters that are safe in every file system and header.
+pub fn download_name(e: &Event, p: &store::Photo) -> String {
+    let who = domain::EventSlug::suggest(if p.uploader_name.is_empty() {
+        "guest"
+    } else {
+        &p.uploader_name
+    });
+    let id = p.id.as_uuid().simple().to_string();
+    format!(
+        "{}-{}-{}.webp",
+        e.slug.as_str(),
+        who.as_str(),
+        &id[id.len() - 8..]
+    )
+}
