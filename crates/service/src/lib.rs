@@ -9,6 +9,7 @@ pub mod maintenance;
 pub mod media_urls;
 pub mod moderation;
 pub mod photos;
+pub mod reactions;
 pub mod secrets;
 
 use media::BlobStore;

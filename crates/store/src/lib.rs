@@ -19,6 +19,7 @@ mod jobs;
 mod memberships;
 mod photos;
 mod rate_limits;
+mod reactions;
 mod redis_store;
 pub mod schema;
 mod sessions;
@@ -35,6 +36,7 @@ pub use jobs::{ClaimedJob, JobQueue, JobRepo, JobState, JobSummary, NewJob, Queu
 pub use memberships::{Membership, MembershipRepo};
 pub use photos::{EventPhotoStats, Photo, PhotoRepo, ProcessedPhoto, StoredRendition};
 pub use rate_limits::{Decision, Limit, RateLimiter};
+pub use reactions::{REACTION_KINDS, ReactionRepo, ReactionSummary};
 pub use redis_store::Redis;
 pub use sessions::{SessionRecord, SessionStore};
 pub use tenants::{Tenant, TenantRepo};

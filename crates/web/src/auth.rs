@@ -448,6 +448,12 @@ pub mod limits {
         limit: 120,
         window: Duration::from_secs(10 * 60),
     };
+    /// One guest's reactions (toggling back and forth included).
+    pub const GUEST_REACT_PER_GUEST: Limit = Limit {
+        name: "guest.react.guest",
+        limit: 300,
+        window: Duration::from_secs(10 * 60),
+    };
     /// Uploads from one address, all guests together.
     pub const GUEST_UPLOAD_PER_IP: Limit = Limit {
         name: "guest.upload.ip",

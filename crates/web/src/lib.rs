@@ -96,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/g/{event}/photos/{id}", get(pages::guest::photo_status))
         .route("/g/{event}/gallery", get(pages::guest::gallery))
+        .route("/g/{event}/photos/{id}/react", post(pages::guest::react))
         .route(
             "/g/{event}/photos/{id}/download",
             get(pages::guest::download),

@@ -178,3 +178,22 @@ for (const grid of document.querySelectorAll("[data-gallery]")) {
   }, { rootMargin: "800px" });
   observer.observe(link);
 }
+
+// Reactions without a page reload (the buttons post a form without this).
+document.addEventListener("submit", async (e) => {
+  const form = e.target.closest("form[data-react]");
+  if (!form || !e.submitter) return;
+  e.preventDefault();
+  const button = e.submitter;
+  const body = new URLSearchParams(new FormData(form));
+  body.set("kind", button.value);
+  const res = await fetch(form.action, {
+    method: "POST",
+    headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded" },
+    body,
+  });
+  if (!res.ok) return;
+  const r = await res.json();
+  button.setAttribute("aria-pressed", String(r.on));
+  button.querySelector(".count").textContent = r.count > 0 ? String(r.count) : "";
+});

@@ -144,7 +144,7 @@ db_test!(
         // Honest figures for a new event, and reactions not faked before they exist.
         assert!(page.body.contains("<dt>Photos</dt><dd>0</dd>"));
         assert!(page.body.contains("<dt>Storage used</dt><dd>0 bytes</dd>"));
-        assert!(page.body.contains("Reactions are counted here once guests can react"));
+        assert!(page.body.contains("<dt>Reactions</dt><dd>0</dd>"));
         assert!(!page.body.contains("class=\"chart\""), "no chart without uploads");
 
         let edit = b.get(&format!("/app/events/{id}/edit")).await;

@@ -399,3 +399,73 @@ db_test!(
         assert_eq!(stranger.get(&format!("/g/{event}/gallery")).await.status, StatusCode::FORBIDDEN);
     }
 );
+
+db_test!(
+    async fn guests_react_once_per_kind_and_the_host_sees_the_count(tdb) {
+        use jobs::{Handler, JobContext};
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.46");
+        host.register("Ada Host", "Ada's Weddings").await;
+        let tenant: domain::TenantId = host.get("/api/v1/me").await.json()["organization"]["id"]
+            .as_str()
+            .expect("org")
+            .parse()
+            .expect("tenant");
+        let (event, link) = live_event(&host, json!({})).await;
+        let lena = app.browser("198.51.100.50");
+        join(&lena, &link, "Lena").await;
+        let tom = app.browser("198.51.100.51");
+        join(&tom, &link, "Tom").await;
+        let id = upload(&lena, &event, jpeg(500, 400, 9)).await.json()["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let react = |who: &Browser<'_>, kind: &str, json: bool| {
+            let token = who.cookie("mq_csrf").unwrap_or_default();
+            let body = serde_urlencoded::to_string([("csrf_token", token.as_str()), ("kind", kind)])
+                .expect("form");
+            let mut req = Request::post(format!("/g/{event}/photos/{id}/react"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::HOST, "localhost")
+                .header(header::ORIGIN, "http://localhost");
+            if json {
+                req = req.header(header::ACCEPT, "application/json");
+            }
+            req.body(Body::from(body)).expect("request")
+        };
+        // Not published yet (processing): nothing to react to.
+        assert_eq!(tom.request(react(&tom, "heart", true)).await.status, StatusCode::NOT_FOUND);
+        service::photos::ProcessPhotoHandler::new(&app.state.services)
+            .run(
+                service::photos::ProcessPhoto { tenant, photo: id.parse().expect("id") },
+                &JobContext { id: domain::JobId::new(), tenant: Some(tenant), attempt: 1, max_attempts: 8 },
+            )
+            .await
+            .expect("processed");
+
+        let r = tom.request(react(&tom, "heart", true)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json(), json!({"kind": "heart", "on": true, "count": 1}));
+        let r = lena.request(react(&lena, "heart", true)).await;
+        assert_eq!(r.json()["count"], 2);
+        // Toggling back is taking it back: one of each kind per person.
+        let r = tom.request(react(&tom, "heart", true)).await;
+        assert_eq!(r.json(), json!({"kind": "heart", "on": false, "count": 1}));
+        let r = tom.request(react(&tom, "party", false)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "without script: back to the photo");
+        assert_eq!(r.location(), format!("/g/{event}/gallery#photo-{id}"));
+        assert_eq!(tom.request(react(&tom, "thumbs-down", true)).await.status, StatusCode::NOT_FOUND);
+
+        let g = tom.get(&format!("/g/{event}/gallery")).await;
+        assert!(g.body.contains("value=\"party\" aria-pressed=\"true\""), "Tom's own reaction shows");
+        assert!(g.body.contains("value=\"heart\" aria-pressed=\"false\""));
+        let dash = host.get(&format!("/app/events/{event}")).await;
+        assert!(dash.body.contains("<dt>Reactions</dt><dd>2</dd>"), "heart (Lena) + party (Tom)");
+
+        // A guest of another event cannot react here.
+        let (_, other_link) = live_event(&host, json!({})).await;
+        let stranger = app.browser("198.51.100.52");
+        join(&stranger, &other_link, "Eve").await;
+        assert_eq!(stranger.request(react(&stranger, "heart", true)).await.status, StatusCode::FORBIDDEN);
+    }
+);

@@ -576,6 +576,7 @@ pub struct EventFigures {
     pub pending: i64,
     pub processing: i64,
     pub failed: i64,
+    pub reactions: i64,
     pub storage: String,
     pub top: Vec<(String, i64)>,
     pub chart_svg: String,
@@ -594,6 +595,10 @@ pub async fn event_figures(
     let stats = tx.event_photo_stats(tenant, event).await?;
     let top = tx.top_contributors(tenant, event, 5).await?;
     let hours = tx.uploads_by_hour(tenant, event).await?;
+    let reactions = {
+        use store::ReactionRepo;
+        tx.count_event_reactions(tenant, event).await?
+    };
     tx.commit().await?;
     let series = crate::pages::chart::hourly_series(&hours, 48);
     let chart_svg = if series.is_empty() {
@@ -607,6 +612,7 @@ pub async fn event_figures(
         pending: stats.pending_review,
         processing: stats.processing,
         failed: stats.failed,
+        reactions,
         storage: crate::pages::chart::human_bytes(stats.storage_bytes),
         top,
         chart_svg,

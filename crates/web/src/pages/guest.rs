@@ -571,12 +571,50 @@ pub struct GalleryTile {
     pub height: u32,
     pub uploader: String,
     pub when: String,
+    pub reactions: Vec<ReactionButton>,
+}
+
+/// One reaction button under a photo.
+#[derive(Debug)]
+pub struct ReactionButton {
+    pub kind: &'static str,
+    pub emoji: String,
+    pub label: String,
+    pub count: i64,
+    pub mine: bool,
+}
+
+/// The reaction buttons of a photo from a summary.
+pub fn reaction_buttons(
+    t: &Catalog,
+    summary: &store::ReactionSummary,
+    photo: domain::PhotoId,
+) -> Vec<ReactionButton> {
+    store::REACTION_KINDS
+        .iter()
+        .map(|&kind| ReactionButton {
+            kind,
+            emoji: t.get(&format!("reaction.{kind}.emoji")).to_owned(),
+            label: t.get(&format!("reaction.{kind}.label")).to_owned(),
+            count: summary
+                .counts
+                .get(&photo)
+                .and_then(|c| c.get(kind))
+                .copied()
+                .unwrap_or(0),
+            mine: summary
+                .mine
+                .get(&photo)
+                .is_some_and(|m| m.iter().any(|k| k == kind)),
+        })
+        .collect()
 }
 
 #[derive(Template)]
 #[template(path = "guest_gallery.html")]
 struct GalleryPage {
     layout: Layout,
+    csrf: String,
     event_id: String,
     name: String,
     tiles: Vec<GalleryTile>,
@@ -596,6 +634,7 @@ pub struct GalleryParams {
 pub async fn gallery(
     State(state): State<AppState>,
     Extension(nonce): Extension<CspNonce>,
+    Extension(form_token): Extension<FormToken>,
     headers: HeaderMap,
     Path(event): Path<String>,
     axum::extract::Query(p): axum::extract::Query<GalleryParams>,
@@ -622,6 +661,24 @@ pub async fn gallery(
             .await?;
         tx.commit().await?;
         page
+    };
+    let summary = {
+        use store::ReactionRepo;
+        let ids: Vec<domain::PhotoId> = photos.iter().map(|p| p.id).collect();
+        let mut tx = state
+            .services
+            .db
+            .begin(store::Scope::Tenant(guest.tenant_id))
+            .await?;
+        let s = tx
+            .reaction_summary(
+                guest.tenant_id,
+                &ids,
+                &service::reactions::guest_reactor(guest.id),
+            )
+            .await?;
+        tx.commit().await?;
+        s
     };
     let now = domain::time::now();
     let secret = &state.services.secret;
@@ -658,6 +715,7 @@ pub async fn gallery(
                     .with_timezone(&e.time_zone.0)
                     .format("%H:%M")
                     .to_string(),
+                reactions: reaction_buttons(t, &summary, ph.id),
             }
         })
         .collect();
@@ -671,6 +729,7 @@ pub async fn gallery(
     };
     let page = GalleryPage {
         layout: Layout::for_guest(nonce),
+        csrf: form_token.0.clone(),
         event_id: e.id.to_string(),
         name: e.name.clone(),
         tiles,
@@ -758,4 +817,49 @@ pub fn download_name(e: &Event, p: &store::Photo) -> String {
         who.as_str(),
         &id[id.len() - 8..]
     )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReactForm {
+    #[serde(default)]
+    kind: String,
+}
+
+/// `POST /g/{event}/photos/{id}/react`: toggles a reaction. JSON for the page's script
+/// (`Accept: application/json`), else back to the photo in the gallery.
+pub async fn react(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((event, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<ReactForm>,
+) -> Result<Response, WebError> {
+    let (guest, e) = require_guest(&state, &headers, &event).await?;
+    enforce_limit(&state, limits::GUEST_REACT_PER_GUEST, &guest.id.to_string()).await?;
+    let photo: domain::PhotoId = id.parse().map_err(|_| WebError::NotFound)?;
+    if e.settings.guest_visibility != domain::GuestVisibility::Everyone {
+        return Err(WebError::NotFound);
+    }
+    let toggled = service::reactions::toggle(
+        &state.services,
+        guest.tenant_id,
+        e.id,
+        photo,
+        &service::reactions::guest_reactor(guest.id),
+        &form.kind,
+    )
+    .await?
+    .ok_or(WebError::NotFound)?;
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    if wants_json {
+        return Ok(axum::Json(json!({
+            "kind": form.kind,
+            "on": toggled.on,
+            "count": toggled.count,
+        }))
+        .into_response());
+    }
+    Ok(Redirect::to(&format!("/g/{}/gallery#photo-{photo}", e.id)).into_response())
 }

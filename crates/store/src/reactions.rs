@@ -1,0 +1,145 @@
+//! Reactions to photos: a small fixed set, one of each per person per photo (tenant-scoped).
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use domain::{EventId, PhotoId, TenantId};
+use uuid::Uuid;
+
+use crate::sql::{Arg, execute, fetch_all};
+use crate::{Result, Tx};
+
+/// The kinds people can react with, in display order.
+pub const REACTION_KINDS: [&str; 5] = ["heart", "laugh", "wow", "clap", "party"];
+
+/// Counts per photo and kind, and which kinds `reactor` used.
+#[derive(Debug, Clone, Default)]
+pub struct ReactionSummary {
+    pub counts: HashMap<PhotoId, HashMap<String, i64>>,
+    pub mine: HashMap<PhotoId, Vec<String>>,
+}
+
+pub trait ReactionRepo {
+    /// Adds the reaction, or takes it back when it is there. True when it is there now.
+    fn toggle_reaction(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        photo: PhotoId,
+        reactor: &str,
+        kind: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Counts for `photos`, and `reactor`'s own.
+    fn reaction_summary(
+        &mut self,
+        tenant: TenantId,
+        photos: &[PhotoId],
+        reactor: &str,
+    ) -> impl Future<Output = Result<ReactionSummary>> + Send;
+    /// All reactions in an event (the dashboard figure).
+    fn count_event_reactions(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+    ) -> impl Future<Output = Result<i64>> + Send;
+}
+
+impl ReactionRepo for Tx {
+    async fn toggle_reaction(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        photo: PhotoId,
+        reactor: &str,
+        kind: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let removed = execute(
+            self,
+            Some(tenant),
+            "DELETE FROM reactions WHERE tenant_id = ? AND photo_id = ? AND reactor = ? AND kind = ?",
+            &[
+                Arg::Uuid(tenant.as_uuid()),
+                Arg::Uuid(photo.as_uuid()),
+                Arg::Text(reactor.to_owned()),
+                Arg::Text(kind.to_owned()),
+            ],
+        )
+        .await?;
+        if removed > 0 {
+            return Ok(false);
+        }
+        execute(
+            self,
+            Some(tenant),
+            "INSERT INTO reactions (tenant_id, event_id, photo_id, reactor, kind, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            &[
+                Arg::Uuid(tenant.as_uuid()),
+                Arg::Uuid(event.as_uuid()),
+                Arg::Uuid(photo.as_uuid()),
+                Arg::Text(reactor.to_owned()),
+                Arg::Text(kind.to_owned()),
+                Arg::Time(now),
+            ],
+        )
+        .await?;
+        Ok(true)
+    }
+
+    async fn reaction_summary(
+        &mut self,
+        tenant: TenantId,
+        photos: &[PhotoId],
+        reactor: &str,
+    ) -> Result<ReactionSummary> {
+        let mut out = ReactionSummary::default();
+        if photos.is_empty() {
+            return Ok(out);
+        }
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            photo_id: Uuid,
+            kind: String,
+            n: i64,
+            mine: i64,
+        }
+        let marks = vec!["?"; photos.len()].join(", ");
+        let sql = format!(
+            "SELECT photo_id, kind, count(*) AS n, \
+             CAST(sum(CASE WHEN reactor = ? THEN 1 ELSE 0 END) AS BIGINT) AS mine \
+             FROM reactions WHERE tenant_id = ? AND photo_id IN ({marks}) GROUP BY photo_id, kind"
+        );
+        let mut args = vec![Arg::Text(reactor.to_owned()), Arg::Uuid(tenant.as_uuid())];
+        args.extend(photos.iter().map(|p| Arg::Uuid(p.as_uuid())));
+        let rows: Vec<Row> = fetch_all(self, Some(tenant), &sql, &args).await?;
+        for r in rows {
+            let id = PhotoId::from_uuid(r.photo_id);
+            out.counts
+                .entry(id)
+                .or_default()
+                .insert(r.kind.clone(), r.n);
+            if r.mine > 0 {
+                out.mine.entry(id).or_default().push(r.kind);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn count_event_reactions(&mut self, tenant: TenantId, event: EventId) -> Result<i64> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            n: i64,
+        }
+        let rows: Vec<Row> = fetch_all(
+            self,
+            Some(tenant),
+            "SELECT count(*) AS n FROM reactions WHERE tenant_id = ? AND event_id = ?",
+            &[Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())],
+        )
+        .await?;
+        Ok(rows.first().map_or(0, |r| r.n))
+    }
+}
