@@ -661,6 +661,27 @@ async fn a_guest_joins_and_adds_photos_on_a_phone() {
         "the guest page scrolls sideways"
     );
     guest.screenshot("guest-my-photos-phone").await;
+
+    // Everyone's photos: react with a heart (the script updates the count in place).
+    click(&guest, "a[href$='/gallery']").await;
+    wait_for(&guest, "[data-gallery] .photo-tile").await;
+    click(&guest, "[data-gallery] .photo-tile button[value='heart']").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let pressed = js(
+            &guest,
+            "const b = document.querySelector(\"[data-gallery] button[value='heart']\"); return [b.getAttribute('aria-pressed'), b.textContent.trim()]",
+        )
+        .await;
+        if pressed[0] == "true" {
+            assert!(pressed[1].as_str().is_some_and(|t| t.ends_with('1')), "{pressed}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the reaction did not register: {pressed}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(sideways_overflow(&guest).await, 0, "the gallery scrolls sideways");
+    guest.screenshot("guest-gallery-phone").await;
     guest.close().await;
 
     host.client
