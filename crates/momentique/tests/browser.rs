@@ -674,13 +674,23 @@ async fn a_guest_joins_and_adds_photos_on_a_phone() {
         )
         .await;
         if pressed[0] == "true" {
-            assert!(pressed[1].as_str().is_some_and(|t| t.ends_with('1')), "{pressed}");
+            assert!(
+                pressed[1].as_str().is_some_and(|t| t.ends_with('1')),
+                "{pressed}"
+            );
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the reaction did not register: {pressed}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reaction did not register: {pressed}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(sideways_overflow(&guest).await, 0, "the gallery scrolls sideways");
+    assert_eq!(
+        sideways_overflow(&guest).await,
+        0,
+        "the gallery scrolls sideways"
+    );
     guest.screenshot("guest-gallery-phone").await;
     guest.close().await;
 

@@ -65,5 +65,8 @@ impl Services {
 pub fn registry(services: &Services) -> jobs::Registry {
     let mut registry = maintenance::registry(&services.db);
     registry.register::<photos::ProcessPhoto, _>(photos::ProcessPhotoHandler::new(services));
+    registry.register::<moderation::DeletePhotoFiles, _>(moderation::DeletePhotoFilesHandler {
+        blobs: services.blobs.clone(),
+    });
     registry
 }

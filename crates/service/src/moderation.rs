@@ -1,7 +1,11 @@
 //! Moderation: members approve or reject photos waiting for approval, hide published ones,
 //! and undo either. Every action is in the organization's audit log, listed per event.
 
+use async_trait::async_trait;
 use domain::{EventId, ModerationAction, PhotoId, TenantId, UserId};
+use jobs::{Handler, Job, JobContext, JobError};
+use media::BlobStore;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use store::{AuditEntry, AuditRepo, NewAuditEntry, PhotoRepo, Scope, StoreError};
 
@@ -71,4 +75,90 @@ pub async fn history(
         .await?;
     tx.commit().await?;
     Ok(entries)
+}
+
+/// Deletes a photo for good: the row (and its reactions) now, its files (original and
+/// renditions, under `tenant/event/photo/`) by a job in the same transaction, so they go even
+/// if the store is down at this moment. False when the photo is not one of `event`'s.
+pub async fn delete_photo(
+    services: &Services,
+    tenant: TenantId,
+    actor: UserId,
+    event: EventId,
+    photo: PhotoId,
+) -> Result<bool, StoreError> {
+    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let Some(p) = tx.get_photo(tenant, photo).await? else {
+        return Ok(false);
+    };
+    if p.event_id != event || !tx.delete_photo(tenant, photo).await? {
+        return Ok(false);
+    }
+    tx.append_audit(
+        tenant,
+        &NewAuditEntry {
+            actor: Some(actor),
+            action: "photo.delete".into(),
+            subject: Some(subject(event, photo)),
+            details: json!({ "uploader": p.uploader_name, "status": p.status.as_str() }),
+        },
+    )
+    .await?;
+    jobs::enqueue(
+        &mut tx,
+        &DeletePhotoFiles {
+            tenant,
+            prefix: format!("{tenant}/{event}/{photo}"),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(tenant.id = %tenant, event.id = %event, photo.id = %photo, "photo deleted");
+    Ok(true)
+}
+
+/// Removes every file under a deleted photo's prefix.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeletePhotoFiles {
+    pub tenant: TenantId,
+    pub prefix: String,
+}
+
+impl Job for DeletePhotoFiles {
+    const KIND: &'static str = "photos.delete_files";
+    const MAX_ATTEMPTS: i32 = 10;
+
+    fn tenant(&self) -> Option<TenantId> {
+        Some(self.tenant)
+    }
+
+    fn dedupe_key(&self) -> Option<String> {
+        Some(self.prefix.clone())
+    }
+}
+
+/// Runs [`DeletePhotoFiles`].
+#[derive(Debug, Clone)]
+pub struct DeletePhotoFilesHandler {
+    pub blobs: BlobStore,
+}
+
+#[async_trait]
+impl Handler<DeletePhotoFiles> for DeletePhotoFilesHandler {
+    async fn run(&self, job: DeletePhotoFiles, _ctx: &JobContext) -> Result<(), JobError> {
+        // A prefix is always tenant/event/photo: never less (that would be an event's files).
+        if job.prefix.split('/').filter(|p| !p.is_empty()).count() != 3 {
+            return Err(JobError::fatal(format!(
+                "refusing to delete {:?}",
+                job.prefix
+            )));
+        }
+        let n = self
+            .blobs
+            .delete_prefix(&job.prefix)
+            .await
+            .map_err(JobError::retry)?;
+        tracing::info!(files = n, "deleted a photo's files");
+        Ok(())
+    }
 }

@@ -247,6 +247,12 @@ pub trait PhotoRepo {
         before: Option<(DateTime<Utc>, PhotoId)>,
         limit: u32,
     ) -> impl Future<Output = Result<(Vec<Photo>, bool)>> + Send;
+    /// Removes a photo's row (its reactions go with it). False when it was not there.
+    fn delete_photo(
+        &mut self,
+        tenant: TenantId,
+        id: PhotoId,
+    ) -> impl Future<Output = Result<bool>> + Send;
     /// Moves a photo from one of `from` to `to`, recording who did it. False when the photo is
     /// not in one of those statuses (already moderated by someone else, or gone).
     fn moderate_photo(
@@ -458,6 +464,17 @@ impl PhotoRepo for Tx {
         let more = photos.len() > limit as usize;
         photos.truncate(limit as usize);
         Ok((photos, more))
+    }
+
+    async fn delete_photo(&mut self, tenant: TenantId, id: PhotoId) -> Result<bool> {
+        let n = execute(
+            self,
+            Some(tenant),
+            "DELETE FROM photos WHERE tenant_id = ? AND id = ?",
+            &[Arg::Uuid(tenant.as_uuid()), Arg::Uuid(id.as_uuid())],
+        )
+        .await?;
+        Ok(n == 1)
     }
 
     async fn moderate_photo(

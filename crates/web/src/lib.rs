@@ -81,6 +81,10 @@ pub fn router(state: AppState) -> Router {
             get(pages::moderation::show).post(pages::moderation::act),
         )
         .route(
+            "/app/events/{id}/photos/{photo}/delete",
+            get(pages::moderation::confirm_delete).post(pages::moderation::delete),
+        )
+        .route(
             "/app/events/{id}/moderation/{photo}/{action}",
             post(pages::moderation::act_one),
         )

@@ -254,3 +254,70 @@ db_test!(
         }
     }
 );
+
+db_test!(
+    async fn deleting_a_photo_removes_it_and_its_files(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.53");
+        let (event, ids) = setup(&app, &host).await;
+        let tenant: TenantId = host.get("/api/v1/me").await.json()["organization"]["id"]
+            .as_str()
+            .expect("org")
+            .parse()
+            .expect("tenant");
+        let prefix = format!("{tenant}/{event}/{}", ids[0]);
+        let original = format!("{prefix}/original.jpg");
+        assert!(app.state.services.blobs.head(&original).await.expect("head").is_some());
+
+        let confirm = host.get(&format!("/app/events/{event}/photos/{}/delete", ids[0])).await;
+        assert_eq!(confirm.status, StatusCode::OK);
+        assert!(confirm.body.contains("This cannot be undone"));
+        // Another organization cannot delete it (nor see the confirmation).
+        let other = app.browser("203.0.113.54");
+        other.register("Mallory", "Mallory's Events").await;
+        assert_eq!(
+            other.get(&format!("/app/events/{event}/photos/{}/delete", ids[0])).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let r = other
+            .submit("/app/events/new", &format!("/app/events/{event}/photos/{}/delete", ids[0]), &[])
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+        let r = host
+            .submit(
+                &format!("/app/events/{event}/photos/{}/delete", ids[0]),
+                &format!("/app/events/{event}/photos/{}/delete", ids[0]),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(host.get(r.location()).await.body.contains("The photo is deleted."));
+        assert_eq!(host.get(&format!("/api/v1/photos/{}", ids[0])).await.status, StatusCode::NOT_FOUND);
+        assert!(
+            host.get(&format!("/app/events/{event}/moderation")).await.body.contains("Ada Host</td><td>deleted a photo by Lena")
+        );
+
+        // The files go with the job queued in the same transaction.
+        use service::moderation::{DeletePhotoFiles, DeletePhotoFilesHandler};
+        DeletePhotoFilesHandler { blobs: app.state.services.blobs.clone() }
+            .run(
+                DeletePhotoFiles { tenant, prefix: prefix.clone() },
+                &JobContext { id: domain::JobId::new(), tenant: Some(tenant), attempt: 1, max_attempts: 10 },
+            )
+            .await
+            .expect("files deleted");
+        assert!(app.state.services.blobs.head(&original).await.expect("head").is_none());
+        let other_photo = format!("{tenant}/{event}/{}/original.jpg", ids[1]);
+        assert!(app.state.services.blobs.head(&other_photo).await.expect("head").is_some(), "only that photo");
+        // The handler refuses anything broader than one photo.
+        let broad = DeletePhotoFilesHandler { blobs: app.state.services.blobs.clone() }
+            .run(
+                DeletePhotoFiles { tenant, prefix: format!("{tenant}/{event}") },
+                &JobContext { id: domain::JobId::new(), tenant: Some(tenant), attempt: 1, max_attempts: 10 },
+            )
+            .await;
+        assert!(broad.is_err());
+        assert!(app.state.services.blobs.head(&other_photo).await.expect("head").is_some());
+    }
+);

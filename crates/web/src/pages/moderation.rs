@@ -190,3 +190,63 @@ pub async fn act(
     };
     Ok(Redirect::to(&back).into_response())
 }
+
+#[derive(Template)]
+#[template(path = "photo_delete.html")]
+struct DeletePage {
+    layout: Layout,
+    csrf: String,
+    event_id: String,
+    name: String,
+    tile: Tile,
+}
+
+/// `GET /app/events/{id}/photos/{photo}/delete`: "delete for good?" with the photo shown.
+pub async fn confirm_delete(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    member: CurrentMember,
+    Path((id, photo)): Path<(String, String)>,
+) -> Result<Html<String>, WebError> {
+    let t = Catalog::english();
+    let e = service::events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
+        .await
+        .map_err(event_error)?;
+    let photo: PhotoId = photo.parse().map_err(|_| WebError::NotFound)?;
+    let p = service::photos::get_photo(&state.services, member.tenant.id, photo)
+        .await?
+        .filter(|p| p.event_id == e.id)
+        .ok_or(WebError::NotFound)?;
+    render(DeletePage {
+        layout: Layout::for_member(nonce, &member, "events"),
+        csrf: member.session.csrf_token.clone(),
+        event_id: e.id.to_string(),
+        name: e.name.clone(),
+        tile: tile(&state, t, &p, domain::time::now()),
+    })
+}
+
+/// `POST /app/events/{id}/photos/{photo}/delete`: deletes the photo and its files.
+pub async fn delete(
+    State(state): State<AppState>,
+    member: CurrentMember,
+    Path((id, photo)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let e = service::events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
+        .await
+        .map_err(event_error)?;
+    let photo: PhotoId = photo.parse().map_err(|_| WebError::NotFound)?;
+    if !moderation::delete_photo(
+        &state.services,
+        member.tenant.id,
+        member.user.id,
+        e.id,
+        photo,
+    )
+    .await?
+    {
+        return Err(WebError::NotFound);
+    }
+    Ok(Redirect::to(&format!("/app/events/{}/photos?deleted=1", e.id)).into_response())
+}

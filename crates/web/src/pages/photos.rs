@@ -176,6 +176,7 @@ pub struct PhotosParams {
     before: String,
     uploaded: Option<u32>,
     existing: Option<u32>,
+    deleted: Option<u32>,
 }
 
 pub fn encode_photo_cursor(p: &Photo) -> String {
@@ -251,6 +252,7 @@ async fn render_photos(
             .replace("{n}", &n.to_string())
             .replace("{d}", &d.to_string()),
         (Some(n), _) => t.get("photos.uploaded").replace("{n}", &n.to_string()),
+        _ if p.deleted.is_some() => t.get("photos.deleted").to_owned(),
         _ => String::new(),
     };
     let html = PhotosPage {
