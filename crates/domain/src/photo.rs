@@ -53,6 +53,8 @@ pub enum ModerationAction {
     Hide,
     /// Undo a rejection or a hiding: back in the gallery.
     Restore,
+    /// Keep a reported photo in the gallery (the reports are settled).
+    Keep,
 }
 
 impl ModerationAction {
@@ -62,13 +64,20 @@ impl ModerationAction {
             Self::Reject => "reject",
             Self::Hide => "hide",
             Self::Restore => "restore",
+            Self::Keep => "keep",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Approve, Self::Reject, Self::Hide, Self::Restore]
-            .into_iter()
-            .find(|a| a.as_str() == s)
+        [
+            Self::Approve,
+            Self::Reject,
+            Self::Hide,
+            Self::Restore,
+            Self::Keep,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
     }
 
     /// The statuses this action applies to, and the status it leads to.
@@ -79,6 +88,10 @@ impl ModerationAction {
             Self::Hide => (&[PhotoStatus::Published], PhotoStatus::Hidden),
             Self::Restore => (
                 &[PhotoStatus::Rejected, PhotoStatus::Hidden],
+                PhotoStatus::Published,
+            ),
+            Self::Keep => (
+                &[PhotoStatus::Published, PhotoStatus::PendingReview],
                 PhotoStatus::Published,
             ),
         }

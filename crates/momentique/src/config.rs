@@ -61,6 +61,8 @@ pub struct Config {
     pub max_megapixels: u64,
     /// … and so are photos with a side longer than this.
     pub max_side_px: u32,
+    /// How many guests' reports take a photo out of the gallery until a member decides.
+    pub report_hide_threshold: u32,
     /// `redis://…`: sessions, rate limits and pub/sub across instances. Unset: in-process.
     pub redis_url: Option<String>,
     /// Prefix for every Redis key (several deployments can share a server).
@@ -95,6 +97,7 @@ impl Default for Config {
             upload_max_mb: 100,
             max_megapixels: 100,
             max_side_px: 20_000,
+            report_hide_threshold: 3,
             redis_url: None,
             redis_prefix: "momentique:".into(),
             log_format: LogFormat::Auto,
@@ -193,6 +196,9 @@ impl Config {
                 "s3_endpoint",
                 format!("{e:?} must start with https:// or http://"),
             ));
+        }
+        if self.report_hide_threshold == 0 {
+            return Err(bad("report_hide_threshold", "must be at least 1".into()));
         }
         if self.upload_max_mb == 0 {
             return Err(bad("upload_max_mb", "must be at least 1".into()));

@@ -139,7 +139,8 @@ pub async fn open_services(config: &Config) -> Result<Services, StartError> {
     }
     Ok(Services::new(db, blobs, redis)
         .with_secret(secret)
-        .with_uploads(uploads))
+        .with_uploads(uploads)
+        .with_report_threshold(config.report_hide_threshold))
 }
 
 /// Creates the upload folder and removes what a crash left there (a half-received upload was

@@ -30,6 +30,8 @@ pub struct Services {
     /// The server's secret key (join links, signed URLs). Shared by every instance.
     pub secret: SecretKey,
     pub uploads: photos::UploadSettings,
+    /// Reports that take a photo out of the gallery until a member decides.
+    pub report_threshold: u32,
 }
 
 impl Services {
@@ -46,6 +48,7 @@ impl Services {
             limits,
             secret: SecretKey::random(),
             uploads: photos::UploadSettings::default(),
+            report_threshold: moderation::DEFAULT_REPORT_THRESHOLD,
         }
     }
 }
@@ -58,6 +61,13 @@ impl Services {
 
     pub fn with_uploads(self, uploads: photos::UploadSettings) -> Self {
         Self { uploads, ..self }
+    }
+
+    pub fn with_report_threshold(self, report_threshold: u32) -> Self {
+        Self {
+            report_threshold,
+            ..self
+        }
     }
 }
 

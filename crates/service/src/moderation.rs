@@ -2,12 +2,17 @@
 //! and undo either. Every action is in the organization's audit log, listed per event.
 
 use async_trait::async_trait;
-use domain::{EventId, ModerationAction, PhotoId, TenantId, UserId};
+use domain::{
+    EventId, GuestId, GuestVisibility, ModerationAction, PhotoId, PhotoStatus, TenantId, UserId,
+};
 use jobs::{Handler, Job, JobContext, JobError};
 use media::BlobStore;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use store::{AuditEntry, AuditRepo, NewAuditEntry, PhotoRepo, Scope, StoreError};
+use store::{
+    AuditEntry, AuditRepo, Event, Guest, NewAuditEntry, PhotoRepo, PhotoReports, ReportRepo, Scope,
+    StoreError,
+};
 
 use crate::Services;
 
@@ -37,8 +42,13 @@ pub async fn moderate(
         if photo.event_id != event {
             continue;
         }
-        if tx.moderate_photo(tenant, id, from, to, actor, now).await? {
+        if tx
+            .moderate_photo(tenant, id, from, to, Some(actor), now)
+            .await?
+        {
             changed += 1;
+            // A member decided: reports on the photo are settled.
+            tx.clear_reports(tenant, id).await?;
             tx.append_audit(
                 tenant,
                 &NewAuditEntry {
@@ -71,7 +81,7 @@ pub async fn history(
 ) -> Result<Vec<AuditEntry>, StoreError> {
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
     let entries = tx
-        .list_audit_for(tenant, &format!("event:{event}/photo:"), limit)
+        .list_audit_for(tenant, &format!("event:{event}/"), limit)
         .await?;
     tx.commit().await?;
     Ok(entries)
@@ -161,4 +171,140 @@ impl Handler<DeletePhotoFiles> for DeletePhotoFilesHandler {
         tracing::info!(files = n, "deleted a photo's files");
         Ok(())
     }
+}
+
+/// How many reports take a photo out of the gallery until a member decides.
+pub const DEFAULT_REPORT_THRESHOLD: u32 = 3;
+
+/// Longest report reason.
+pub const MAX_REASON: usize = 300;
+
+/// A guest reports a published photo of their event. When `threshold` people have, the photo
+/// waits for a member's decision (out of the gallery). Returns the number of reports, or
+/// `None` when there is no such photo for this guest to see.
+pub async fn report(
+    services: &Services,
+    guest: &Guest,
+    event: &Event,
+    photo: PhotoId,
+    reason: &str,
+    threshold: u32,
+) -> Result<Option<i64>, StoreError> {
+    if event.settings.guest_visibility != GuestVisibility::Everyone {
+        return Ok(None);
+    }
+    let reason: String = reason.trim().chars().take(MAX_REASON).collect();
+    let tenant = guest.tenant_id;
+    let now = domain::time::now();
+    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let Some(p) = tx.get_photo(tenant, photo).await? else {
+        return Ok(None);
+    };
+    if p.event_id != event.id || p.status != PhotoStatus::Published {
+        return Ok(None);
+    }
+    let n = tx
+        .add_report(
+            tenant,
+            event.id,
+            photo,
+            &format!("g:{}", guest.id),
+            &reason,
+            now,
+        )
+        .await?;
+    if n >= i64::from(threshold.max(1))
+        && tx
+            .moderate_photo(
+                tenant,
+                photo,
+                &[PhotoStatus::Published],
+                PhotoStatus::PendingReview,
+                None,
+                now,
+            )
+            .await?
+    {
+        tx.append_audit(
+            tenant,
+            &NewAuditEntry {
+                actor: None,
+                action: "photo.held".into(),
+                subject: Some(subject(event.id, photo)),
+                details: json!({ "uploader": p.uploader_name, "reports": n }),
+            },
+        )
+        .await?;
+        tracing::info!(tenant.id = %tenant, photo.id = %photo, reports = n, "photo held after reports");
+    }
+    tx.commit().await?;
+    Ok(Some(n))
+}
+
+/// The reports on an event's photos, most reported first.
+pub async fn reports(
+    services: &Services,
+    tenant: TenantId,
+    event: EventId,
+) -> Result<Vec<PhotoReports>, StoreError> {
+    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let r = tx.event_reports(tenant, event).await?;
+    tx.commit().await?;
+    Ok(r)
+}
+
+/// Stops a guest of `event` from uploading (their session stays: they can still look), and
+/// with `hide_photos` takes their published photos out of the gallery. False when no such
+/// guest in that event.
+pub async fn block_guest(
+    services: &Services,
+    tenant: TenantId,
+    actor: UserId,
+    event: EventId,
+    guest: GuestId,
+    hide_photos: bool,
+) -> Result<bool, StoreError> {
+    let now = domain::time::now();
+    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let photos = tx.list_guest_photos(tenant, event, guest, 500).await?;
+    // The guest must be of this event: their photos say so, or the row does.
+    if !tx
+        .set_guest_blocked(tenant, event, guest, Some(now))
+        .await?
+    {
+        return Ok(false);
+    }
+    let mut hidden = 0;
+    if hide_photos {
+        for p in photos.iter().filter(|p| p.event_id == event) {
+            if tx
+                .moderate_photo(
+                    tenant,
+                    p.id,
+                    &[PhotoStatus::Published, PhotoStatus::PendingReview],
+                    PhotoStatus::Hidden,
+                    Some(actor),
+                    now,
+                )
+                .await?
+            {
+                hidden += 1;
+            }
+        }
+    }
+    tx.append_audit(
+        tenant,
+        &NewAuditEntry {
+            actor: Some(actor),
+            action: "guest.block".into(),
+            subject: Some(format!("event:{event}/guest:{guest}")),
+            details: json!({
+                "uploader": photos.first().map(|p| p.uploader_name.clone()).unwrap_or_default(),
+                "hidden": hidden,
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }

@@ -21,6 +21,7 @@ mod photos;
 mod rate_limits;
 mod reactions;
 mod redis_store;
+mod reports;
 pub mod schema;
 mod sessions;
 mod sql;
@@ -38,6 +39,7 @@ pub use photos::{EventPhotoStats, Photo, PhotoRepo, ProcessedPhoto, StoredRendit
 pub use rate_limits::{Decision, Limit, RateLimiter};
 pub use reactions::{REACTION_KINDS, ReactionRepo, ReactionSummary};
 pub use redis_store::Redis;
+pub use reports::{PhotoReports, ReportRepo};
 pub use sessions::{SessionRecord, SessionStore};
 pub use tenants::{Tenant, TenantRepo};
 pub use users::{LoginLock, User, UserRepo};

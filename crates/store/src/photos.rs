@@ -261,7 +261,7 @@ pub trait PhotoRepo {
         id: PhotoId,
         from: &[PhotoStatus],
         to: PhotoStatus,
-        actor: UserId,
+        actor: Option<UserId>,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool>> + Send;
     /// An event's photos in these statuses, oldest first (a queue), at most `limit`.
@@ -483,7 +483,7 @@ impl PhotoRepo for Tx {
         id: PhotoId,
         from: &[PhotoStatus],
         to: PhotoStatus,
-        actor: UserId,
+        actor: Option<UserId>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         if from.is_empty() {
@@ -496,7 +496,7 @@ impl PhotoRepo for Tx {
         );
         let mut args = vec![
             Arg::Text(to.as_str().to_owned()),
-            Arg::Uuid(actor.as_uuid()),
+            Arg::OptUuid(actor.map(|a| a.as_uuid())),
             Arg::Time(now),
             Arg::Uuid(tenant.as_uuid()),
             Arg::Uuid(id.as_uuid()),

@@ -252,6 +252,7 @@ async fn postgres_rls_shows_each_tenant_only_its_rows_and_nothing_without_a_tena
             "memberships",
             "photos",
             "reactions",
+            "reports",
             "tenants"
         ],
         "every tenant-scoped table has RLS enabled and forced"

@@ -102,6 +102,14 @@ pub fn router(state: AppState) -> Router {
         .route("/g/{event}/gallery", get(pages::guest::gallery))
         .route("/g/{event}/photos/{id}/react", post(pages::guest::react))
         .route(
+            "/g/{event}/photos/{id}/report",
+            get(pages::guest::report_form).post(pages::guest::report),
+        )
+        .route(
+            "/app/events/{id}/guests/{guest}/block",
+            post(pages::moderation::block_guest),
+        )
+        .route(
             "/g/{event}/photos/{id}/download",
             get(pages::guest::download),
         )

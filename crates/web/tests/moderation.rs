@@ -321,3 +321,87 @@ db_test!(
         assert!(app.state.services.blobs.head(&other_photo).await.expect("head").is_some());
     }
 );
+
+db_test!(
+    async fn reports_take_a_photo_out_until_the_host_decides_and_guests_can_be_blocked(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.55");
+        let (event, ids) = setup(&app, &host).await;
+        // Publish both, as on an event without approval.
+        host.submit(
+            &format!("/app/events/{event}/moderation"),
+            &format!("/app/events/{event}/moderation"),
+            &[("action", "approve"), ("photo", &ids[0]), ("photo", &ids[1])],
+        )
+        .await;
+        let link = {
+            let v = host.get(&format!("/api/v1/events/{event}")).await.json();
+            let u = v["join_url"].as_str().expect("url").to_owned();
+            u[u.find("/j/").expect("path")..].to_owned()
+        };
+        let mut reporters = Vec::new();
+        for (i, ip) in ["198.51.100.60", "198.51.100.61", "198.51.100.62"].into_iter().enumerate() {
+            let g = app.browser(ip);
+            g.submit(&link, &link, &[("name", &format!("Reporter {i}"))]).await;
+            reporters.push(g);
+        }
+        let report_path = format!("/g/{event}/photos/{}/report", ids[0]);
+        let form = reporters[0].get(&report_path).await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert!(form.body.contains("Tell the hosts what is wrong"));
+        // Reporting twice counts once.
+        reporters[0].submit(&report_path, &report_path, &[("reason", "first try")]).await;
+        for (i, g) in reporters.iter().enumerate() {
+            let r = g.submit(&report_path, &report_path, &[("reason", "Not appropriate")]).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+            if i < 2 {
+                assert_eq!(status(&host, &ids[0]).await, "published", "below the threshold");
+            }
+        }
+        assert_eq!(status(&host, &ids[0]).await, "pending_review", "three reports hold it");
+        let gallery = reporters[0].get(&format!("/g/{event}/gallery")).await;
+        assert!(!gallery.body.contains(&format!("photo-{}", ids[0])), "out of the gallery");
+
+        let page = host.get(&format!("/app/events/{event}/moderation")).await;
+        assert!(page.body.contains("Reported 3 times"), "{}", page.body);
+        assert!(page.body.contains("“Not appropriate”"));
+        assert!(page.body.contains("took a photo by Lena out of the gallery after reports"));
+
+        // The host keeps it: back in the gallery, reports settled.
+        host.submit(
+            &format!("/app/events/{event}/moderation"),
+            &format!("/app/events/{event}/moderation"),
+            &[("action", "keep"), ("photo", &ids[0])],
+        )
+        .await;
+        assert_eq!(status(&host, &ids[0]).await, "published");
+        assert!(host.get(&format!("/app/events/{event}/moderation")).await.body.contains("No photo is reported."));
+
+        // Block the uploader and hide their photos.
+        reporters[0].submit(&report_path, &report_path, &[("reason", "spam")]).await;
+        let page = host.get(&format!("/app/events/{event}/moderation")).await;
+        let marker = format!("/app/events/{event}/guests/");
+        let at = page.body.find(&marker).expect("a block form for the guest's photo") + marker.len();
+        let guest = page.body[at..at + 36].to_owned();
+        let r = host
+            .submit(
+                &format!("/app/events/{event}/moderation"),
+                &format!("/app/events/{event}/guests/{guest}/block"),
+                &[("hide", "on")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(status(&host, &ids[0]).await, "hidden");
+        assert_eq!(status(&host, &ids[1]).await, "hidden");
+        let page = host.get(r.location()).await;
+        assert!(page.body.contains("The guest can no longer upload."));
+        assert!(page.body.contains("stopped Lena from uploading"), "{}", &page.body[page.body.find("log-h").unwrap_or(0)..]);
+        // Another organization cannot block anyone here.
+        let other = app.browser("203.0.113.56");
+        other.register("Mallory", "Mallory's Events").await;
+        let r = other
+            .submit("/app/events/new", &format!("/app/events/{event}/guests/{guest}/block"), &[])
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+    }
+);

@@ -621,12 +621,14 @@ struct GalleryPage {
     next_href: String,
     downloads: bool,
     own_only: bool,
+    notice: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct GalleryParams {
     #[serde(default)]
     before: String,
+    reported: Option<u32>,
 }
 
 /// `GET /g/{event}/gallery`: everyone's published photos (when the event shows them to
@@ -736,6 +738,11 @@ pub async fn gallery(
         next_href,
         downloads: e.settings.guest_downloads,
         own_only,
+        notice: if p.reported.is_some() {
+            t.get("guest.reported").to_owned()
+        } else {
+            String::new()
+        },
     };
     Ok(render(page)?.into_response())
 }
@@ -862,4 +869,74 @@ pub async fn react(
         .into_response());
     }
     Ok(Redirect::to(&format!("/g/{}/gallery#photo-{photo}", e.id)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "guest_report.html")]
+struct ReportPage {
+    layout: Layout,
+    csrf: String,
+    event_id: String,
+    photo_id: String,
+    thumb: String,
+}
+
+/// `GET /g/{event}/photos/{id}/report`: why is this photo a problem?
+pub async fn report_form(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    Extension(form_token): Extension<FormToken>,
+    headers: HeaderMap,
+    Path((event, id)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let (guest, e) = require_guest(&state, &headers, &event).await?;
+    let photo: domain::PhotoId = id.parse().map_err(|_| WebError::NotFound)?;
+    let p = service::photos::get_photo(&state.services, guest.tenant_id, photo)
+        .await?
+        .filter(|p| p.event_id == e.id && p.status == domain::PhotoStatus::Published)
+        .ok_or(WebError::NotFound)?;
+    let now = domain::time::now();
+    let thumb = p
+        .renditions
+        .iter()
+        .min_by_key(|r| r.max_edge)
+        .map(|r| service::media_urls::signed_path(&state.services.secret, &r.key, now))
+        .unwrap_or_default();
+    Ok(render(ReportPage {
+        layout: Layout::for_guest(nonce),
+        csrf: form_token.0.clone(),
+        event_id: e.id.to_string(),
+        photo_id: p.id.to_string(),
+        thumb,
+    })?
+    .into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /g/{event}/photos/{id}/report`.
+pub async fn report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((event, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<ReportForm>,
+) -> Result<Response, WebError> {
+    let (guest, e) = require_guest(&state, &headers, &event).await?;
+    enforce_limit(&state, limits::GUEST_REACT_PER_GUEST, &guest.id.to_string()).await?;
+    let photo: domain::PhotoId = id.parse().map_err(|_| WebError::NotFound)?;
+    service::moderation::report(
+        &state.services,
+        &guest,
+        &e,
+        photo,
+        &form.reason,
+        state.services.report_threshold,
+    )
+    .await?
+    .ok_or(WebError::NotFound)?;
+    Ok(Redirect::to(&format!("/g/{}/gallery?reported=1", e.id)).into_response())
 }

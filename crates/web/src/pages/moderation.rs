@@ -17,6 +17,11 @@ use crate::pages::photos::{Tile, tile};
 use crate::security::CspNonce;
 use crate::{AppState, WebError};
 
+/// The catalogue key of an audit action: `photo.approve` → `approve`, `guest.block` → `block`.
+pub fn log_key(action: &str) -> &str {
+    action.split_once('.').map_or(action, |(_, k)| k)
+}
+
 /// One line of the moderation log.
 #[derive(Debug)]
 pub struct LogLine {
@@ -34,6 +39,7 @@ struct ModerationPage {
     name: String,
     pending: Vec<Tile>,
     removed: Vec<Tile>,
+    reported: Vec<(Tile, i64, String)>,
     log: Vec<LogLine>,
     notice: String,
     holds: bool,
@@ -42,6 +48,7 @@ struct ModerationPage {
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct Params {
     done: Option<usize>,
+    blocked: Option<u32>,
 }
 
 /// `GET /app/events/{id}/moderation`.
@@ -69,6 +76,23 @@ pub async fn show(
             200,
         )
         .await?;
+    let mut reported_photos = Vec::new();
+    let reports = {
+        use store::ReportRepo;
+        tx.event_reports(tenant, e.id).await?
+    };
+    for r in reports {
+        if let Some(p) = tx.get_photo(tenant, r.photo_id).await? {
+            let reasons = r
+                .reasons
+                .iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| format!("“{s}”"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            reported_photos.push((p, r.count, reasons));
+        }
+    }
     tx.commit().await?;
     let entries = moderation::history(&state.services, tenant, e.id, 100).await?;
     let mut names = std::collections::HashMap::new();
@@ -92,22 +116,20 @@ pub async fn show(
             who: entry
                 .actor
                 .and_then(|a| names.get(&a).cloned())
-                .unwrap_or_default(),
+                .unwrap_or_else(|| t.get("moderation.by_reports").to_owned()),
             what: t
-                .get(&format!(
-                    "moderation.log.{}",
-                    entry.action.trim_start_matches("photo.")
-                ))
+                .get(&format!("moderation.log.{}", log_key(&entry.action)))
                 .replace(
                     "{uploader}",
                     entry.details["uploader"].as_str().unwrap_or_default(),
                 ),
         })
         .collect();
-    let notice = p
-        .done
-        .map(|n| t.get("moderation.done").replace("{n}", &n.to_string()))
-        .unwrap_or_default();
+    let notice = match (p.done, p.blocked) {
+        (_, Some(_)) => t.get("moderation.blocked").to_owned(),
+        (Some(n), _) => t.get("moderation.done").replace("{n}", &n.to_string()),
+        _ => String::new(),
+    };
     render(ModerationPage {
         layout: Layout::for_member(nonce, &member, "events"),
         csrf: member.session.csrf_token.clone(),
@@ -115,6 +137,10 @@ pub async fn show(
         name: e.name.clone(),
         pending: pending.iter().map(|ph| tile(&state, t, ph, now)).collect(),
         removed: removed.iter().map(|ph| tile(&state, t, ph, now)).collect(),
+        reported: reported_photos
+            .iter()
+            .map(|(ph, n, reasons)| (tile(&state, t, ph, now), *n, reasons.clone()))
+            .collect(),
         log,
         notice,
         holds: e.settings.moderation == domain::Moderation::Approve,
@@ -249,4 +275,65 @@ pub async fn delete(
         return Err(WebError::NotFound);
     }
     Ok(Redirect::to(&format!("/app/events/{}/photos?deleted=1", e.id)).into_response())
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct BlockForm {
+    hide: Option<String>,
+}
+
+/// `POST /app/events/{id}/guests/{guest}/block`: the guest can no longer upload; with `hide`,
+/// their photos leave the gallery.
+pub async fn block_guest(
+    State(state): State<AppState>,
+    member: CurrentMember,
+    Path((id, guest)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<BlockForm>,
+) -> Result<Response, WebError> {
+    let e = service::events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
+        .await
+        .map_err(event_error)?;
+    let guest: domain::GuestId = guest.parse().map_err(|_| WebError::NotFound)?;
+    if !moderation::block_guest(
+        &state.services,
+        member.tenant.id,
+        member.user.id,
+        e.id,
+        guest,
+        form.hide.is_some(),
+    )
+    .await?
+    {
+        return Err(WebError::NotFound);
+    }
+    Ok(Redirect::to(&format!("/app/events/{}/moderation?blocked=1", e.id)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The actions the log can show (every one has a message; a test checks).
+    const LOGGED: [&str; 8] = [
+        "photo.approve",
+        "photo.reject",
+        "photo.hide",
+        "photo.restore",
+        "photo.keep",
+        "photo.delete",
+        "photo.held",
+        "guest.block",
+    ];
+
+    #[test]
+    fn every_logged_action_has_a_message() {
+        let t = Catalog::english();
+        for a in LOGGED {
+            assert!(t.contains(&format!("moderation.log.{}", log_key(a))), "{a}");
+        }
+        for a in ["approve", "reject", "hide", "restore", "keep"] {
+            let action = ModerationAction::parse(a).expect("an action");
+            assert!(LOGGED.contains(&format!("photo.{}", action.as_str()).as_str()));
+        }
+    }
 }

@@ -123,6 +123,8 @@ pub struct Tile {
     pub width: u32,
     pub height: u32,
     pub failure: String,
+    /// The guest who uploaded it, if a guest did ("" for members).
+    pub guest_id: String,
 }
 
 /// Signed links to a photo's renditions: (150 for the tile, srcset, the largest).
@@ -151,6 +153,7 @@ pub fn tile(state: &AppState, t: &Catalog, p: &Photo, now: DateTime<Utc>) -> Til
         width: smallest.map_or(150, |r| r.width),
         height: smallest.map_or(150, |r| r.height),
         failure: p.failure.clone().unwrap_or_default(),
+        guest_id: p.guest_id.map(|g| g.to_string()).unwrap_or_default(),
     }
 }
 
