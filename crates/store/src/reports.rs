@@ -135,7 +135,7 @@ impl ReportRepo for Tx {
                 }),
             }
         }
-        out.sort_by(|a, b| b.count.cmp(&a.count));
+        out.sort_by_key(|p| std::cmp::Reverse(p.count));
         Ok(out)
     }
 
