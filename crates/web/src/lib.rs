@@ -128,6 +128,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security::security_headers,
         ))
+        // Text answers go out compressed (gzip or brotli, as the browser accepts); photos are
+        // already compressed and the predicate leaves images alone.
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             observe::observe,

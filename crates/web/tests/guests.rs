@@ -469,3 +469,44 @@ db_test!(
         assert_eq!(stranger.request(react(&stranger, "heart", true)).await.status, StatusCode::FORBIDDEN);
     }
 );
+
+db_test!(
+    async fn the_guest_pages_weigh_under_30_kb_compressed(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.47");
+        host.register("Ada Host", "Ada's Weddings").await;
+        let (event, link) = live_event(&host, json!({})).await;
+        let guest = app.browser("198.51.100.70");
+        let get = |path: String| {
+            Request::get(path)
+                .header(header::ACCEPT_ENCODING, "br, gzip")
+                .body(Body::empty())
+                .expect("request")
+        };
+        let join_page = guest.request(get(link.clone())).await;
+        join(&guest, &link, "Lena").await;
+        let home = guest.request(get(format!("/g/{event}"))).await;
+        let gallery = guest.request(get(format!("/g/{event}/gallery"))).await;
+        let find = |html: &str, marker: &str| {
+            let at = html.find(marker).expect("the asset link") + marker.len();
+            html[at..at + html[at..].find('"').expect("quote")].to_owned()
+        };
+        // The page bodies are compressed: decode one to read its asset links.
+        let plain = guest.get(&format!("/g/{event}")).await;
+        let css = guest.request(get(find(&plain.body, "rel=\"stylesheet\" href=\""))).await;
+        let js = guest.request(get(find(&plain.body, "<script type=\"module\" src=\""))).await;
+        for r in [&join_page, &home, &gallery, &css, &js] {
+            assert_eq!(r.status, StatusCode::OK);
+            assert_eq!(r.header("content-encoding"), "br", "sent compressed");
+        }
+        // What a guest's phone downloads: the heaviest page, the stylesheet and the script.
+        let page = join_page.bytes.len().max(home.bytes.len()).max(gallery.bytes.len());
+        let total = page + css.bytes.len() + js.bytes.len();
+        println!(
+            "guest page weight (brotli): page {page} B + css {} B + js {} B = {total} B",
+            css.bytes.len(),
+            js.bytes.len()
+        );
+        assert!(total <= 30 * 1024, "{total} bytes");
+    }
+);
