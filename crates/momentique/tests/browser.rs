@@ -692,6 +692,53 @@ async fn a_guest_joins_and_adds_photos_on_a_phone() {
         "the gallery scrolls sideways"
     );
     guest.screenshot("guest-gallery-phone").await;
+
+    // The lightbox: open a photo, step to the next with the arrow key, close with Esc.
+    click(&guest, "[data-gallery] a[data-full]").await;
+    wait_for(&guest, "dialog[data-lightbox][open]").await;
+    let first = js(
+        &guest,
+        "return document.querySelector('dialog[data-lightbox] img').src",
+    )
+    .await;
+    let caption = js(
+        &guest,
+        "return document.querySelector('.lightbox-caption').textContent",
+    )
+    .await;
+    assert!(
+        caption.as_str().is_some_and(|c| c.starts_with("Lena")),
+        "{caption}"
+    );
+    guest.screenshot("guest-lightbox-phone").await;
+    guest
+        .client
+        .find(Locator::Css("dialog[data-lightbox]"))
+        .await
+        .expect("the lightbox")
+        .send_keys("\u{E014}")
+        .await
+        .expect("arrow right");
+    let second = js(
+        &guest,
+        "return document.querySelector('dialog[data-lightbox] img').src",
+    )
+    .await;
+    assert_ne!(first, second, "the arrow key shows the next photo");
+    guest
+        .client
+        .find(Locator::Css("dialog[data-lightbox]"))
+        .await
+        .expect("the lightbox")
+        .send_keys("\u{E00C}")
+        .await
+        .expect("escape");
+    let open = js(
+        &guest,
+        "return document.querySelector('dialog[data-lightbox]').open",
+    )
+    .await;
+    assert_eq!(open, false, "Esc closes it");
     guest.close().await;
 
     host.client

@@ -197,3 +197,46 @@ document.addEventListener("submit", async (e) => {
   button.setAttribute("aria-pressed", String(r.on));
   button.querySelector(".count").textContent = r.count > 0 ? String(r.count) : "";
 });
+
+// Lightbox: the 1920 px photo over the page; arrows, Esc, swipe. Without this the link opens
+// the photo itself.
+const box = document.querySelector("dialog[data-lightbox]");
+if (box) {
+  const img = box.querySelector("img");
+  const caption = box.querySelector(".lightbox-caption");
+  const dl = box.querySelector("[data-dl]");
+  let current = null;
+  const links = () => [...document.querySelectorAll("a[data-full]")];
+  const show = (a) => {
+    current = a;
+    img.src = a.dataset.full;
+    caption.textContent = a.dataset.caption || "";
+    dl.hidden = !a.dataset.download;
+    if (a.dataset.download) dl.href = a.dataset.download;
+    if (!box.open) box.showModal();
+  };
+  const step = (d) => {
+    const all = links();
+    const i = all.indexOf(current);
+    if (all.length) show(all[(i + d + all.length) % all.length]);
+  };
+  document.addEventListener("click", (e) => {
+    const a = e.target.closest("a[data-full]");
+    if (!a) return;
+    e.preventDefault();
+    show(a);
+  });
+  box.querySelector("[data-prev]").addEventListener("click", () => step(-1));
+  box.querySelector("[data-next]").addEventListener("click", () => step(1));
+  box.querySelector("[data-close]").addEventListener("click", () => box.close());
+  box.addEventListener("keydown", (e) => {
+    if (e.key === "ArrowLeft") step(-1);
+    if (e.key === "ArrowRight") step(1);
+  });
+  let x0 = null;
+  box.addEventListener("pointerdown", (e) => { x0 = e.clientX; });
+  box.addEventListener("pointerup", (e) => {
+    if (x0 !== null && Math.abs(e.clientX - x0) > 50) step(e.clientX < x0 ? 1 : -1);
+    x0 = null;
+  });
+}

@@ -572,6 +572,9 @@ pub struct GalleryTile {
     pub uploader: String,
     pub when: String,
     pub reactions: Vec<ReactionButton>,
+    /// Camera and when it was taken, for the lightbox.
+    pub details: String,
+    pub download: String,
 }
 
 /// One reaction button under a photo.
@@ -718,6 +721,12 @@ pub async fn gallery(
                     .format("%H:%M")
                     .to_string(),
                 reactions: reaction_buttons(t, &summary, ph.id),
+                details: photo_details(t, ph),
+                download: if e.settings.guest_downloads {
+                    format!("/g/{}/photos/{}/download", e.id, ph.id)
+                } else {
+                    String::new()
+                },
             }
         })
         .collect();
@@ -939,4 +948,30 @@ pub async fn report(
     .await?
     .ok_or(WebError::NotFound)?;
     Ok(Redirect::to(&format!("/g/{}/gallery?reported=1", e.id)).into_response())
+}
+
+/// "Apple iPhone 13 Pro · taken Sat 20 Jun, 14:03": what the camera said, for the lightbox.
+pub fn photo_details(t: &Catalog, p: &store::Photo) -> String {
+    let mut parts = Vec::new();
+    let camera = match (&p.camera_make, &p.camera_model) {
+        (Some(make), Some(model)) if model.starts_with(make.as_str()) => model.clone(),
+        (Some(make), Some(model)) => format!("{make} {model}"),
+        (None, Some(model)) => model.clone(),
+        (Some(make), None) => make.clone(),
+        (None, None) => String::new(),
+    };
+    if !camera.is_empty() {
+        parts.push(camera);
+    }
+    if let Some(taken) = p
+        .taken_at_local
+        .as_deref()
+        .and_then(|s| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").ok())
+    {
+        parts.push(
+            t.get("guest.taken")
+                .replace("{at}", &taken.format("%a %-d %b, %H:%M").to_string()),
+        );
+    }
+    parts.join(" · ")
 }
