@@ -77,6 +77,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/media/{*key}", get(pages::photos::serve_media))
         .route(
+            "/app/events/{id}/download.zip",
+            get(pages::photos::download_zip),
+        )
+        .route("/g/{event}/download.zip", get(pages::guest::download_zip))
+        .route(
             "/app/events/{id}/moderation",
             get(pages::moderation::show).post(pages::moderation::act),
         )
@@ -130,7 +135,14 @@ pub fn router(state: AppState) -> Router {
         ))
         // Text answers go out compressed (gzip or brotli, as the browser accepts); photos are
         // already compressed and the predicate leaves images alone.
-        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(
+            tower_http::compression::CompressionLayer::new().compress_when({
+                use tower_http::compression::predicate::{
+                    DefaultPredicate, NotForContentType, Predicate,
+                };
+                DefaultPredicate::new().and(NotForContentType::const_new("application/zip"))
+            }),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             observe::observe,

@@ -560,3 +560,73 @@ db_test!(
         );
     }
 );
+
+/// The files in a ZIP: (path, bytes), read back with a real reader.
+async fn unzip(bytes: Vec<u8>) -> Vec<(String, Vec<u8>)> {
+    use futures::AsyncReadExt;
+    let zip = async_zip::base::read::mem::ZipFileReader::new(bytes)
+        .await
+        .expect("a valid ZIP");
+    let mut out = Vec::new();
+    for i in 0..zip.file().entries().len() {
+        let name = zip.file().entries()[i]
+            .filename()
+            .as_str()
+            .expect("a UTF-8 name")
+            .to_owned();
+        let mut reader = zip.reader_without_entry(i).await.expect("an entry");
+        let mut data = Vec::new();
+        reader.read_to_end(&mut data).await.expect("entry data");
+        out.push((name, data));
+    }
+    out.sort();
+    out
+}
+
+db_test!(
+    async fn members_download_the_originals_as_a_streamed_zip(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let b = app.browser("203.0.113.38");
+        b.register("Ada Host", "Ada's Weddings").await;
+        let tenant = tenant_of(&b).await;
+        let event = new_event(&b, json!({})).await;
+        let photos = [jpeg(640, 480), jpeg(480, 640), jpeg(320, 320)];
+        let mut ids = Vec::new();
+        for p in &photos {
+            let r = upload(&b, &event, p.clone()).await;
+            let id = r.json()["id"].as_str().expect("id").to_owned();
+            process(&app, tenant, &id).await;
+            ids.push(id);
+        }
+        // One is hidden: not part of the download.
+        b.submit(
+            &format!("/app/events/{event}/photos"),
+            &format!("/app/events/{event}/moderation"),
+            &[("action", "hide"), ("photo", &ids[2])],
+        )
+        .await;
+
+        let r = b
+            .request(
+                Request::get(format!("/app/events/{event}/download.zip"))
+                    .header(header::ACCEPT_ENCODING, "br, gzip")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.header("content-type"), "application/zip");
+        assert!(r.headers.get("content-encoding").is_none(), "not compressed again");
+        assert_eq!(r.header("content-disposition"), "attachment; filename=\"anna-ben.zip\"");
+        let files = unzip(r.bytes).await;
+        assert_eq!(files.len(), 2, "{:?}", files.iter().map(|f| &f.0).collect::<Vec<_>>());
+        for (path, data) in &files {
+            assert!(path.starts_with("Ada Host/anna-ben-") && path.ends_with(".jpg"), "{path}");
+            assert!(photos[..2].contains(data), "the original bytes, unchanged");
+        }
+        // Another organization gets nothing.
+        let m = app.browser("203.0.113.39");
+        m.register("Mallory", "Mallory's Events").await;
+        assert_eq!(m.get(&format!("/app/events/{event}/download.zip")).await.status, StatusCode::NOT_FOUND);
+    }
+);

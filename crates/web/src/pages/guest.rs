@@ -975,3 +975,46 @@ pub fn photo_details(t: &Catalog, p: &store::Photo) -> String {
     }
     parts.join(" · ")
 }
+
+/// `GET /g/{event}/download.zip`: the gallery as the guest sees it (everyone's published
+/// photos, or their own in a drop box), as 1920 px renditions, streamed. Only where the event
+/// allows downloads.
+pub async fn download_zip(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(event): Path<String>,
+) -> Result<Response, WebError> {
+    let t = Catalog::english();
+    let (guest, e) = require_guest(&state, &headers, &event).await?;
+    if !e.settings.guest_downloads {
+        return Err(WebError::Rejected {
+            status: StatusCode::FORBIDDEN,
+            code: "downloads_off",
+            message: t.get("guest.downloads_off").to_owned(),
+        });
+    }
+    let photos = if e.settings.guest_visibility == domain::GuestVisibility::Everyone {
+        crate::pages::photos::all_published(&state, guest.tenant_id, e.id).await?
+    } else {
+        guests::own_photos(&state.services, &guest)
+            .await?
+            .into_iter()
+            .filter(|p| p.status == domain::PhotoStatus::Published)
+            .collect()
+    };
+    let items = photos
+        .iter()
+        .filter_map(|p| {
+            let r = p.renditions.iter().max_by_key(|r| r.max_edge)?;
+            Some(crate::pages::zip::ZipItem {
+                key: r.key.clone(),
+                path: crate::pages::photos::zip_path(t, &e, p, "webp"),
+            })
+        })
+        .collect();
+    Ok(crate::pages::zip::zip_response(
+        state.services.blobs.clone(),
+        items,
+        &format!("{}.zip", e.slug.as_str()),
+    ))
+}

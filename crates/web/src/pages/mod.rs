@@ -10,6 +10,7 @@ pub mod guest;
 pub mod home;
 pub mod moderation;
 pub mod photos;
+pub mod zip;
 
 use service::accounts::FieldProblem;
 

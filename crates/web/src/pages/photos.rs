@@ -432,3 +432,61 @@ fn blob_error(e: &media::BlobError) -> WebError {
         WebError::internal(e.to_string())
     }
 }
+
+/// All published photos of an event, page by page (keyset), for archives.
+pub async fn all_published(
+    state: &AppState,
+    tenant: TenantId,
+    event: EventId,
+) -> Result<Vec<Photo>, WebError> {
+    let mut out = Vec::new();
+    let mut before = None;
+    loop {
+        let mut tx = state.services.db.begin(Scope::Tenant(tenant)).await?;
+        let (page, more) = tx.list_published_photos(tenant, event, before, 200).await?;
+        tx.commit().await?;
+        before = page.last().map(|p| (p.created_at, p.id));
+        out.extend(page);
+        if !more {
+            return Ok(out);
+        }
+    }
+}
+
+/// `uploader/anna-ben-140312-01a2b3c4.jpg`: a folder per uploader, then the event, the time
+/// it arrived and enough of the id to be unique.
+pub fn zip_path(t: &Catalog, e: &store::Event, p: &Photo, ext: &str) -> String {
+    let who = crate::pages::zip::segment(&p.uploader_name, t.get("guest.anonymous"));
+    let id = p.id.as_uuid().simple().to_string();
+    format!(
+        "{who}/{}-{}-{}.{ext}",
+        e.slug.as_str(),
+        p.created_at.with_timezone(&e.time_zone.0).format("%H%M%S"),
+        &id[id.len() - 8..]
+    )
+}
+
+/// `GET /app/events/{id}/download.zip`: every published photo's original, streamed.
+pub async fn download_zip(
+    State(state): State<AppState>,
+    member: CurrentMember,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let t = Catalog::english();
+    let e = service::events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
+        .await
+        .map_err(event_error)?;
+    let photos = all_published(&state, member.tenant.id, e.id).await?;
+    let items = photos
+        .iter()
+        .map(|p| crate::pages::zip::ZipItem {
+            key: p.original_key.clone(),
+            path: zip_path(t, &e, p, p.original_key.rsplit('.').next().unwrap_or("jpg")),
+        })
+        .collect();
+    Ok(crate::pages::zip::zip_response(
+        state.services.blobs.clone(),
+        items,
+        &format!("{}.zip", e.slug.as_str()),
+    ))
+}
