@@ -27,6 +27,13 @@ pub enum BenchWhat {
         /// A folder of photos (JPEG, PNG, WebP, HEIC).
         dir: std::path::PathBuf,
     },
+    /// Stream a ZIP of generated files (GiB in total) the way a download does; print its size,
+    /// throughput and the process's memory before and after (it must stay flat).
+    Zip {
+        /// Total size of the generated files, in GiB (above 4 the archive needs ZIP64).
+        #[arg(long, default_value_t = 5)]
+        gib: u64,
+    },
     /// Process one photo in this process and print its peak memory (used by `bench media`).
     #[command(hide = true)]
     MediaOne { file: std::path::PathBuf },
@@ -34,6 +41,31 @@ pub enum BenchWhat {
 
 pub fn run(what: BenchWhat) -> ExitCode {
     match what {
+        BenchWhat::Zip { gib } => {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    #[expect(clippy::print_stderr, reason = "benchmark failure")]
+                    {
+                        eprintln!("bench zip: {e}");
+                    }
+                    return ExitCode::FAILURE;
+                }
+            };
+            match rt.block_on(zip_bench(gib)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    #[expect(clippy::print_stderr, reason = "benchmark failure")]
+                    {
+                        eprintln!("bench zip failed: {e}");
+                    }
+                    ExitCode::FAILURE
+                }
+            }
+        }
         BenchWhat::MediaOne { file } => {
             let bytes = match std::fs::read(&file) {
                 Ok(b) => b,
@@ -126,6 +158,91 @@ fn peak_per_photo(dir: &std::path::Path, out: &mut impl Write) -> std::io::Resul
             kib / 1024.0,
             if ok { "" } else { "  (failed to process)" }
         )?;
+    }
+    Ok(())
+}
+
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|k| k.parse::<f64>().ok())
+            })
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+/// Generates `gib` GiB of files in a temporary local store, streams them as a ZIP through the
+/// same code as the download pages, reads it to the end and checks the archive's tail.
+async fn zip_bench(gib: u64) -> Result<(), Box<dyn std::error::Error>> {
+    use futures::StreamExt;
+    const FILE: u64 = 256 * 1024 * 1024;
+    let dir = tempfile::tempdir()?;
+    let blobs = media::BlobStore::local(dir.path())?;
+    let files = (gib * 1024 * 1024 * 1024).div_ceil(FILE);
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "generating {files} files of {} MiB in {}",
+        FILE >> 20,
+        dir.path().display()
+    )?;
+    let mut items = Vec::new();
+    for i in 0..files {
+        // Distinct, cheap bytes: a counter pattern written once, then copied.
+        let path = dir.path().join(format!("src-{i}"));
+        {
+            let mut f = std::io::BufWriter::new(std::fs::File::create(&path)?);
+            let chunk: Vec<u8> = (0..1024 * 1024)
+                .map(|j: u64| ((j * 31 + i) % 251) as u8)
+                .collect();
+            for _ in 0..(FILE >> 20) {
+                std::io::Write::write_all(&mut f, &chunk)?;
+            }
+        }
+        let key = format!("bench/event/photo-{i}/original.jpg");
+        blobs.put_file(&key, &path).await?;
+        std::fs::remove_file(&path)?;
+        items.push(web::zip::ZipItem {
+            key,
+            path: format!("Guest {}/photo-{i}.jpg", i % 7),
+        });
+    }
+    let before = rss_mib();
+    let started = Instant::now();
+    let res = web::zip::zip_response(blobs, items, "bench.zip");
+    let mut body = res.into_body().into_data_stream();
+    let (mut total, mut peak) = (0u64, before);
+    let mut tail: Vec<u8> = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk?;
+        total += chunk.len() as u64;
+        tail.extend_from_slice(&chunk);
+        if tail.len() > 4096 {
+            tail.drain(..tail.len() - 4096);
+        }
+        if total % (64 << 20) < chunk.len() as u64 {
+            peak = peak.max(rss_mib());
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let zip64 =
+        tail.windows(4).any(|w| w == b"PK\x06\x06") && tail.windows(4).any(|w| w == b"PK\x06\x07");
+    let eocd = tail.windows(4).any(|w| w == b"PK\x05\x06");
+    writeln!(
+        out,
+        "zip: {:.2} GiB in {secs:.1} s ({:.0} MiB/s); RSS before {before:.1} MiB, peak while streaming {peak:.1} MiB (+{:.1}); end record {}, ZIP64 records {}",
+        total as f64 / (1u64 << 30) as f64,
+        total as f64 / (1u64 << 20) as f64 / secs,
+        peak - before,
+        if eocd { "present" } else { "MISSING" },
+        if zip64 { "present" } else { "absent" },
+    )?;
+    if !eocd {
+        return Err("the archive has no end record".into());
     }
     Ok(())
 }

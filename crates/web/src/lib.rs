@@ -23,6 +23,8 @@ use axum::routing::{get, post};
 
 pub use error::WebError;
 pub use metrics::Metrics;
+/// Streamed ZIP archives (also used by `momentique bench zip`).
+pub use pages::zip;
 pub use state::{AppState, WebConfig};
 
 /// The whole application as one router.
