@@ -34,6 +34,16 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 5)]
         gib: u64,
     },
+    /// Fill an event with generated photo rows and time gallery pages near the start and deep
+    /// in (keyset pagination: page 200 should cost about what page 1 does).
+    Gallery {
+        /// How many photos the event has.
+        #[arg(long, default_value_t = 10_000)]
+        photos: u32,
+        /// A database URL (default: a fresh SQLite file in a temporary folder).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Process one photo in this process and print its peak memory (used by `bench media`).
     #[command(hide = true)]
     MediaOne { file: std::path::PathBuf },
@@ -41,6 +51,34 @@ pub enum BenchWhat {
 
 pub fn run(what: BenchWhat) -> ExitCode {
     match what {
+        BenchWhat::Gallery {
+            photos,
+            database_url,
+        } => {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    #[expect(clippy::print_stderr, reason = "benchmark failure")]
+                    {
+                        eprintln!("bench gallery: {e}");
+                    }
+                    return ExitCode::FAILURE;
+                }
+            };
+            match rt.block_on(gallery_bench(photos, database_url)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    #[expect(clippy::print_stderr, reason = "benchmark failure")]
+                    {
+                        eprintln!("bench gallery failed: {e}");
+                    }
+                    ExitCode::FAILURE
+                }
+            }
+        }
         BenchWhat::Zip { gib } => {
             let rt = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -157,6 +195,139 @@ fn peak_per_photo(dir: &std::path::Path, out: &mut impl Write) -> std::io::Resul
                 .unwrap_or_default(),
             kib / 1024.0,
             if ok { "" } else { "  (failed to process)" }
+        )?;
+    }
+    Ok(())
+}
+
+/// Inserts `n` published photo rows into one event, then walks the gallery's keyset pages
+/// (48 a page, as the page shows) and times page 1, page 100 and page 200, each several times.
+async fn gallery_bench(n: u32, url: Option<String>) -> Result<(), Box<dyn std::error::Error>> {
+    use domain::{
+        EventId, EventSettings, EventSlug, EventStatus, EventZone, OrgName, PhotoId, PhotoStatus,
+        TenantId,
+    };
+    use store::{Event, EventRepo, Photo, PhotoRepo, Scope, StoredRendition, Tenant, TenantRepo};
+    let dir = tempfile::tempdir()?;
+    let url = url.unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.path().display()));
+    let db = store::Db::open(&url, None, &store::DbOptions::default()).await?;
+    let now = domain::time::now();
+    let tenant = TenantId::new();
+    let event = EventId::new();
+    let mut tx = db.begin(Scope::Tenant(tenant)).await?;
+    tx.insert_tenant(&Tenant {
+        id: tenant,
+        name: OrgName::parse("Bench")?,
+        created_at: now,
+    })
+    .await?;
+    tx.insert_event(
+        tenant,
+        &Event {
+            id: event,
+            tenant_id: tenant,
+            slug: EventSlug::parse("bench")?,
+            name: "Bench".into(),
+            venue: String::new(),
+            description: String::new(),
+            time_zone: EventZone::parse("UTC")?,
+            starts_at: now,
+            ends_at: now + chrono::Duration::hours(6),
+            status: EventStatus::Live,
+            settings: EventSettings::default(),
+            join_nonce: "bench".into(),
+            created_by: None,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .await?;
+    let started = Instant::now();
+    for i in 0..n {
+        let id = PhotoId::new();
+        let key = format!("{tenant}/{event}/{id}");
+        tx.insert_photo(
+            tenant,
+            &Photo {
+                id,
+                tenant_id: tenant,
+                event_id: event,
+                uploaded_by: None,
+                guest_id: None,
+                uploader_name: format!("Guest {}", i % 50),
+                sha256: format!("{i:064x}"),
+                kind: "jpeg".into(),
+                original_key: format!("{key}/original.jpg"),
+                original_bytes: 3_000_000,
+                status: PhotoStatus::Published,
+                failure: None,
+                width: Some(4032),
+                height: Some(3024),
+                taken_at_local: None,
+                taken_offset: None,
+                camera_make: None,
+                camera_model: None,
+                lens: None,
+                placeholder: Some("3OcRJYB4d3h/iIeHeEh3eIhw+j2w".into()),
+                renditions: [1920u32, 800, 150]
+                    .iter()
+                    .map(|&e| StoredRendition {
+                        max_edge: e,
+                        width: e,
+                        height: e * 3 / 4,
+                        key: format!("{key}/{e}.webp"),
+                        bytes: 100_000,
+                    })
+                    .collect(),
+                storage_bytes: 3_300_000,
+                // Spread over six hours, a few per second at peak, as at a party.
+                created_at: now + chrono::Duration::milliseconds(i64::from(i) * 2_000),
+                processed_at: Some(now),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{} with {n} photos in one event (inserted in {:.1} s)",
+        db.backend().as_str(),
+        started.elapsed().as_secs_f64()
+    )?;
+    // Walk to the pages to measure, remembering each page's cursor.
+    let mut cursors = vec![None];
+    let mut before = None;
+    loop {
+        let mut tx = db.begin(Scope::Tenant(tenant)).await?;
+        let (page, more) = tx.list_published_photos(tenant, event, before, 48).await?;
+        tx.commit().await?;
+        before = page.last().map(|p| (p.created_at, p.id));
+        if !more {
+            break;
+        }
+        cursors.push(before);
+    }
+    writeln!(out, "{} pages of 48", cursors.len())?;
+    for page in [1usize, 100, 200] {
+        let Some(cursor) = cursors.get(page - 1).copied() else {
+            continue;
+        };
+        let mut times = Vec::new();
+        for _ in 0..20 {
+            let t0 = Instant::now();
+            let mut tx = db.begin(Scope::Tenant(tenant)).await?;
+            let (rows, _) = tx.list_published_photos(tenant, event, cursor, 48).await?;
+            tx.commit().await?;
+            times.push(t0.elapsed().as_secs_f64() * 1000.0);
+            assert_eq!(rows.len(), 48);
+        }
+        times.sort_by(f64::total_cmp);
+        writeln!(
+            out,
+            "page {page:>3}: median {:.2} ms, p90 {:.2} ms",
+            times[times.len() / 2],
+            times[times.len() * 9 / 10]
         )?;
     }
     Ok(())

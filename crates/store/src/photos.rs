@@ -424,8 +424,9 @@ impl PhotoRepo for Tx {
         );
         let mut args = vec![Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())];
         if let Some((at, id)) = before {
-            sql.push_str(" AND (created_at < ? OR (created_at = ? AND id < ?))");
-            args.extend([Arg::Time(at), Arg::Time(at), Arg::Uuid(id.as_uuid())]);
+            // A row-value comparison: both backends seek the (created_at, id) index to it.
+            sql.push_str(" AND (created_at, id) < (?, ?)");
+            args.extend([Arg::Time(at), Arg::Uuid(id.as_uuid())]);
         }
         let limit = limit.clamp(1, 200);
         sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT ?");
@@ -450,8 +451,9 @@ impl PhotoRepo for Tx {
         let mut sql = format!("SELECT {COLUMNS} FROM photos WHERE tenant_id = ? AND event_id = ?");
         let mut args = vec![Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())];
         if let Some((at, id)) = before {
-            sql.push_str(" AND (created_at < ? OR (created_at = ? AND id < ?))");
-            args.extend([Arg::Time(at), Arg::Time(at), Arg::Uuid(id.as_uuid())]);
+            // A row-value comparison: both backends seek the (created_at, id) index to it.
+            sql.push_str(" AND (created_at, id) < (?, ?)");
+            args.extend([Arg::Time(at), Arg::Uuid(id.as_uuid())]);
         }
         let limit = limit.clamp(1, 200);
         sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT ?");
