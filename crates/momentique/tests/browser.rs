@@ -447,6 +447,19 @@ fn write_jpeg(path: &std::path::Path, w: u32, h: u32) {
     img.save(path).expect("write a test JPEG");
 }
 
+/// A photo-sized noisy JPEG (several MB: large enough to go up in resumable pieces).
+fn write_noisy_jpeg(path: &std::path::Path, w: u32, h: u32) {
+    let mut seed = 0x2545_f491_u32;
+    let img = image::RgbImage::from_fn(w, h, |_, _| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let [a, b, c, _] = seed.to_le_bytes();
+        image::Rgb([a, b, c])
+    });
+    img.save(path).expect("write a test JPEG");
+}
+
 /// A host uploads two photos from the event's photo page (the script's queue with progress,
 /// then processing by the real worker), sees them in the grid, and the dashboard counts them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -575,7 +588,9 @@ async fn a_guest_joins_and_adds_photos_on_a_phone() {
     let a = photos.path().join("IMG_0001.jpg");
     let b = photos.path().join("IMG_0002.jpg");
     write_jpeg(&a, 1600, 1200);
-    write_jpeg(&b, 1200, 1600);
+    // Over 1 MB: this one goes up in resumable pieces.
+    write_noisy_jpeg(&b, 1600, 1200);
+    assert!(std::fs::metadata(&b).expect("size").len() > 1024 * 1024);
 
     // The host: sign up, create the event, make it live, read the guest link.
     let host = Browser::start(1280, 800).await;
@@ -753,6 +768,12 @@ async fn a_guest_joins_and_adds_photos_on_a_phone() {
     .await;
     assert_eq!(count, "2");
     host.close().await;
+    // The large photo went up in resumable pieces (PATCH /g/…/uploads/…).
+    assert!(
+        app.log().contains("PATCH") && app.log().contains("/g/{event}/uploads/{id}"),
+        "no resumable upload in the log:\n{}",
+        app.log()
+    );
     assert!(
         !app.log().contains("ERROR"),
         "the server logged errors:\n{}",

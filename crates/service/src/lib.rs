@@ -10,6 +10,7 @@ pub mod media_urls;
 pub mod moderation;
 pub mod photos;
 pub mod reactions;
+pub mod resumable;
 pub mod secrets;
 
 use media::BlobStore;

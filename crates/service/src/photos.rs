@@ -92,6 +92,32 @@ impl StagedUpload {
         &self.file
     }
 
+    /// Takes over a file already on disk (a finished resumable upload): hashes it; the file is
+    /// removed when the value drops.
+    pub async fn from_file(path: PathBuf) -> Result<Self, UploadError> {
+        use tokio::io::AsyncReadExt;
+        let mut f = tokio::fs::File::open(&path).await?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut bytes = 0u64;
+        loop {
+            let n = f.read(&mut buf).await?;
+            if n == 0 {
+                break;
+            }
+            bytes += n as u64;
+            hasher.update(&buf[..n]);
+        }
+        if bytes == 0 {
+            return Err(UploadError::Empty);
+        }
+        Ok(StagedUpload {
+            file: tempfile::TempPath::try_from_path(path)?,
+            bytes,
+            sha256: hex::encode(hasher.finalize()),
+        })
+    }
+
     /// The type and size from the bytes (not the name or the header the client sent), with the
     /// pixel limits applied before anything is decoded.
     pub async fn check(&self, limits: &Limits) -> Result<pipeline::Probe, UploadError> {

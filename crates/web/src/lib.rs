@@ -107,6 +107,13 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/g/{event}/photos/{id}", get(pages::guest::photo_status))
         .route("/g/{event}/gallery", get(pages::guest::gallery))
+        .route("/g/{event}/uploads", post(pages::guest::resumable_create))
+        .route(
+            "/g/{event}/uploads/{id}",
+            get(pages::guest::resumable_status)
+                .patch(pages::guest::resumable_append)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/g/{event}/photos/{id}/react", post(pages::guest::react))
         .route(
             "/g/{event}/photos/{id}/report",

@@ -103,6 +103,77 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
     xhr.send(file);
   }
 
+  // Large files on a page that offers it go up in pieces that survive a dropped connection
+  // or a reload (the same file picked again resumes where it stopped).
+  const resumable = form.dataset.resumable;
+  const PIECE = 1024 * 1024;
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+  async function sendResumable(file, view) {
+    running++;
+    view.li.dataset.state = "uploading";
+    text(view.state, t.uploading);
+    const key = `mq-up:${resumable}:${file.name}:${file.size}:${file.lastModified}`;
+    const json = { accept: "application/json" };
+    try {
+      let url = localStorage.getItem(key);
+      let offset = 0;
+      if (url) {
+        const r = await fetch(url, { headers: json }).catch(() => null);
+        if (r && r.ok) offset = (await r.json()).offset; else url = null;
+      }
+      if (!url) {
+        const r = await fetch(resumable, { method: "POST", headers: { ...json, "upload-length": String(file.size) } });
+        if (!r.ok) {
+          const b = await r.json().catch(() => ({}));
+          fail(file, view, (b.error && b.error.message) || t.failed);
+          return;
+        }
+        url = r.headers.get("location");
+        localStorage.setItem(key, url);
+      }
+      let tries = 0;
+      for (;;) {
+        view.bar.value = (offset / file.size) * 100;
+        let r;
+        try {
+          r = await fetch(url, {
+            method: "PATCH",
+            headers: { ...json, "upload-offset": String(offset), "content-type": "application/offset+octet-stream" },
+            body: file.slice(offset, Math.min(offset + PIECE, file.size)),
+          });
+        } catch {
+          if (++tries > 40) { fail(file, view, t.dropped); return; }
+          text(view.state, t.retrying);
+          await sleep(Math.min(20000, 500 * 2 ** Math.min(tries, 6)));
+          const s = await fetch(url, { headers: json }).catch(() => null);
+          if (s && s.ok) offset = (await s.json()).offset;
+          continue;
+        }
+        tries = 0;
+        if (r.status === 204 || r.status === 409) {
+          offset = Number(r.headers.get("upload-offset"));
+          text(view.state, t.uploading);
+          continue;
+        }
+        localStorage.removeItem(key);
+        const body = await r.json().catch(() => ({}));
+        if (r.status === 200 || r.status === 201) {
+          view.bar.value = 100;
+          view.li.dataset.state = "processing";
+          text(view.state, r.status === 200 ? t.already : label(body.status));
+          poll(`${form.dataset.status || "/api/v1/photos/"}${body.id}`, view);
+        } else {
+          fail(file, view, (body.error && body.error.message) || t.failed);
+        }
+        return;
+      }
+    } finally {
+      running--;
+      next();
+    }
+  }
+
   function fail(file, view, message) {
     view.li.dataset.state = "failed";
     text(view.state, message);
@@ -117,7 +188,7 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
   function next() {
     while (running < 2 && waiting.length) {
       const [file, view] = waiting.shift();
-      send(file, view);
+      if (resumable && file.size > PIECE) sendResumable(file, view); else send(file, view);
     }
   }
 

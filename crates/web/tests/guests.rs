@@ -510,3 +510,108 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    async fn a_cut_connection_resumes_to_one_intact_photo(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.48");
+        host.register("Ada Host", "Ada's Weddings").await;
+        let (event, link) = live_event(&host, json!({"max_file_mb": 5})).await;
+        let guest = app.browser("198.51.100.80");
+        join(&guest, &link, "Lena").await;
+        let photo = jpeg(1600, 1200, 42);
+        let len = photo.len();
+
+        let start = |length: usize| {
+            Request::post(format!("/g/{event}/uploads"))
+                .header("upload-length", length.to_string())
+                .header(header::HOST, "localhost")
+                .header(header::ORIGIN, "http://localhost")
+                .body(Body::empty())
+                .expect("request")
+        };
+        let patch = |url: &str, offset: usize, body: Body| {
+            Request::patch(url)
+                .header("upload-offset", offset.to_string())
+                .header(header::CONTENT_TYPE, "application/offset+octet-stream")
+                .header(header::HOST, "localhost")
+                .header(header::ORIGIN, "http://localhost")
+                .body(body)
+                .expect("request")
+        };
+        let r = guest.request(start(len)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let url = r.header("location").to_owned();
+        assert_eq!(r.header("upload-offset"), "0");
+
+        // The connection drops after two pieces: what arrived is kept.
+        let cut = len * 2 / 5;
+        let (a, b) = (photo[..cut / 2].to_vec(), photo[cut / 2..cut].to_vec());
+        let pieces = futures::stream::iter(vec![
+            Ok(axum::body::Bytes::from(a)),
+            Ok(axum::body::Bytes::from(b)),
+            Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "Wi-Fi gone")),
+        ]);
+        guest.request(patch(&url, 0, Body::from_stream(pieces))).await;
+        let status = guest.get(&url).await;
+        assert_eq!(status.status, StatusCode::OK);
+        assert_eq!(status.header("upload-offset"), cut.to_string());
+
+        // Resending from the start is refused with where to go on from.
+        let r = guest.request(patch(&url, 0, Body::from(photo.clone()))).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert_eq!(r.header("upload-offset"), cut.to_string());
+        assert_eq!(r.json()["error"]["code"], "offset_mismatch");
+
+        // Another guest cannot look at or add to it.
+        let other = app.browser("198.51.100.81");
+        join(&other, &link, "Tom").await;
+        assert_eq!(other.get(&url).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            other.request(patch(&url, cut, Body::from(photo[cut..].to_vec()))).await.status,
+            StatusCode::NOT_FOUND
+        );
+
+        // The rest: one photo, intact.
+        let r = guest.request(patch(&url, cut, Body::from(photo[cut..].to_vec()))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.json()["id"].as_str().expect("id").to_owned();
+        let stored = app
+            .state
+            .services
+            .blobs
+            .get(&format!(
+                "{}/{event}/{id}/original.jpg",
+                host.get("/api/v1/me").await.json()["organization"]["id"].as_str().expect("org")
+            ))
+            .await
+            .expect("the original");
+        assert_eq!(stored.as_ref(), &photo[..], "byte for byte");
+        assert_eq!(guest.get(&url).await.status, StatusCode::NOT_FOUND, "finished uploads are gone");
+
+        // Sending the same photo again (a retry after a reload) gives the same photo.
+        let again = guest.request(start(len)).await.header("location").to_owned();
+        let r = guest.request(patch(&again, 0, Body::from(photo.clone()))).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.json()["id"], id.as_str());
+        let list = host.get(&format!("/api/v1/events/{event}/photos")).await.json();
+        assert_eq!(list["photos"].as_array().expect("list").len(), 1, "no duplicate");
+
+        // Too long for the event, or more bytes than announced: refused.
+        let r = guest.request(start(6 * 1024 * 1024)).await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+        let small = guest.request(start(10)).await.header("location").to_owned();
+        let r = guest.request(patch(&small, 0, Body::from(vec![0u8; 20]))).await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+        let r = guest
+            .request(
+                Request::post(format!("/g/{event}/uploads"))
+                    .header(header::HOST, "localhost")
+                    .header(header::ORIGIN, "http://localhost")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "no length");
+    }
+);

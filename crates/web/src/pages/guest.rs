@@ -1018,3 +1018,149 @@ pub async fn download_zip(
         &format!("{}.zip", e.slug.as_str()),
     ))
 }
+
+fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+fn resumable_error(t: &Catalog, e: &Event, err: service::resumable::ResumeError) -> Response {
+    match err {
+        service::resumable::ResumeError::Conflict(at) => {
+            let mut res = json_error(WebError::Rejected {
+                status: StatusCode::CONFLICT,
+                code: "offset_mismatch",
+                message: t
+                    .get("guest.resume_offset")
+                    .replace("{at}", &at.to_string()),
+            });
+            if let Ok(v) = HeaderValue::from_str(&at.to_string()) {
+                res.headers_mut().insert("upload-offset", v);
+            }
+            res
+        }
+        service::resumable::ResumeError::Upload(GuestUploadError::Refused(r)) => {
+            json_error(refusal_error(t, &r, e))
+        }
+        service::resumable::ResumeError::Upload(GuestUploadError::Upload(u)) => {
+            json_error(upload_error(u))
+        }
+    }
+}
+
+/// `POST /g/{event}/uploads` with `Upload-Length`: starts a resumable upload. 201 with its
+/// `Location` and `Upload-Offset: 0`.
+pub async fn resumable_create(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    headers: HeaderMap,
+    Path(event): Path<String>,
+) -> Result<Response, WebError> {
+    let t = Catalog::english();
+    let (guest, e) = require_guest(&state, &headers, &event).await?;
+    let limited = async {
+        enforce_limit(
+            &state,
+            limits::GUEST_UPLOAD_PER_GUEST,
+            &guest.id.to_string(),
+        )
+        .await?;
+        enforce_limit(&state, limits::GUEST_UPLOAD_PER_IP, &ip.key()).await
+    };
+    if let Err(err) = limited.await {
+        return Ok(json_error(err));
+    }
+    let Some(length) = header_u64(&headers, "upload-length") else {
+        return Ok(json_error(WebError::Rejected {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_request",
+            message: t.get("guest.resume_length").to_owned(),
+        }));
+    };
+    match service::resumable::create(&state.services, &e, &guest, length).await {
+        Ok(s) => {
+            let mut res = (
+                StatusCode::CREATED,
+                axum::Json(json!({ "offset": 0, "length": s.length })),
+            )
+                .into_response();
+            let h = res.headers_mut();
+            if let Ok(v) = HeaderValue::from_str(&format!("/g/{}/uploads/{}", e.id, s.id)) {
+                h.insert(header::LOCATION, v);
+            }
+            h.insert("upload-offset", HeaderValue::from_static("0"));
+            Ok(res)
+        }
+        Err(GuestUploadError::Refused(r)) => Ok(json_error(refusal_error(t, &r, &e))),
+        Err(GuestUploadError::Upload(u)) => Ok(json_error(upload_error(u))),
+    }
+}
+
+/// `GET` or `HEAD /g/{event}/uploads/{id}`: where the upload stands (`Upload-Offset`).
+pub async fn resumable_status(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((event, id)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let (guest, e) = require_guest(&state, &headers, &event).await?;
+    let (session, offset) = service::resumable::find(&state.services, &id, e.id, guest.id)
+        .await
+        .ok_or(WebError::NotFound)?;
+    let mut res = axum::Json(json!({ "offset": offset, "length": session.length })).into_response();
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&offset.to_string()) {
+        h.insert("upload-offset", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&session.length.to_string()) {
+        h.insert("upload-length", v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+/// `PATCH /g/{event}/uploads/{id}` with `Upload-Offset` and the next bytes as the body. 204
+/// with the new `Upload-Offset` while bytes are missing; 201 (or 200 for a photo already
+/// there) with the photo after the last one.
+pub async fn resumable_append(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((event, id)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response, WebError> {
+    let t = Catalog::english();
+    let (guest, e) = require_guest(&state, &headers, &event).await?;
+    let (session, _) = service::resumable::find(&state.services, &id, e.id, guest.id)
+        .await
+        .ok_or(WebError::NotFound)?;
+    let Some(offset) = header_u64(&headers, "upload-offset") else {
+        return Ok(json_error(WebError::Rejected {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_request",
+            message: t.get("guest.resume_offset_missing").to_owned(),
+        }));
+    };
+    let body = req.into_body().into_data_stream();
+    match service::resumable::append(&state.services, &e, &guest, &session, offset, body).await {
+        Ok((at, None)) => {
+            let mut res = StatusCode::NO_CONTENT.into_response();
+            if let Ok(v) = HeaderValue::from_str(&at.to_string()) {
+                res.headers_mut().insert("upload-offset", v);
+            }
+            Ok(res)
+        }
+        Ok((_, Some(accepted))) => {
+            let status = match accepted {
+                Accepted::Created(_) => StatusCode::CREATED,
+                Accepted::Existing(_) => StatusCode::OK,
+            };
+            Ok((
+                status,
+                axum::Json(guest_photo_json(&state, accepted.photo())),
+            )
+                .into_response())
+        }
+        Err(err) => Ok(resumable_error(t, &e, err)),
+    }
+}

@@ -104,6 +104,7 @@ pub fn uploader_messages(t: &Catalog, max_mb: u64) -> String {
         "failed": t.get("photos.failed"),
         "already": t.get("photos.already"),
         "dropped": t.get("photos.dropped"),
+        "retrying": t.get("photos.retrying"),
         "retry": t.get("photos.retry"),
         "too_large": t.get("upload.too_large").replace("{mb}", &max_mb.to_string()),
     });
