@@ -283,6 +283,7 @@ async fn gallery_bench(n: u32, url: Option<String>) -> Result<(), Box<dyn std::e
                 // Spread over six hours, a few per second at peak, as at a party.
                 created_at: now + chrono::Duration::milliseconds(i64::from(i) * 2_000),
                 processed_at: Some(now),
+                reaction_count: 0,
             },
         )
         .await?;

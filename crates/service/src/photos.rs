@@ -426,6 +426,7 @@ pub async fn accept(
         storage_bytes: i64::try_from(staged.bytes).unwrap_or(i64::MAX),
         created_at: now,
         processed_at: None,
+        reaction_count: 0,
     };
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
     match tx.insert_photo(tenant, &photo).await {

@@ -35,9 +35,12 @@ pub use events::{Event, EventCursor, EventQuery, EventRepo, EventSort, JoinLink,
 pub use guests::{Guest, GuestRepo};
 pub use jobs::{ClaimedJob, JobQueue, JobRepo, JobState, JobSummary, NewJob, QueueStats};
 pub use memberships::{Membership, MembershipRepo};
-pub use photos::{EventPhotoStats, Photo, PhotoRepo, ProcessedPhoto, StoredRendition};
+pub use photos::{
+    EventPhotoStats, GalleryCursor, GalleryQuery, GallerySort, Photo, PhotoRepo, ProcessedPhoto,
+    StoredRendition,
+};
 pub use rate_limits::{Decision, Limit, RateLimiter};
-pub use reactions::{REACTION_KINDS, ReactionRepo, ReactionSummary};
+pub use reactions::{REACTION_KINDS, ReactionRepo, ReactionSummary, ViewRepo};
 pub use redis_store::Redis;
 pub use reports::{PhotoReports, ReportRepo};
 pub use sessions::{SessionRecord, SessionStore};

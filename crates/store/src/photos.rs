@@ -51,6 +51,56 @@ pub struct Photo {
     pub storage_bytes: i64,
     pub created_at: DateTime<Utc>,
     pub processed_at: Option<DateTime<Utc>>,
+    /// Reactions of every kind (kept with the photo for sorting).
+    pub reaction_count: i64,
+}
+
+/// How the gallery is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GallerySort {
+    #[default]
+    Newest,
+    Oldest,
+    MostReacted,
+}
+
+impl GallerySort {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "newest" => Some(Self::Newest),
+            "oldest" => Some(Self::Oldest),
+            "reacted" => Some(Self::MostReacted),
+            _ => None,
+        }
+    }
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Newest => "newest",
+            Self::Oldest => "oldest",
+            Self::MostReacted => "reacted",
+        }
+    }
+}
+
+/// Where a gallery page ends (the next one starts after it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GalleryCursor {
+    pub reactions: i64,
+    pub created_at: DateTime<Utc>,
+    pub id: PhotoId,
+}
+
+/// The gallery's filters: published photos only, always.
+#[derive(Debug, Clone, Default)]
+pub struct GalleryQuery {
+    pub uploader: Option<String>,
+    /// Uploaded in `[from, until)`.
+    pub uploaded: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    pub with_reactions: bool,
+    pub sort: GallerySort,
+    pub after: Option<GalleryCursor>,
+    pub limit: u32,
 }
 
 /// What processing adds to a photo.
@@ -108,6 +158,7 @@ struct PhotoRow {
     storage_bytes: i64,
     created_at: DateTime<Utc>,
     processed_at: Option<DateTime<Utc>>,
+    reaction_count: i32,
 }
 
 impl TryFrom<PhotoRow> for Photo {
@@ -146,6 +197,7 @@ impl TryFrom<PhotoRow> for Photo {
             storage_bytes: r.storage_bytes,
             created_at: r.created_at,
             processed_at: r.processed_at,
+            reaction_count: i64::from(r.reaction_count),
         })
     }
 }
@@ -153,7 +205,7 @@ impl TryFrom<PhotoRow> for Photo {
 const COLUMNS: &str = "tenant_id, id, event_id, uploaded_by, uploader_name, sha256, kind, \
     original_key, original_bytes, status, failure, width, height, taken_at_local, taken_offset, \
     camera_make, camera_model, lens, placeholder, renditions, storage_bytes, created_at, \
-    processed_at, guest_id";
+    processed_at, guest_id, reaction_count";
 
 fn photo_args(p: &Photo) -> Result<Vec<Arg>> {
     let renditions = if p.renditions.is_empty() {
@@ -191,6 +243,7 @@ fn photo_args(p: &Photo) -> Result<Vec<Arg>> {
         Arg::Time(p.created_at),
         Arg::OptTime(p.processed_at),
         Arg::OptUuid(p.guest_id.map(|g| g.as_uuid())),
+        Arg::Int(p.reaction_count),
     ])
 }
 
@@ -231,6 +284,13 @@ pub trait PhotoRepo {
         reason: &str,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// A page of the gallery: published photos with the query's filters and order.
+    fn list_gallery(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        q: &GalleryQuery,
+    ) -> impl Future<Output = Result<(Vec<Photo>, bool)>> + Send;
     /// Published photos only (what guests may see), newest first, keyset-paginated.
     fn list_published_photos(
         &mut self,
@@ -314,7 +374,7 @@ impl PhotoRepo for Tx {
         }
         let sql = format!(
             "INSERT INTO photos ({COLUMNS}) VALUES ({})",
-            vec!["?"; 24].join(", ")
+            vec!["?"; 25].join(", ")
         );
         execute(self, Some(tenant), &sql, &photo_args(photo)?)
             .await
@@ -410,6 +470,65 @@ impl PhotoRepo for Tx {
             Arg::Uuid(id.as_uuid()),
         ];
         Ok(execute(self, Some(tenant), sql, &args).await? == 1)
+    }
+
+    async fn list_gallery(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        q: &GalleryQuery,
+    ) -> Result<(Vec<Photo>, bool)> {
+        let mut sql = format!(
+            "SELECT {COLUMNS} FROM photos WHERE tenant_id = ? AND event_id = ? AND status = 'published'"
+        );
+        let mut args = vec![Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())];
+        if let Some(name) = &q.uploader {
+            sql.push_str(" AND uploader_name = ?");
+            args.push(Arg::Text(name.clone()));
+        }
+        if let Some((from, until)) = q.uploaded {
+            sql.push_str(" AND created_at >= ? AND created_at < ?");
+            args.extend([Arg::Time(from), Arg::Time(until)]);
+        }
+        if q.with_reactions {
+            sql.push_str(" AND reaction_count > 0");
+        }
+        if let Some(c) = q.after {
+            match q.sort {
+                GallerySort::Newest => {
+                    sql.push_str(" AND (created_at, id) < (?, ?)");
+                    args.extend([Arg::Time(c.created_at), Arg::Uuid(c.id.as_uuid())]);
+                }
+                GallerySort::Oldest => {
+                    sql.push_str(" AND (created_at, id) > (?, ?)");
+                    args.extend([Arg::Time(c.created_at), Arg::Uuid(c.id.as_uuid())]);
+                }
+                GallerySort::MostReacted => {
+                    sql.push_str(" AND (reaction_count, created_at, id) < (?, ?, ?)");
+                    args.extend([
+                        Arg::Int(c.reactions),
+                        Arg::Time(c.created_at),
+                        Arg::Uuid(c.id.as_uuid()),
+                    ]);
+                }
+            }
+        }
+        sql.push_str(match q.sort {
+            GallerySort::Newest => " ORDER BY created_at DESC, id DESC",
+            GallerySort::Oldest => " ORDER BY created_at ASC, id ASC",
+            GallerySort::MostReacted => " ORDER BY reaction_count DESC, created_at DESC, id DESC",
+        });
+        let limit = q.limit.clamp(1, 200);
+        sql.push_str(" LIMIT ?");
+        args.push(Arg::Int(i64::from(limit) + 1));
+        let rows: Vec<PhotoRow> = fetch_all(self, Some(tenant), &sql, &args).await?;
+        let mut photos = rows
+            .into_iter()
+            .map(Photo::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        let more = photos.len() > limit as usize;
+        photos.truncate(limit as usize);
+        Ok((photos, more))
     }
 
     async fn list_published_photos(

@@ -69,9 +69,17 @@ impl ReactionRepo for Tx {
         )
         .await?;
         if removed > 0 {
+            execute(
+                self,
+                Some(tenant),
+                "UPDATE photos SET reaction_count = reaction_count - 1 \
+                 WHERE tenant_id = ? AND id = ? AND reaction_count > 0",
+                &[Arg::Uuid(tenant.as_uuid()), Arg::Uuid(photo.as_uuid())],
+            )
+            .await?;
             return Ok(false);
         }
-        execute(
+        let added = execute(
             self,
             Some(tenant),
             "INSERT INTO reactions (tenant_id, event_id, photo_id, reactor, kind, created_at) \
@@ -86,6 +94,15 @@ impl ReactionRepo for Tx {
             ],
         )
         .await?;
+        if added > 0 {
+            execute(
+                self,
+                Some(tenant),
+                "UPDATE photos SET reaction_count = reaction_count + 1 WHERE tenant_id = ? AND id = ?",
+                &[Arg::Uuid(tenant.as_uuid()), Arg::Uuid(photo.as_uuid())],
+            )
+            .await?;
+        }
         Ok(true)
     }
 
@@ -141,5 +158,81 @@ impl ReactionRepo for Tx {
         )
         .await?;
         Ok(rows.first().map_or(0, |r| r.n))
+    }
+}
+
+/// Views of photos in the lightbox, once per viewer.
+pub trait ViewRepo {
+    /// Counts `viewer` seeing `photo` (again: no change). True when it was the first time.
+    fn record_view(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        photo: PhotoId,
+        viewer: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Views in an event, and the most viewed photos (id, views), most first.
+    fn event_views(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        top: u32,
+    ) -> impl Future<Output = Result<(i64, Vec<(PhotoId, i64)>)>> + Send;
+}
+
+impl ViewRepo for Tx {
+    async fn record_view(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        photo: PhotoId,
+        viewer: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = execute(
+            self,
+            Some(tenant),
+            "INSERT INTO photo_views (tenant_id, event_id, photo_id, viewer, created_at) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            &[
+                Arg::Uuid(tenant.as_uuid()),
+                Arg::Uuid(event.as_uuid()),
+                Arg::Uuid(photo.as_uuid()),
+                Arg::Text(viewer.to_owned()),
+                Arg::Time(now),
+            ],
+        )
+        .await?;
+        Ok(n == 1)
+    }
+
+    async fn event_views(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        top: u32,
+    ) -> Result<(i64, Vec<(PhotoId, i64)>)> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            photo_id: Uuid,
+            n: i64,
+        }
+        let rows: Vec<Row> = fetch_all(
+            self,
+            Some(tenant),
+            "SELECT photo_id, count(*) AS n FROM photo_views WHERE tenant_id = ? AND event_id = ? \
+             GROUP BY photo_id ORDER BY n DESC",
+            &[Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())],
+        )
+        .await?;
+        let total = rows.iter().map(|r| r.n).sum();
+        Ok((
+            total,
+            rows.into_iter()
+                .take(top as usize)
+                .map(|r| (PhotoId::from_uuid(r.photo_id), r.n))
+                .collect(),
+        ))
     }
 }

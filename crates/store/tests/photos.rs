@@ -77,6 +77,7 @@ fn photo(tenant: TenantId, event: EventId, sha: &str, who: &str, at_secs: i64) -
         storage_bytes: 1000,
         created_at: chrono::DateTime::from_timestamp(1_780_000_000 + at_secs, 0).expect("time"),
         processed_at: None,
+        reaction_count: 0,
     }
 }
 

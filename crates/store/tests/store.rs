@@ -250,6 +250,7 @@ async fn postgres_rls_shows_each_tenant_only_its_rows_and_nothing_without_a_tena
             "events",
             "guests",
             "memberships",
+            "photo_views",
             "photos",
             "reactions",
             "reports",

@@ -115,6 +115,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/g/{event}/photos/{id}/react", post(pages::guest::react))
+        .route("/g/{event}/photos/{id}/view", post(pages::guest::view))
         .route(
             "/g/{event}/photos/{id}/report",
             get(pages::guest::report_form).post(pages::guest::report),

@@ -285,6 +285,10 @@ if (box) {
     dl.hidden = !a.dataset.download;
     if (a.dataset.download) dl.href = a.dataset.download;
     if (!box.open) box.showModal();
+    if (a.dataset.view) {
+      const body = new URLSearchParams({ csrf_token: box.dataset.csrf || "" });
+      fetch(a.dataset.view, { method: "POST", body }).catch(() => {});
+    }
   };
   const step = (d) => {
     const all = links();

@@ -615,3 +615,91 @@ db_test!(
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "no length");
     }
 );
+
+db_test!(
+    async fn the_gallery_filters_sorts_and_counts_views(tdb) {
+        use jobs::{Handler, JobContext};
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.49");
+        host.register("Ada Host", "Ada's Weddings").await;
+        let tenant: domain::TenantId = host.get("/api/v1/me").await.json()["organization"]["id"]
+            .as_str()
+            .expect("org")
+            .parse()
+            .expect("tenant");
+        let (event, link) = live_event(&host, json!({})).await;
+        let lena = app.browser("198.51.100.90");
+        join(&lena, &link, "Lena").await;
+        let tom = app.browser("198.51.100.91");
+        join(&tom, &link, "Tom").await;
+        let mut ids = Vec::new();
+        for (i, who) in [&lena, &tom, &lena].into_iter().enumerate() {
+            let id = upload(who, &event, jpeg(300, 200, 100 + i as u8)).await.json()["id"]
+                .as_str()
+                .expect("id")
+                .to_owned();
+            service::photos::ProcessPhotoHandler::new(&app.state.services)
+                .run(
+                    service::photos::ProcessPhoto { tenant, photo: id.parse().expect("id") },
+                    &JobContext { id: domain::JobId::new(), tenant: Some(tenant), attempt: 1, max_attempts: 8 },
+                )
+                .await
+                .expect("processed");
+            ids.push(id);
+        }
+        let post = |who: &Browser<'_>, path: String, fields: Vec<(&str, String)>| {
+            let token = who.cookie("mq_csrf").unwrap_or_default();
+            let mut all = vec![("csrf_token", token)];
+            all.extend(fields);
+            Request::post(path)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::HOST, "localhost")
+                .header(header::ORIGIN, "http://localhost")
+                .body(Body::from(serde_urlencoded::to_string(all).expect("form")))
+                .expect("request")
+        };
+        // Photo 0 gets two reactions, photo 1 one.
+        for (who, photo, kind) in [(&lena, 0, "heart"), (&tom, 0, "party"), (&tom, 1, "clap")] {
+            let r = who
+                .request(post(who, format!("/g/{event}/photos/{}/react", ids[photo]), vec![("kind", kind.into())]))
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER);
+        }
+        let order = |html: &str| -> Vec<usize> {
+            let mut found: Vec<(usize, usize)> = ids
+                .iter()
+                .enumerate()
+                .filter_map(|(i, id)| html.find(&format!("id=\"photo-{id}\"")).map(|at| (at, i)))
+                .collect();
+            found.sort();
+            found.into_iter().map(|(_, i)| i).collect()
+        };
+        let g = |q: &str| {
+            let path = format!("/g/{event}/gallery{q}");
+            let tom = &tom;
+            async move { tom.get(&path).await }
+        };
+        assert_eq!(order(&g("").await.body), [2, 1, 0], "newest first");
+        assert_eq!(order(&g("?sort=oldest").await.body), [0, 1, 2]);
+        assert_eq!(order(&g("?sort=reacted").await.body), [0, 1, 2], "most reactions first");
+        assert_eq!(order(&g("?who=Tom").await.body), [1]);
+        assert_eq!(order(&g("?who=Lena&sort=oldest").await.body), [0, 2]);
+        assert_eq!(order(&g("?reacted=on").await.body), [1, 0]);
+        let none = g("?day=2001-01-01").await;
+        assert!(order(&none.body).is_empty());
+        assert!(none.body.contains("No photos match these filters."));
+        let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        assert_eq!(order(&g(&format!("?day={today}")).await.body).len(), 3, "the event is in UTC");
+        let page = g("?who=Tom").await;
+        assert!(page.body.contains("<option selected>Tom</option>"), "filters are kept on the page");
+
+        // Views: once per guest, whatever they do.
+        for who in [&tom, &tom, &lena] {
+            let r = who.request(post(who, format!("/g/{event}/photos/{}/view", ids[0]), vec![])).await;
+            assert_eq!(r.status, StatusCode::NO_CONTENT);
+        }
+        let dash = host.get(&format!("/app/events/{event}")).await;
+        assert!(dash.body.contains("<dt>Photo views</dt><dd>2</dd>"));
+        assert!(dash.body.contains("<dt>Reactions</dt><dd>3</dd>"));
+    }
+);

@@ -577,6 +577,7 @@ pub struct EventFigures {
     pub processing: i64,
     pub failed: i64,
     pub reactions: i64,
+    pub views: i64,
     pub storage: String,
     pub top: Vec<(String, i64)>,
     pub chart_svg: String,
@@ -599,6 +600,10 @@ pub async fn event_figures(
         use store::ReactionRepo;
         tx.count_event_reactions(tenant, event).await?
     };
+    let views = {
+        use store::ViewRepo;
+        tx.event_views(tenant, event, 5).await?.0
+    };
     tx.commit().await?;
     let series = crate::pages::chart::hourly_series(&hours, 48);
     let chart_svg = if series.is_empty() {
@@ -613,6 +618,7 @@ pub async fn event_figures(
         processing: stats.processing,
         failed: stats.failed,
         reactions,
+        views,
         storage: crate::pages::chart::human_bytes(stats.storage_bytes),
         top,
         chart_svg,

@@ -625,6 +625,12 @@ struct GalleryPage {
     downloads: bool,
     own_only: bool,
     notice: String,
+    uploaders: Vec<String>,
+    who: String,
+    day: String,
+    reacted: bool,
+    sort: &'static str,
+    filtered: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -632,6 +638,82 @@ pub struct GalleryParams {
     #[serde(default)]
     before: String,
     reported: Option<u32>,
+    /// Filters: uploader name, a day (local to the event), with reactions only; the order.
+    #[serde(default)]
+    who: String,
+    #[serde(default)]
+    day: String,
+    #[serde(default)]
+    reacted: String,
+    #[serde(default)]
+    sort: String,
+}
+
+impl GalleryParams {
+    fn query(&self, e: &Event) -> store::GalleryQuery {
+        use chrono::TimeZone;
+        let uploaded = chrono::NaiveDate::parse_from_str(self.day.trim(), "%Y-%m-%d")
+            .ok()
+            .and_then(|d| {
+                let start = e
+                    .time_zone
+                    .0
+                    .from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
+                    .earliest()?;
+                let next = d.succ_opt()?;
+                let end = e
+                    .time_zone
+                    .0
+                    .from_local_datetime(&next.and_hms_opt(0, 0, 0)?)
+                    .earliest()?;
+                Some((
+                    start.with_timezone(&chrono::Utc),
+                    end.with_timezone(&chrono::Utc),
+                ))
+            });
+        store::GalleryQuery {
+            uploader: Some(self.who.trim().to_owned()).filter(|w| !w.is_empty()),
+            uploaded,
+            with_reactions: !self.reacted.is_empty(),
+            sort: store::GallerySort::parse(&self.sort).unwrap_or_default(),
+            after: decode_gallery_cursor(&self.before),
+            limit: 48,
+        }
+    }
+
+    /// This page's filters as a query string, with `before` set to `after`.
+    fn href(&self, event: EventId, after: &str) -> String {
+        let pairs = [
+            ("who", self.who.as_str()),
+            ("day", self.day.as_str()),
+            ("reacted", self.reacted.as_str()),
+            ("sort", self.sort.as_str()),
+            ("before", after),
+        ];
+        let kept: Vec<(&str, &str)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        format!(
+            "/g/{event}/gallery?{}",
+            serde_urlencoded::to_string(kept).unwrap_or_default()
+        )
+    }
+}
+
+fn encode_gallery_cursor(p: &store::Photo) -> String {
+    format!(
+        "{}_{}_{}",
+        p.reaction_count,
+        p.created_at.timestamp_micros(),
+        p.id
+    )
+}
+
+fn decode_gallery_cursor(s: &str) -> Option<store::GalleryCursor> {
+    let mut parts = s.splitn(3, '_');
+    Some(store::GalleryCursor {
+        reactions: parts.next()?.parse().ok()?,
+        created_at: chrono::DateTime::from_timestamp_micros(parts.next()?.parse().ok()?)?,
+        id: parts.next()?.parse().ok()?,
+    })
 }
 
 /// `GET /g/{event}/gallery`: everyone's published photos (when the event shows them to
@@ -656,16 +738,25 @@ pub async fn gallery(
             .db
             .begin(store::Scope::Tenant(guest.tenant_id))
             .await?;
-        let page = tx
-            .list_published_photos(
-                guest.tenant_id,
-                e.id,
-                crate::pages::photos::decode_photo_cursor(&p.before),
-                48,
-            )
-            .await?;
+        let page = tx.list_gallery(guest.tenant_id, e.id, &p.query(&e)).await?;
         tx.commit().await?;
         page
+    };
+    let uploaders: Vec<String> = {
+        let mut tx = state
+            .services
+            .db
+            .begin(store::Scope::Tenant(guest.tenant_id))
+            .await?;
+        let top = tx.top_contributors(guest.tenant_id, e.id, 200).await?;
+        tx.commit().await?;
+        let mut names: Vec<String> = top
+            .into_iter()
+            .map(|(n, _)| n)
+            .filter(|n| !n.is_empty())
+            .collect();
+        names.sort();
+        names
     };
     let summary = {
         use store::ReactionRepo;
@@ -731,13 +822,10 @@ pub async fn gallery(
         })
         .collect();
     let next_href = match (more, photos.last()) {
-        (true, Some(last)) => format!(
-            "/g/{}/gallery?before={}",
-            e.id,
-            crate::pages::photos::encode_photo_cursor(last)
-        ),
+        (true, Some(last)) => p.href(e.id, &encode_gallery_cursor(last)),
         _ => String::new(),
     };
+    let filtered = !p.who.is_empty() || !p.day.is_empty() || !p.reacted.is_empty();
     let page = GalleryPage {
         layout: Layout::for_guest(nonce),
         csrf: form_token.0.clone(),
@@ -752,6 +840,14 @@ pub async fn gallery(
         } else {
             String::new()
         },
+        uploaders,
+        who: p.who.clone(),
+        day: p.day.clone(),
+        reacted: !p.reacted.is_empty(),
+        sort: store::GallerySort::parse(&p.sort)
+            .unwrap_or_default()
+            .as_str(),
+        filtered,
     };
     Ok(render(page)?.into_response())
 }
@@ -1163,4 +1259,39 @@ pub async fn resumable_append(
         }
         Err(err) => Ok(resumable_error(t, &e, err)),
     }
+}
+
+/// `POST /g/{event}/photos/{id}/view`: the guest opened the photo (counted once per guest).
+pub async fn view(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((event, id)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    use store::{PhotoRepo, ViewRepo};
+    let (guest, e) = require_guest(&state, &headers, &event).await?;
+    enforce_limit(&state, limits::GUEST_REACT_PER_GUEST, &guest.id.to_string()).await?;
+    let photo: domain::PhotoId = id.parse().map_err(|_| WebError::NotFound)?;
+    let mut tx = state
+        .services
+        .db
+        .begin(store::Scope::Tenant(guest.tenant_id))
+        .await?;
+    let visible = tx
+        .get_photo(guest.tenant_id, photo)
+        .await?
+        .is_some_and(|p| p.event_id == e.id && p.status == domain::PhotoStatus::Published);
+    if !visible {
+        return Err(WebError::NotFound);
+    }
+    tx.record_view(
+        guest.tenant_id,
+        e.id,
+        photo,
+        &service::reactions::guest_reactor(guest.id),
+        domain::time::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
