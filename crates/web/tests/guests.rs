@@ -703,3 +703,42 @@ db_test!(
         assert!(dash.body.contains("<dt>Reactions</dt><dd>3</dd>"));
     }
 );
+
+db_test!(
+    async fn gallery_tiles_carry_an_instant_placeholder(tdb) {
+        use jobs::{Handler, JobContext};
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.57");
+        host.register("Ada Host", "Ada's Weddings").await;
+        let tenant: domain::TenantId = host.get("/api/v1/me").await.json()["organization"]["id"]
+            .as_str()
+            .expect("org")
+            .parse()
+            .expect("tenant");
+        let (event, link) = live_event(&host, json!({})).await;
+        let guest = app.browser("198.51.100.95");
+        join(&guest, &link, "Lena").await;
+        let id = upload(&guest, &event, jpeg(600, 400, 7)).await.json()["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        service::photos::ProcessPhotoHandler::new(&app.state.services)
+            .run(
+                service::photos::ProcessPhoto { tenant, photo: id.parse().expect("id") },
+                &JobContext { id: domain::JobId::new(), tenant: Some(tenant), attempt: 1, max_attempts: 8 },
+            )
+            .await
+            .expect("processed");
+        for page in [format!("/g/{event}/gallery"), format!("/app/events/{event}/photos")] {
+            let who = if page.starts_with("/g/") { &guest } else { &host };
+            let body = who.get(&page).await.body;
+            let marker = "class=\"ph\" src=\"data:image/png;base64,";
+            let at = body.find(marker).unwrap_or_else(|| panic!("{page} has a placeholder")) + marker.len();
+            let b64 = &body[at..at + body[at..].find('"').expect("quote")];
+            use base64::Engine;
+            let png = base64::engine::general_purpose::STANDARD.decode(b64).expect("base64");
+            let img = image::load_from_memory(&png).expect("a PNG");
+            assert!(img.width() <= 8 && png.len() < 400, "tiny: {} bytes", png.len());
+        }
+    }
+);

@@ -31,6 +31,7 @@ mod tests;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
+pub use placeholder::placeholder_png;
 pub(crate) use probe::check_limits;
 pub use probe::{probe, sniff};
 

@@ -575,6 +575,7 @@ pub struct GalleryTile {
     /// Camera and when it was taken, for the lightbox.
     pub details: String,
     pub download: String,
+    pub placeholder: String,
 }
 
 /// One reaction button under a photo.
@@ -813,6 +814,7 @@ pub async fn gallery(
                     .to_string(),
                 reactions: reaction_buttons(t, &summary, ph.id),
                 details: photo_details(t, ph),
+                placeholder: crate::pages::photos::placeholder_url(ph),
                 download: if e.settings.guest_downloads {
                     format!("/g/{}/photos/{}/download", e.id, ph.id)
                 } else {

@@ -126,6 +126,23 @@ pub struct Tile {
     pub failure: String,
     /// The guest who uploaded it, if a guest did ("" for members).
     pub guest_id: String,
+    /// A blurry preview shown at once (`data:` PNG of the thumbhash), or "".
+    pub placeholder: String,
+}
+
+/// The `data:` URL of a photo's blurry placeholder, or "".
+pub fn placeholder_url(p: &Photo) -> String {
+    use base64::Engine;
+    p.placeholder
+        .as_deref()
+        .and_then(media::pipeline::placeholder_png)
+        .map(|png| {
+            format!(
+                "data:image/png;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(png)
+            )
+        })
+        .unwrap_or_default()
 }
 
 /// Signed links to a photo's renditions: (150 for the tile, srcset, the largest).
@@ -155,6 +172,7 @@ pub fn tile(state: &AppState, t: &Catalog, p: &Photo, now: DateTime<Utc>) -> Til
         height: smallest.map_or(150, |r| r.height),
         failure: p.failure.clone().unwrap_or_default(),
         guest_id: p.guest_id.map(|g| g.to_string()).unwrap_or_default(),
+        placeholder: placeholder_url(p),
     }
 }
 
