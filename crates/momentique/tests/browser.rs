@@ -780,3 +780,125 @@ async fn a_guest_joins_and_adds_photos_on_a_phone() {
         app.log()
     );
 }
+
+/// On an event that holds photos for approval: the guest's photo waits, the host approves it
+/// from the moderation page in another browser, and the guest then finds it in the gallery.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_photo_is_approved_in_another_browser() {
+    let app = App::start();
+    let photos = tempfile::tempdir().expect("tempdir");
+    let a = photos.path().join("IMG_0100.jpg");
+    write_jpeg(&a, 1200, 900);
+
+    let host = Browser::start(1280, 800).await;
+    sign_up(&host, &app, "approval-host@example.com").await;
+    host.client
+        .goto(&app.url("/app/events/new"))
+        .await
+        .expect("new event");
+    fill(&host, "name", "Company dinner").await;
+    js(
+        &host,
+        "document.querySelector('#f-starts_at').value = '2026-06-20T19:00';
+         document.querySelector('#f-ends_at').value = '2027-06-20T23:30';
+         return true",
+    )
+    .await;
+    click(&host, "input[name='moderation'][value='approve']").await;
+    click(&host, ".form-actions button[type=submit]").await;
+    wait_for(&host, ".stats-card").await;
+    click(&host, ".actions form button[type=submit]").await;
+    wait_for(&host, ".status-live").await;
+    let link = js(
+        &host,
+        "return document.querySelector('.join-url a').getAttribute('href')",
+    )
+    .await;
+    let event_url = host.client.current_url().await.expect("url");
+
+    let guest = Browser::start(390, 844).await;
+    guest
+        .client
+        .goto(link.as_str().expect("link"))
+        .await
+        .expect("join link");
+    wait_for(&guest, "#f-name").await;
+    fill(&guest, "name", "Sam").await;
+    click(&guest, "form button[type=submit]").await;
+    wait_for(&guest, "form.uploader.is-enhanced").await;
+    guest
+        .client
+        .find(Locator::Css("#f-photos"))
+        .await
+        .expect("file input")
+        .send_keys(&a.display().to_string())
+        .await
+        .expect("choose");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let state = js(
+            &guest,
+            "const li = document.querySelector('.upload-item'); return li ? li.dataset.state : null",
+        )
+        .await;
+        if state == "pending_review" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "stuck at {state}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    guest.screenshot("guest-waiting-approval-phone").await;
+    let gallery_url = app.url(&format!(
+        "{}/gallery",
+        guest.client.current_url().await.expect("url").path()
+    ));
+    guest.client.goto(&gallery_url).await.expect("gallery");
+    assert_eq!(
+        js(
+            &guest,
+            "return document.querySelectorAll('[data-gallery] .photo-tile').length"
+        )
+        .await,
+        0,
+        "not in the gallery before approval"
+    );
+
+    host.client
+        .goto(&app.url(&format!("{}/moderation", event_url.path())))
+        .await
+        .expect("moderation");
+    wait_for(&host, ".moderation-grid .photo-tile").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while js(
+        &host,
+        "const i = document.querySelector('.moderation-grid img'); return !!i && i.complete && i.naturalWidth > 0",
+    )
+    .await
+        != true
+    {
+        assert!(std::time::Instant::now() < deadline, "the queued photo does not show");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    host.screenshot("moderation-queue-desktop").await;
+    click(&host, ".moderation-grid .tile-actions button.primary").await;
+    wait_for(&host, ".notice").await;
+    assert!(
+        host.client
+            .source()
+            .await
+            .expect("source")
+            .contains("Nothing is waiting for approval."),
+        "the queue is empty after approving"
+    );
+
+    guest.client.refresh().await.expect("reload");
+    wait_for(&guest, "[data-gallery] .photo-tile").await;
+    guest.screenshot("guest-gallery-after-approval-phone").await;
+    guest.close().await;
+    host.close().await;
+    assert!(
+        !app.log().contains("ERROR"),
+        "the server logged errors:\n{}",
+        app.log()
+    );
+}
