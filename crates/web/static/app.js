@@ -49,6 +49,17 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
     state.className = "upload-state";
     text(state, t.waiting);
     li.append(name, bar, state);
+    // A preview from the file itself, at once (browsers that cannot show HEIC show nothing).
+    if (file.type && file.type.startsWith("image/") && !/hei[cf]/.test(file.type)) {
+      const img = document.createElement("img");
+      img.src = URL.createObjectURL(file);
+      img.alt = "";
+      img.width = 48;
+      img.height = 48;
+      img.className = "local-preview";
+      img.addEventListener("load", () => URL.revokeObjectURL(img.src), { once: true });
+      li.prepend(img);
+    }
     queue.append(li);
     return { li, bar, state };
   }
@@ -63,6 +74,7 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
         text(view.state, photo.status === "failed" ? `${label(photo.status)}: ${photo.failure || ""}` : label(photo.status));
         view.li.dataset.state = photo.status;
         const small = photo.renditions[photo.renditions.length - 1];
+        view.li.querySelector(".local-preview")?.remove();
         if (small) {
           const img = document.createElement("img");
           img.src = small.url;

@@ -693,6 +693,20 @@ db_test!(
         let page = g("?who=Tom").await;
         assert!(page.body.contains("<option selected>Tom</option>"), "filters are kept on the page");
 
+        // "Download these": the ZIP follows the gallery's filters.
+        let z = tom.get(&format!("/g/{event}/download.zip?who=Lena")).await;
+        assert_eq!(z.status, StatusCode::OK);
+        let zip = async_zip::base::read::mem::ZipFileReader::new(z.bytes).await.expect("a ZIP");
+        let names: Vec<String> = zip
+            .file()
+            .entries()
+            .iter()
+            .map(|e| e.filename().as_str().expect("name").to_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(names.iter().all(|n| n.starts_with("Lena/") && n.ends_with(".webp")));
+        assert!(tom.get(&format!("/g/{event}/gallery?who=Lena")).await.body.contains("download.zip?who=Lena"));
+
         // Views: once per guest, whatever they do.
         for who in [&tom, &tom, &lena] {
             let r = who.request(post(who, format!("/g/{event}/photos/{}/view", ids[0]), vec![])).await;

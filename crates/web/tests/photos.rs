@@ -624,6 +624,13 @@ db_test!(
             assert!(path.starts_with("Ada Host/anna-ben-") && path.ends_with(".jpg"), "{path}");
             assert!(photos[..2].contains(data), "the original bytes, unchanged");
         }
+        // A selection: just those (a hidden photo too: members keep every file).
+        let r = b
+            .get(&format!("/app/events/{event}/download.zip?photo={}&photo={}", ids[2], uuid::Uuid::new_v4()))
+            .await;
+        let files = unzip(r.bytes).await;
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].1, photos[2]);
         // Another organization gets nothing.
         let m = app.browser("203.0.113.39");
         m.register("Mallory", "Mallory's Events").await;

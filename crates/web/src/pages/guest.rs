@@ -632,6 +632,7 @@ struct GalleryPage {
     reacted: bool,
     sort: &'static str,
     filtered: bool,
+    zip_href: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -828,6 +829,20 @@ pub async fn gallery(
         _ => String::new(),
     };
     let filtered = !p.who.is_empty() || !p.day.is_empty() || !p.reacted.is_empty();
+    let zip_href = {
+        let pairs = [
+            ("who", p.who.as_str()),
+            ("day", p.day.as_str()),
+            ("reacted", p.reacted.as_str()),
+        ];
+        let kept: Vec<(&str, &str)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        let qs = serde_urlencoded::to_string(kept).unwrap_or_default();
+        if qs.is_empty() {
+            format!("/g/{}/download.zip", e.id)
+        } else {
+            format!("/g/{}/download.zip?{qs}", e.id)
+        }
+    };
     let page = GalleryPage {
         layout: Layout::for_guest(nonce),
         csrf: form_token.0.clone(),
@@ -850,6 +865,7 @@ pub async fn gallery(
             .unwrap_or_default()
             .as_str(),
         filtered,
+        zip_href,
     };
     Ok(render(page)?.into_response())
 }
@@ -1081,6 +1097,7 @@ pub async fn download_zip(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(event): Path<String>,
+    axum::extract::Query(p): axum::extract::Query<GalleryParams>,
 ) -> Result<Response, WebError> {
     let t = Catalog::english();
     let (guest, e) = require_guest(&state, &headers, &event).await?;
@@ -1092,7 +1109,30 @@ pub async fn download_zip(
         });
     }
     let photos = if e.settings.guest_visibility == domain::GuestVisibility::Everyone {
-        crate::pages::photos::all_published(&state, guest.tenant_id, e.id).await?
+        // The gallery's filters apply: "download what I am looking at".
+        use store::PhotoRepo;
+        let mut q = p.query(&e);
+        q.after = None;
+        q.limit = 200;
+        let mut all = Vec::new();
+        loop {
+            let mut tx = state
+                .services
+                .db
+                .begin(store::Scope::Tenant(guest.tenant_id))
+                .await?;
+            let (page, more) = tx.list_gallery(guest.tenant_id, e.id, &q).await?;
+            tx.commit().await?;
+            q.after = page.last().map(|l| store::GalleryCursor {
+                reactions: l.reaction_count,
+                created_at: l.created_at,
+                id: l.id,
+            });
+            all.extend(page);
+            if !more {
+                break all;
+            }
+        }
     } else {
         guests::own_photos(&state.services, &guest)
             .await?

@@ -490,12 +490,43 @@ pub async fn download_zip(
     State(state): State<AppState>,
     member: CurrentMember,
     Path(id): Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Result<Response, WebError> {
     let t = Catalog::english();
     let e = service::events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
         .await
         .map_err(event_error)?;
-    let photos = all_published(&state, member.tenant.id, e.id).await?;
+    // `?photo=ID&photo=ID`: a selection (any photo of the event that has its file); otherwise
+    // every published photo.
+    let pairs: Vec<(String, String)> = query
+        .as_deref()
+        .and_then(|q| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default();
+    let selected: Vec<PhotoId> = pairs
+        .iter()
+        .filter(|(k, _)| k == "photo")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let photos = if selected.is_empty() {
+        all_published(&state, member.tenant.id, e.id).await?
+    } else {
+        let mut tx = state
+            .services
+            .db
+            .begin(Scope::Tenant(member.tenant.id))
+            .await?;
+        let mut chosen = Vec::new();
+        for id in selected.iter().take(5000) {
+            if let Some(p) = tx.get_photo(member.tenant.id, *id).await?
+                && p.event_id == e.id
+                && p.status != domain::PhotoStatus::Failed
+            {
+                chosen.push(p);
+            }
+        }
+        tx.commit().await?;
+        chosen
+    };
     let items = photos
         .iter()
         .map(|p| crate::pages::zip::ZipItem {
