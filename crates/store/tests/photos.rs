@@ -180,3 +180,49 @@ db_test!(
         tx.commit().await.expect("commit");
     }
 );
+
+db_test!(
+    async fn gallery_pages_stay_stable_while_photos_arrive(tdb) {
+        use store::{GalleryQuery, GallerySort, GalleryCursor};
+        let db = open(&tdb).await;
+        let (t, e) = seed(&db, "Ada's Weddings").await;
+        let mut tx = db.begin(Scope::Tenant(t)).await.expect("begin");
+        let mut ids = Vec::new();
+        for i in 0..5 {
+            let mut p = photo(t, e, &format!("s{i}"), "Ana", i);
+            p.status = PhotoStatus::Published;
+            tx.insert_photo(t, &p).await.expect("insert");
+            ids.push(p.id);
+        }
+        tx.commit().await.expect("commit");
+        let page = |after: Option<GalleryCursor>| {
+            let db = db.clone();
+            async move {
+                let mut tx = db.begin(Scope::Tenant(t)).await.expect("begin");
+                let q = GalleryQuery { sort: GallerySort::Newest, after, limit: 2, ..GalleryQuery::default() };
+                let r = tx.list_gallery(t, e, &q).await.expect("page");
+                tx.commit().await.expect("commit");
+                r
+            }
+        };
+        let (first, more) = page(None).await;
+        assert!(more);
+        assert_eq!(first.iter().map(|p| p.id).collect::<Vec<_>>(), [ids[4], ids[3]]);
+        // A new photo arrives (newest of all) between page 1 and page 2.
+        let mut tx = db.begin(Scope::Tenant(t)).await.expect("begin");
+        let mut late = photo(t, e, "late", "Ben", 100);
+        late.status = PhotoStatus::Published;
+        tx.insert_photo(t, &late).await.expect("insert");
+        tx.commit().await.expect("commit");
+        let last = first.last().expect("last");
+        let cursor = GalleryCursor { reactions: last.reaction_count, created_at: last.created_at, id: last.id };
+        let (second, _) = page(Some(cursor)).await;
+        assert_eq!(
+            second.iter().map(|p| p.id).collect::<Vec<_>>(),
+            [ids[2], ids[1]],
+            "no photo repeated or skipped; the new one waits at the top of page 1"
+        );
+        let (fresh, _) = page(None).await;
+        assert_eq!(fresh[0].id, late.id);
+    }
+);

@@ -84,6 +84,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/g/{event}/download.zip", get(pages::guest::download_zip))
         .route(
+            "/app/events/{id}/photos/{photo}/react",
+            post(pages::photos::react),
+        )
+        .route(
             "/app/events/{id}/moderation",
             get(pages::moderation::show).post(pages::moderation::act),
         )

@@ -461,6 +461,18 @@ db_test!(
         assert!(g.body.contains("value=\"heart\" aria-pressed=\"false\""));
         let dash = host.get(&format!("/app/events/{event}")).await;
         assert!(dash.body.contains("<dt>Reactions</dt><dd>2</dd>"), "heart (Lena) + party (Tom)");
+        // Members react too, one of each kind, from their photo page.
+        let r = host
+            .submit(
+                &format!("/app/events/{event}/photos"),
+                &format!("/app/events/{event}/photos/{id}/react"),
+                &[("kind", "heart")],
+            )
+            .await;
+        assert_eq!(r.location(), format!("/app/events/{event}/photos#photo-{id}"));
+        let page = host.get(&format!("/app/events/{event}/photos")).await;
+        assert!(page.body.contains("value=\"heart\" aria-pressed=\"true\""));
+        assert!(host.get(&format!("/app/events/{event}")).await.body.contains("<dt>Reactions</dt><dd>3</dd>"));
 
         // A guest of another event cannot react here.
         let (_, other_link) = live_event(&host, json!({})).await;

@@ -128,6 +128,8 @@ pub struct Tile {
     pub guest_id: String,
     /// A blurry preview shown at once (`data:` PNG of the thumbhash), or "".
     pub placeholder: String,
+    /// Reaction buttons (published photos on the members' page; empty elsewhere).
+    pub reactions: Vec<crate::pages::guest::ReactionButton>,
 }
 
 /// The `data:` URL of a photo's blurry placeholder, or "".
@@ -173,6 +175,7 @@ pub fn tile(state: &AppState, t: &Catalog, p: &Photo, now: DateTime<Utc>) -> Til
         failure: p.failure.clone().unwrap_or_default(),
         guest_id: p.guest_id.map(|g| g.to_string()).unwrap_or_default(),
         placeholder: placeholder_url(p),
+        reactions: Vec::new(),
     }
 }
 
@@ -283,7 +286,33 @@ async fn render_photos(
         id: e.id.to_string(),
         name: e.name.clone(),
         max_mb,
-        tiles: photos.iter().map(|ph| tile(state, t, ph, now)).collect(),
+        tiles: {
+            use store::ReactionRepo;
+            let ids: Vec<PhotoId> = photos.iter().map(|p| p.id).collect();
+            let mut tx = state
+                .services
+                .db
+                .begin(Scope::Tenant(member.tenant.id))
+                .await?;
+            let summary = tx
+                .reaction_summary(
+                    member.tenant.id,
+                    &ids,
+                    &service::reactions::member_reactor(member.user.id),
+                )
+                .await?;
+            tx.commit().await?;
+            photos
+                .iter()
+                .map(|ph| {
+                    let mut tl = tile(state, t, ph, now);
+                    if ph.status == domain::PhotoStatus::Published {
+                        tl.reactions = crate::pages::guest::reaction_buttons(t, &summary, ph.id);
+                    }
+                    tl
+                })
+                .collect()
+        },
         next_href,
         notice,
         error,
@@ -539,4 +568,46 @@ pub async fn download_zip(
         items,
         &format!("{}.zip", e.slug.as_str()),
     ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReactForm {
+    #[serde(default)]
+    kind: String,
+}
+
+/// `POST /app/events/{id}/photos/{photo}/react`: a member toggles a reaction (one of each kind
+/// per member per photo, like guests).
+pub async fn react(
+    State(state): State<AppState>,
+    member: CurrentMember,
+    headers: axum::http::HeaderMap,
+    Path((id, photo)): Path<(String, String)>,
+    crate::auth::CsrfForm(form): crate::auth::CsrfForm<ReactForm>,
+) -> Result<Response, WebError> {
+    let e = service::events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
+        .await
+        .map_err(event_error)?;
+    let photo: PhotoId = photo.parse().map_err(|_| WebError::NotFound)?;
+    let toggled = service::reactions::toggle(
+        &state.services,
+        member.tenant.id,
+        e.id,
+        photo,
+        &service::reactions::member_reactor(member.user.id),
+        &form.kind,
+    )
+    .await?
+    .ok_or(WebError::NotFound)?;
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    if wants_json {
+        return Ok(axum::Json(serde_json::json!({
+            "kind": form.kind, "on": toggled.on, "count": toggled.count,
+        }))
+        .into_response());
+    }
+    Ok(Redirect::to(&format!("/app/events/{}/photos#photo-{photo}", e.id)).into_response())
 }
