@@ -537,7 +537,7 @@ async fn upload_photos_and_see_them_processed() {
         loop {
             let loaded = js(
                 &browser,
-                "return [...document.querySelectorAll('.photo-grid img')].filter(i => i.complete && i.naturalWidth > 0).length",
+                "return [...document.querySelectorAll('.photo-grid img:not(.ph)')].filter(i => i.complete && i.naturalWidth > 0).length",
             )
             .await;
             if loaded == 2 {
@@ -880,7 +880,14 @@ async fn a_held_photo_is_approved_in_another_browser() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     host.screenshot("moderation-queue-desktop").await;
-    click(&host, ".moderation-grid .tile-actions button.primary").await;
+    // By keyboard: focus the photo's checkbox, press A.
+    host.client
+        .find(Locator::Css(".moderation-grid input[type=checkbox]"))
+        .await
+        .expect("the photo's checkbox")
+        .send_keys("a")
+        .await
+        .expect("press A");
     wait_for(&host, ".notice").await;
     assert!(
         host.client

@@ -97,18 +97,53 @@ pub async fn delete_photo(
     event: EventId,
     photo: PhotoId,
 ) -> Result<bool, StoreError> {
+    remove_photo(services, tenant, Some(actor), None, event, photo).await
+}
+
+/// A guest deletes one of their own photos (the same removal; logged as the guest's).
+pub async fn delete_own_photo(
+    services: &Services,
+    guest: &Guest,
+    photo: PhotoId,
+) -> Result<bool, StoreError> {
+    remove_photo(
+        services,
+        guest.tenant_id,
+        None,
+        Some(guest.id),
+        guest.event_id,
+        photo,
+    )
+    .await
+}
+
+async fn remove_photo(
+    services: &Services,
+    tenant: TenantId,
+    actor: Option<UserId>,
+    own: Option<GuestId>,
+    event: EventId,
+    photo: PhotoId,
+) -> Result<bool, StoreError> {
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
     let Some(p) = tx.get_photo(tenant, photo).await? else {
         return Ok(false);
     };
-    if p.event_id != event || !tx.delete_photo(tenant, photo).await? {
+    if p.event_id != event || (own.is_some() && p.guest_id != own) {
+        return Ok(false);
+    }
+    if !tx.delete_photo(tenant, photo).await? {
         return Ok(false);
     }
     tx.append_audit(
         tenant,
         &NewAuditEntry {
-            actor: Some(actor),
-            action: "photo.delete".into(),
+            actor,
+            action: if own.is_some() {
+                "photo.delete_own".into()
+            } else {
+                "photo.delete".into()
+            },
             subject: Some(subject(event, photo)),
             details: json!({ "uploader": p.uploader_name, "status": p.status.as_str() }),
         },

@@ -121,6 +121,10 @@ pub fn router(state: AppState) -> Router {
         .route("/g/{event}/photos/{id}/react", post(pages::guest::react))
         .route("/g/{event}/photos/{id}/view", post(pages::guest::view))
         .route(
+            "/g/{event}/photos/{id}/delete",
+            get(pages::guest::confirm_delete_own).post(pages::guest::delete_own),
+        )
+        .route(
             "/g/{event}/photos/{id}/report",
             get(pages::guest::report_form).post(pages::guest::report),
         )

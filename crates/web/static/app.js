@@ -218,6 +218,9 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
   }
 
   input.addEventListener("change", () => { add(input.files); input.value = ""; });
+  for (const other of form.querySelectorAll("input[type=file]:not(#" + input.id + ")")) {
+    other.addEventListener("change", () => { add(other.files); other.value = ""; });
+  }
   form.addEventListener("submit", (e) => { e.preventDefault(); add(input.files); input.value = ""; });
   for (const type of ["dragenter", "dragover"]) {
     zone.addEventListener(type, (e) => { e.preventDefault(); zone.classList.add("is-over"); });
@@ -327,3 +330,14 @@ if (box) {
     x0 = null;
   });
 }
+
+// Moderation by keyboard: with focus on a queued photo, A approves and R rejects it.
+document.addEventListener("keydown", (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  const tile = e.target.closest && e.target.closest(".moderation-grid .photo-tile");
+  if (!tile) return;
+  const key = e.key.toLowerCase();
+  const buttons = tile.querySelectorAll(".tile-actions button");
+  if (key === "a" && buttons[0]) { e.preventDefault(); buttons[0].click(); }
+  if (key === "r" && buttons[1]) { e.preventDefault(); buttons[1].click(); }
+});

@@ -768,3 +768,33 @@ db_test!(
         }
     }
 );
+
+db_test!(
+    async fn guests_delete_their_own_photos_and_nobody_elses(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.58");
+        host.register("Ada Host", "Ada's Weddings").await;
+        let (event, link) = live_event(&host, json!({})).await;
+        let lena = app.browser("198.51.100.96");
+        join(&lena, &link, "Lena").await;
+        let tom = app.browser("198.51.100.97");
+        join(&tom, &link, "Tom").await;
+        let id = upload(&lena, &event, jpeg(200, 200, 3)).await.json()["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let path = format!("/g/{event}/photos/{id}/delete");
+        assert!(lena.get(&format!("/g/{event}")).await.body.contains(&path), "a delete link on My photos");
+        assert_eq!(tom.get(&path).await.status, StatusCode::NOT_FOUND, "not Tom's photo");
+        let r = tom.submit(&format!("/g/{event}"), &path, &[]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let confirm = lena.get(&path).await;
+        assert!(confirm.body.contains("Delete your photo?"));
+        let r = lena.submit(&path, &path, &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(lena.get(r.location()).await.body.contains("Your photo is deleted."));
+        assert_eq!(host.get(&format!("/api/v1/photos/{id}")).await.status, StatusCode::NOT_FOUND);
+        let log = host.get(&format!("/app/events/{event}/moderation")).await;
+        assert!(log.body.contains("A guest</td><td>Lena deleted their own photo"));
+    }
+);

@@ -313,6 +313,7 @@ async fn require_guest(
 #[derive(Debug, Default, Deserialize)]
 pub struct GuestParams {
     uploaded: Option<u32>,
+    deleted: Option<u32>,
 }
 
 /// `GET /g/{event}`: add photos, and "My photos".
@@ -325,14 +326,12 @@ pub async fn show(
     axum::extract::Query(p): axum::extract::Query<GuestParams>,
 ) -> Result<Response, WebError> {
     let (guest, e) = require_guest(&state, &headers, &event).await?;
-    let notice = p
-        .uploaded
-        .map(|n| {
-            Catalog::english()
-                .get("guest.uploaded")
-                .replace("{n}", &n.to_string())
-        })
-        .unwrap_or_default();
+    let t = Catalog::english();
+    let notice = match (p.uploaded, p.deleted) {
+        (Some(n), _) => t.get("guest.uploaded").replace("{n}", &n.to_string()),
+        (None, Some(_)) => t.get("guest.deleted").to_owned(),
+        _ => String::new(),
+    };
     guest_page(
         &state,
         nonce,
@@ -1336,4 +1335,59 @@ pub async fn view(
     .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "guest_delete.html")]
+struct GuestDeletePage {
+    layout: Layout,
+    csrf: String,
+    event_id: String,
+    photo_id: String,
+    thumb: String,
+}
+
+/// `GET /g/{event}/photos/{id}/delete`: "delete your photo?" (own photos only).
+pub async fn confirm_delete_own(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    Extension(form_token): Extension<FormToken>,
+    headers: HeaderMap,
+    Path((event, id)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let (guest, e) = require_guest(&state, &headers, &event).await?;
+    let photo: domain::PhotoId = id.parse().map_err(|_| WebError::NotFound)?;
+    let p = service::photos::get_photo(&state.services, guest.tenant_id, photo)
+        .await?
+        .filter(|p| p.event_id == e.id && p.guest_id == Some(guest.id))
+        .ok_or(WebError::NotFound)?;
+    let now = domain::time::now();
+    Ok(render(GuestDeletePage {
+        layout: Layout::for_guest(nonce),
+        csrf: form_token.0.clone(),
+        event_id: e.id.to_string(),
+        photo_id: p.id.to_string(),
+        thumb: p
+            .renditions
+            .iter()
+            .min_by_key(|r| r.max_edge)
+            .map(|r| service::media_urls::signed_path(&state.services.secret, &r.key, now))
+            .unwrap_or_default(),
+    })?
+    .into_response())
+}
+
+/// `POST /g/{event}/photos/{id}/delete`: the guest deletes their own photo, files included.
+pub async fn delete_own(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((event, id)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let (guest, e) = require_guest(&state, &headers, &event).await?;
+    let photo: domain::PhotoId = id.parse().map_err(|_| WebError::NotFound)?;
+    if !service::moderation::delete_own_photo(&state.services, &guest, photo).await? {
+        return Err(WebError::NotFound);
+    }
+    Ok(Redirect::to(&format!("/g/{}?deleted=1", e.id)).into_response())
 }

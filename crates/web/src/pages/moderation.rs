@@ -116,7 +116,13 @@ pub async fn show(
             who: entry
                 .actor
                 .and_then(|a| names.get(&a).cloned())
-                .unwrap_or_else(|| t.get("moderation.by_reports").to_owned()),
+                .unwrap_or_else(|| {
+                    if entry.action == "photo.held" {
+                        t.get("moderation.by_reports").to_owned()
+                    } else {
+                        t.get("moderation.by_guest").to_owned()
+                    }
+                }),
             what: t
                 .get(&format!("moderation.log.{}", log_key(&entry.action)))
                 .replace(
@@ -314,7 +320,8 @@ mod tests {
     use super::*;
 
     /// The actions the log can show (every one has a message; a test checks).
-    const LOGGED: [&str; 8] = [
+    const LOGGED: [&str; 9] = [
+        "photo.delete_own",
         "photo.approve",
         "photo.reject",
         "photo.hide",

@@ -130,6 +130,8 @@ pub struct Tile {
     pub placeholder: String,
     /// Reaction buttons (published photos on the members' page; empty elsewhere).
     pub reactions: Vec<crate::pages::guest::ReactionButton>,
+    /// The original file (members only), signed.
+    pub original: String,
 }
 
 /// The `data:` URL of a photo's blurry placeholder, or "".
@@ -176,6 +178,7 @@ pub fn tile(state: &AppState, t: &Catalog, p: &Photo, now: DateTime<Utc>) -> Til
         guest_id: p.guest_id.map(|g| g.to_string()).unwrap_or_default(),
         placeholder: placeholder_url(p),
         reactions: Vec::new(),
+        original: url(&p.original_key),
     }
 }
 
