@@ -253,6 +253,19 @@ pub trait EventRepo {
     ) -> impl Future<Output = Result<(Vec<Event>, bool)>> + Send;
     /// How many events the organization has in any status (for the empty state).
     fn count_events(&mut self, tenant: TenantId) -> impl Future<Output = Result<i64>> + Send;
+    /// Sets (or clears) the event's cover photo.
+    fn set_event_cover(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        photo: Option<domain::PhotoId>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// The event's cover photo, if one was chosen.
+    fn event_cover(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+    ) -> impl Future<Output = Result<Option<domain::PhotoId>>> + Send;
 }
 
 impl EventRepo for Tx {
@@ -416,6 +429,49 @@ impl EventRepo for Tx {
         let more = events.len() > limit as usize;
         events.truncate(limit as usize);
         Ok((events, more))
+    }
+
+    async fn set_event_cover(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        photo: Option<domain::PhotoId>,
+    ) -> Result<bool> {
+        let n = execute(
+            self,
+            Some(tenant),
+            "UPDATE events SET cover_photo_id = ? WHERE tenant_id = ? AND id = ?",
+            &[
+                Arg::OptUuid(photo.map(|p| p.as_uuid())),
+                Arg::Uuid(tenant.as_uuid()),
+                Arg::Uuid(event.as_uuid()),
+            ],
+        )
+        .await?;
+        Ok(n == 1)
+    }
+
+    async fn event_cover(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+    ) -> Result<Option<domain::PhotoId>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            cover_photo_id: Option<Uuid>,
+        }
+        let rows: Vec<Row> = fetch_all(
+            self,
+            Some(tenant),
+            "SELECT cover_photo_id FROM events WHERE tenant_id = ? AND id = ?",
+            &[Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())],
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .next()
+            .and_then(|r| r.cover_photo_id)
+            .map(domain::PhotoId::from_uuid))
     }
 
     async fn count_events(&mut self, tenant: TenantId) -> Result<i64> {

@@ -83,6 +83,7 @@ pub fn router(state: AppState) -> Router {
             get(pages::photos::download_zip),
         )
         .route("/g/{event}/download.zip", get(pages::guest::download_zip))
+        .route("/app/events/{id}/cover", post(pages::photos::set_cover))
         .route(
             "/app/events/{id}/photos/{photo}/react",
             post(pages::photos::react),

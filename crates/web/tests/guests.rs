@@ -798,3 +798,57 @@ db_test!(
         assert!(log.body.contains("A guest</td><td>Lena deleted their own photo"));
     }
 );
+
+db_test!(
+    async fn a_gallery_photo_becomes_the_events_cover(tdb) {
+        use jobs::{Handler, JobContext};
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.59");
+        host.register("Ada Host", "Ada's Weddings").await;
+        let tenant: domain::TenantId = host.get("/api/v1/me").await.json()["organization"]["id"]
+            .as_str()
+            .expect("org")
+            .parse()
+            .expect("tenant");
+        let (event, link) = live_event(&host, json!({})).await;
+        let visitor = app.browser("198.51.100.98");
+        let page = visitor.get(&link).await;
+        assert!(page.body.contains("cover cover-default"), "a default cover at first");
+
+        let guest = app.browser("198.51.100.99");
+        join(&guest, &link, "Lena").await;
+        let id = upload(&guest, &event, jpeg(900, 600, 5)).await.json()["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        // Not yet published: cannot be the cover.
+        let r = host
+            .submit(&format!("/app/events/{event}/photos"), &format!("/app/events/{event}/cover"), &[("photo", &id)])
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        service::photos::ProcessPhotoHandler::new(&app.state.services)
+            .run(
+                service::photos::ProcessPhoto { tenant, photo: id.parse().expect("id") },
+                &JobContext { id: domain::JobId::new(), tenant: Some(tenant), attempt: 1, max_attempts: 8 },
+            )
+            .await
+            .expect("processed");
+        let photos = host.get(&format!("/app/events/{event}/photos")).await;
+        assert!(photos.body.contains("Use as cover"));
+        let other = app.browser("203.0.113.60");
+        other.register("Mallory", "Mallory's Events").await;
+        let r = other
+            .submit("/app/events/new", &format!("/app/events/{event}/cover"), &[("photo", &id)])
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "another organization");
+        let r = host
+            .submit(&format!("/app/events/{event}/photos"), &format!("/app/events/{event}/cover"), &[("photo", &id)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(host.get(r.location()).await.body.contains("now the event&#39;s cover"));
+        let page = visitor.get(&link).await;
+        assert!(page.body.contains("<img class=\"cover\" src=\"/media/"), "the chosen cover");
+        let home = guest.get(&format!("/g/{event}")).await;
+        assert!(home.body.contains("<img class=\"cover\""));
+    }
+);

@@ -43,6 +43,8 @@ fn no_referrer(mut res: Response) -> Response {
 #[template(path = "join.html")]
 struct JoinPage {
     layout: Layout,
+    /// The event's cover (signed URL), or "" for the default art.
+    cover: String,
     title: String,
     message: String,
     when: String,
@@ -81,6 +83,7 @@ pub async fn join(
         events::JoinTarget::Replaced => {
             let page = JoinPage {
                 layout: Layout::for_guest(nonce),
+                cover: String::new(),
                 title: t.get("join.replaced_title").to_owned(),
                 message: t.get("join.replaced_body").to_owned(),
                 when: String::new(),
@@ -104,6 +107,7 @@ pub async fn join(
             Redirect::to(&format!("/g/{}", e.id)).into_response(),
         ));
     }
+    let cover = cover_url(&state, &e).await;
     join_page(
         nonce,
         &form_token,
@@ -112,9 +116,25 @@ pub async fn join(
         "",
         String::new(),
         StatusCode::OK,
+        cover,
     )
 }
 
+/// The signed URL of the event's cover (800 px), or "".
+async fn cover_url(state: &AppState, e: &Event) -> String {
+    match service::events::cover_key(&state.services, e.tenant_id, e.id).await {
+        Ok(Some(key)) => {
+            service::media_urls::signed_path(&state.services.secret, &key, domain::time::now())
+        }
+        Ok(None) => String::new(),
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read the event's cover");
+            String::new()
+        }
+    }
+}
+
+#[expect(clippy::too_many_arguments, reason = "one page, its parts")]
 fn join_page(
     nonce: CspNonce,
     form_token: &FormToken,
@@ -123,6 +143,7 @@ fn join_page(
     name: &str,
     error: String,
     status: StatusCode,
+    cover: String,
 ) -> Result<Response, WebError> {
     let t = Catalog::english();
     let open = matches!(e.status, EventStatus::Live | EventStatus::Ended);
@@ -137,6 +158,7 @@ fn join_page(
     };
     let page = JoinPage {
         layout: Layout::for_guest(nonce),
+        cover,
         title: e.name.clone(),
         message,
         when: when(e),
@@ -205,6 +227,7 @@ pub async fn join_submit(
             &form.name,
             t.get("join.name_required").to_owned(),
             StatusCode::UNPROCESSABLE_ENTITY,
+            String::new(),
         ),
         Err(JoinError::NameTooLong) => join_page(
             nonce,
@@ -215,6 +238,7 @@ pub async fn join_submit(
             t.get("join.name_too_long")
                 .replace("{max}", &guests::MAX_NAME.to_string()),
             StatusCode::UNPROCESSABLE_ENTITY,
+            String::new(),
         ),
         Err(JoinError::NotOpen) => join_page(
             nonce,
@@ -224,6 +248,7 @@ pub async fn join_submit(
             &form.name,
             String::new(),
             StatusCode::CONFLICT,
+            String::new(),
         ),
         Err(JoinError::Store(s)) => Err(s.into()),
     }
@@ -243,6 +268,7 @@ pub struct OwnTile {
 #[template(path = "guest_event.html")]
 struct GuestPage {
     layout: Layout,
+    cover: String,
     event_id: String,
     name: String,
     when: String,
@@ -385,6 +411,7 @@ async fn guest_page(
         .collect();
     let page = GuestPage {
         layout: Layout::for_guest(nonce),
+        cover: cover_url(state, e).await,
         event_id: e.id.to_string(),
         name: e.name.clone(),
         when: when(e),

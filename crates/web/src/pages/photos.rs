@@ -205,6 +205,7 @@ pub struct PhotosParams {
     uploaded: Option<u32>,
     existing: Option<u32>,
     deleted: Option<u32>,
+    cover: Option<u32>,
 }
 
 pub fn encode_photo_cursor(p: &Photo) -> String {
@@ -281,6 +282,7 @@ async fn render_photos(
             .replace("{d}", &d.to_string()),
         (Some(n), _) => t.get("photos.uploaded").replace("{n}", &n.to_string()),
         _ if p.deleted.is_some() => t.get("photos.deleted").to_owned(),
+        _ if p.cover.is_some() => t.get("photos.cover_set").to_owned(),
         _ => String::new(),
     };
     let html = PhotosPage {
@@ -613,4 +615,35 @@ pub async fn react(
         .into_response());
     }
     Ok(Redirect::to(&format!("/app/events/{}/photos#photo-{photo}", e.id)).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CoverForm {
+    #[serde(default)]
+    photo: String,
+}
+
+/// `POST /app/events/{id}/cover`: a published photo becomes the event's cover.
+pub async fn set_cover(
+    State(state): State<AppState>,
+    member: CurrentMember,
+    Path(id): Path<String>,
+    crate::auth::CsrfForm(form): crate::auth::CsrfForm<CoverForm>,
+) -> Result<Response, WebError> {
+    let e = service::events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
+        .await
+        .map_err(event_error)?;
+    let photo: PhotoId = form.photo.parse().map_err(|_| WebError::NotFound)?;
+    if !service::events::set_cover(
+        &state.services,
+        member.tenant.id,
+        member.user.id,
+        e.id,
+        photo,
+    )
+    .await?
+    {
+        return Err(WebError::NotFound);
+    }
+    Ok(Redirect::to(&format!("/app/events/{}/photos?cover=1", e.id)).into_response())
 }
