@@ -624,6 +624,62 @@ pub async fn resolve_join(services: &Services, token: &str) -> Result<JoinTarget
     Ok(event.map_or(JoinTarget::Unknown, |e| JoinTarget::Event(Box::new(e))))
 }
 
+/// Makes a published photo of the event its cover (shown to guests on the join page).
+pub async fn set_cover(
+    services: &Services,
+    tenant: TenantId,
+    actor: UserId,
+    event: EventId,
+    photo: domain::PhotoId,
+) -> Result<bool, StoreError> {
+    use store::PhotoRepo;
+    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let ok = tx
+        .get_photo(tenant, photo)
+        .await?
+        .is_some_and(|p| p.event_id == event && p.status == domain::PhotoStatus::Published);
+    if !ok || !tx.set_event_cover(tenant, event, Some(photo)).await? {
+        return Ok(false);
+    }
+    audit(
+        &mut tx,
+        tenant,
+        actor,
+        "event.cover_set",
+        event,
+        json!({ "photo": photo }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The key of the cover's 800 px rendition, when the event has a published cover.
+pub async fn cover_key(
+    services: &Services,
+    tenant: TenantId,
+    event: EventId,
+) -> Result<Option<String>, StoreError> {
+    use store::PhotoRepo;
+    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let key = match tx.event_cover(tenant, event).await? {
+        Some(id) => tx
+            .get_photo(tenant, id)
+            .await?
+            .filter(|p| p.status == domain::PhotoStatus::Published && p.event_id == event)
+            .and_then(|p| {
+                p.renditions
+                    .iter()
+                    .filter(|r| r.max_edge <= 800)
+                    .max_by_key(|r| r.max_edge)
+                    .map(|r| r.key.clone())
+            }),
+        None => None,
+    };
+    tx.commit().await?;
+    Ok(key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -739,60 +795,4 @@ mod tests {
             format!("https://x.example/j/{t1}")
         );
     }
-}
-
-/// Makes a published photo of the event its cover (shown to guests on the join page).
-pub async fn set_cover(
-    services: &Services,
-    tenant: TenantId,
-    actor: UserId,
-    event: EventId,
-    photo: domain::PhotoId,
-) -> Result<bool, StoreError> {
-    use store::PhotoRepo;
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
-    let ok = tx
-        .get_photo(tenant, photo)
-        .await?
-        .is_some_and(|p| p.event_id == event && p.status == domain::PhotoStatus::Published);
-    if !ok || !tx.set_event_cover(tenant, event, Some(photo)).await? {
-        return Ok(false);
-    }
-    audit(
-        &mut tx,
-        tenant,
-        actor,
-        "event.cover_set",
-        event,
-        json!({ "photo": photo }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(true)
-}
-
-/// The key of the cover's 800 px rendition, when the event has a published cover.
-pub async fn cover_key(
-    services: &Services,
-    tenant: TenantId,
-    event: EventId,
-) -> Result<Option<String>, StoreError> {
-    use store::PhotoRepo;
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
-    let key = match tx.event_cover(tenant, event).await? {
-        Some(id) => tx
-            .get_photo(tenant, id)
-            .await?
-            .filter(|p| p.status == domain::PhotoStatus::Published && p.event_id == event)
-            .and_then(|p| {
-                p.renditions
-                    .iter()
-                    .filter(|r| r.max_edge <= 800)
-                    .max_by_key(|r| r.max_edge)
-                    .map(|r| r.key.clone())
-            }),
-        None => None,
-    };
-    tx.commit().await?;
-    Ok(key)
 }
