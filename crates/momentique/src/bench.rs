@@ -297,13 +297,18 @@ async fn gallery_bench(n: u32, url: Option<String>) -> Result<(), Box<dyn std::e
         started.elapsed().as_secs_f64()
     )?;
     // Walk to the pages to measure, remembering each page's cursor.
+    let query = |after| store::GalleryQuery {
+        after,
+        limit: 48,
+        ..store::GalleryQuery::default()
+    };
     let mut cursors = vec![None];
     let mut before = None;
     loop {
         let mut tx = db.begin(Scope::Tenant(tenant)).await?;
-        let (page, more) = tx.list_published_photos(tenant, event, before, 48).await?;
+        let (page, more) = tx.list_gallery(tenant, event, &query(before)).await?;
         tx.commit().await?;
-        before = page.last().map(|p| (p.created_at, p.id));
+        before = page.last().map(store::GalleryCursor::after);
         if !more {
             break;
         }
@@ -318,7 +323,7 @@ async fn gallery_bench(n: u32, url: Option<String>) -> Result<(), Box<dyn std::e
         for _ in 0..20 {
             let t0 = Instant::now();
             let mut tx = db.begin(Scope::Tenant(tenant)).await?;
-            let (rows, _) = tx.list_published_photos(tenant, event, cursor, 48).await?;
+            let (rows, _) = tx.list_gallery(tenant, event, &query(cursor)).await?;
             tx.commit().await?;
             times.push(t0.elapsed().as_secs_f64() * 1000.0);
             assert_eq!(rows.len(), 48);

@@ -447,6 +447,75 @@ fn write_jpeg(path: &std::path::Path, w: u32, h: u32) {
     img.save(path).expect("write a test JPEG");
 }
 
+/// Creates an event through the form (times set by script: datetime inputs take no typing),
+/// optionally holding photos for approval, and waits for its page.
+async fn create_event(browser: &Browser, app: &App, name: &str, ends_at: &str, approve: bool) {
+    browser
+        .client
+        .goto(&app.url("/app/events/new"))
+        .await
+        .expect("new event");
+    fill(browser, "name", name).await;
+    js(
+        browser,
+        &format!(
+            "document.querySelector('#f-starts_at').value = '2026-06-20T14:00';
+             document.querySelector('#f-ends_at').value = '{ends_at}';
+             return true"
+        ),
+    )
+    .await;
+    if approve {
+        click(browser, "input[name='moderation'][value='approve']").await;
+    }
+    click(browser, ".form-actions button[type=submit]").await;
+    wait_for(browser, ".stats-card").await;
+}
+
+/// Makes the event on screen live; returns its guest link.
+async fn go_live(browser: &Browser) -> String {
+    click(browser, ".actions form button[type=submit]").await;
+    wait_for(browser, ".status-live").await;
+    js(
+        browser,
+        "return document.querySelector('.join-url a').getAttribute('href')",
+    )
+    .await
+    .as_str()
+    .expect("the join link")
+    .to_owned()
+}
+
+/// Chooses `files` in the uploader and waits (up to 30 s) until every queued file is `state`.
+async fn upload_and_wait(browser: &Browser, files: &[&std::path::Path], state: &str) {
+    let paths: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    browser
+        .client
+        .find(Locator::Css("#f-photos"))
+        .await
+        .expect("the file input")
+        .send_keys(&paths.join("\n"))
+        .await
+        .expect("choose the files");
+    let expected = serde_json::json!(vec![state; files.len()]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let states = js(
+            browser,
+            "return [...document.querySelectorAll('.upload-item')].map(li => li.dataset.state)",
+        )
+        .await;
+        if states == expected {
+            return;
+        }
+        if std::time::Instant::now() > deadline {
+            let shot = browser.screenshot("upload-stuck").await;
+            panic!("uploads stuck at {states} (screenshot {})", shot.display());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 /// A photo-sized noisy JPEG (several MB: large enough to go up in resumable pieces).
 fn write_noisy_jpeg(path: &std::path::Path, w: u32, h: u32) {
     let mut seed = 0x2545_f491_u32;
@@ -473,54 +542,12 @@ async fn upload_photos_and_see_them_processed() {
     for (label, width, height) in [("phone", 390, 844), ("desktop", 1280, 800)] {
         let browser = Browser::start(width, height).await;
         sign_up(&browser, &app, &format!("photos-{label}@example.com")).await;
-        browser
-            .client
-            .goto(&app.url("/app/events/new"))
-            .await
-            .expect("new event");
-        fill(&browser, "name", "Anna & Ben").await;
-        js(
-            &browser,
-            "document.querySelector('#f-starts_at').value = '2026-06-20T14:00';
-             document.querySelector('#f-ends_at').value = '2026-06-21T01:30';
-             return true",
-        )
-        .await;
-        click(&browser, ".form-actions button[type=submit]").await;
-        wait_for(&browser, ".stats-card").await;
+        create_event(&browser, &app, "Anna & Ben", "2026-06-21T01:30", false).await;
         click(&browser, ".stats-card a.button").await;
         wait_for(&browser, "form.uploader.is-enhanced").await;
         browser.screenshot(&format!("photos-empty-{label}")).await;
-
-        let input = browser
-            .client
-            .find(Locator::Css("#f-photos"))
-            .await
-            .expect("the file input");
-        input
-            .send_keys(&format!("{}\n{}", a.display(), b.display()))
-            .await
-            .expect("choose two files");
         // Both go up, get processed by the worker, and say so.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            let states = js(
-                &browser,
-                "return [...document.querySelectorAll('.upload-item')].map(li => li.dataset.state)",
-            )
-            .await;
-            if states == serde_json::json!(["published", "published"]) {
-                break;
-            }
-            if std::time::Instant::now() > deadline {
-                let shot = browser.screenshot("upload-stuck").await;
-                panic!(
-                    "uploads did not finish: {states} (screenshot {})",
-                    shot.display()
-                );
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
+        upload_and_wait(&browser, &[&a, &b], "published").await;
         assert_eq!(
             sideways_overflow(&browser).await,
             0,
@@ -595,28 +622,8 @@ async fn a_guest_joins_and_adds_photos_on_a_phone() {
     // The host: sign up, create the event, make it live, read the guest link.
     let host = Browser::start(1280, 800).await;
     sign_up(&host, &app, "guest-host@example.com").await;
-    host.client
-        .goto(&app.url("/app/events/new"))
-        .await
-        .expect("new event");
-    fill(&host, "name", "Anna & Ben").await;
-    js(
-        &host,
-        "document.querySelector('#f-starts_at').value = '2026-06-20T14:00';
-         document.querySelector('#f-ends_at').value = '2027-06-21T01:30';
-         return true",
-    )
-    .await;
-    click(&host, ".form-actions button[type=submit]").await;
-    wait_for(&host, ".stats-card").await;
-    click(&host, ".actions form button[type=submit]").await;
-    wait_for(&host, ".status-live").await;
-    let link = js(
-        &host,
-        "return document.querySelector('.join-url a').getAttribute('href')",
-    )
-    .await;
-    let link = link.as_str().expect("the join link").to_owned();
+    create_event(&host, &app, "Anna & Ben", "2027-06-21T01:30", false).await;
+    let link = go_live(&host).await;
     let event_page = host.client.current_url().await.expect("url");
 
     // The guest, on a phone.
@@ -634,33 +641,7 @@ async fn a_guest_joins_and_adds_photos_on_a_phone() {
     click(&guest, "form button[type=submit]").await;
     wait_for(&guest, "form.uploader.is-enhanced").await;
     guest.screenshot("guest-home-phone").await;
-    guest
-        .client
-        .find(Locator::Css("#f-photos"))
-        .await
-        .expect("the file input")
-        .send_keys(&format!("{}\n{}", a.display(), b.display()))
-        .await
-        .expect("choose two photos");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let states = js(
-            &guest,
-            "return [...document.querySelectorAll('.upload-item')].map(li => li.dataset.state)",
-        )
-        .await;
-        if states == serde_json::json!(["published", "published"]) {
-            break;
-        }
-        if std::time::Instant::now() > deadline {
-            let shot = guest.screenshot("guest-upload-stuck").await;
-            panic!(
-                "guest uploads did not finish: {states} (screenshot {})",
-                shot.display()
-            );
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    upload_and_wait(&guest, &[&a, &b], "published").await;
     guest.screenshot("guest-uploaded-phone").await;
     guest.client.refresh().await.expect("reload");
     wait_for(&guest, ".photo-grid").await;
@@ -792,61 +773,17 @@ async fn a_held_photo_is_approved_in_another_browser() {
 
     let host = Browser::start(1280, 800).await;
     sign_up(&host, &app, "approval-host@example.com").await;
-    host.client
-        .goto(&app.url("/app/events/new"))
-        .await
-        .expect("new event");
-    fill(&host, "name", "Company dinner").await;
-    js(
-        &host,
-        "document.querySelector('#f-starts_at').value = '2026-06-20T19:00';
-         document.querySelector('#f-ends_at').value = '2027-06-20T23:30';
-         return true",
-    )
-    .await;
-    click(&host, "input[name='moderation'][value='approve']").await;
-    click(&host, ".form-actions button[type=submit]").await;
-    wait_for(&host, ".stats-card").await;
-    click(&host, ".actions form button[type=submit]").await;
-    wait_for(&host, ".status-live").await;
-    let link = js(
-        &host,
-        "return document.querySelector('.join-url a').getAttribute('href')",
-    )
-    .await;
+    create_event(&host, &app, "Company dinner", "2027-06-20T23:30", true).await;
+    let link = go_live(&host).await;
     let event_url = host.client.current_url().await.expect("url");
 
     let guest = Browser::start(390, 844).await;
-    guest
-        .client
-        .goto(link.as_str().expect("link"))
-        .await
-        .expect("join link");
+    guest.client.goto(&link).await.expect("join link");
     wait_for(&guest, "#f-name").await;
     fill(&guest, "name", "Sam").await;
     click(&guest, "form button[type=submit]").await;
     wait_for(&guest, "form.uploader.is-enhanced").await;
-    guest
-        .client
-        .find(Locator::Css("#f-photos"))
-        .await
-        .expect("file input")
-        .send_keys(&a.display().to_string())
-        .await
-        .expect("choose");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let state = js(
-            &guest,
-            "const li = document.querySelector('.upload-item'); return li ? li.dataset.state : null",
-        )
-        .await;
-        if state == "pending_review" {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "stuck at {state}");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    upload_and_wait(&guest, &[&a], "pending_review").await;
     guest.screenshot("guest-waiting-approval-phone").await;
     let gallery_url = app.url(&format!(
         "{}/gallery",

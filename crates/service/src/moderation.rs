@@ -10,8 +10,7 @@ use media::BlobStore;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use store::{
-    AuditEntry, AuditRepo, Event, Guest, NewAuditEntry, PhotoRepo, PhotoReports, ReportRepo, Scope,
-    StoreError,
+    AuditEntry, AuditRepo, Event, Guest, NewAuditEntry, PhotoRepo, ReportRepo, Scope, StoreError,
 };
 
 use crate::Services;
@@ -274,18 +273,6 @@ pub async fn report(
     }
     tx.commit().await?;
     Ok(Some(n))
-}
-
-/// The reports on an event's photos, most reported first.
-pub async fn reports(
-    services: &Services,
-    tenant: TenantId,
-    event: EventId,
-) -> Result<Vec<PhotoReports>, StoreError> {
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
-    let r = tx.event_reports(tenant, event).await?;
-    tx.commit().await?;
-    Ok(r)
 }
 
 /// Stops a guest of `event` from uploading (their session stays: they can still look), and

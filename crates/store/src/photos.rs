@@ -91,6 +91,17 @@ pub struct GalleryCursor {
     pub id: PhotoId,
 }
 
+impl GalleryCursor {
+    /// The cursor that continues after `p`.
+    pub fn after(p: &Photo) -> Self {
+        Self {
+            reactions: p.reaction_count,
+            created_at: p.created_at,
+            id: p.id,
+        }
+    }
+}
+
 /// The gallery's filters: published photos only, always.
 #[derive(Debug, Clone, Default)]
 pub struct GalleryQuery {
@@ -247,6 +258,17 @@ fn photo_args(p: &Photo) -> Result<Vec<Arg>> {
     ])
 }
 
+/// A page from rows fetched with `LIMIT limit + 1`: the photos, and whether more follow.
+fn one_page(rows: Vec<PhotoRow>, limit: u32) -> Result<(Vec<Photo>, bool)> {
+    let mut photos = rows
+        .into_iter()
+        .map(Photo::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    let more = photos.len() > limit as usize;
+    photos.truncate(limit as usize);
+    Ok((photos, more))
+}
+
 /// Photos of one organization. Every method needs a transaction scoped to that tenant.
 pub trait PhotoRepo {
     /// Fails with `StoreError::Conflict("sha256")` when the event already has these bytes.
@@ -290,14 +312,6 @@ pub trait PhotoRepo {
         tenant: TenantId,
         event: EventId,
         q: &GalleryQuery,
-    ) -> impl Future<Output = Result<(Vec<Photo>, bool)>> + Send;
-    /// Published photos only (what guests may see), newest first, keyset-paginated.
-    fn list_published_photos(
-        &mut self,
-        tenant: TenantId,
-        event: EventId,
-        before: Option<(DateTime<Utc>, PhotoId)>,
-        limit: u32,
     ) -> impl Future<Output = Result<(Vec<Photo>, bool)>> + Send;
     /// Newest first, keyset-paginated: photos strictly before `before` (created_at, id).
     fn list_event_photos(
@@ -522,42 +536,7 @@ impl PhotoRepo for Tx {
         sql.push_str(" LIMIT ?");
         args.push(Arg::Int(i64::from(limit) + 1));
         let rows: Vec<PhotoRow> = fetch_all(self, Some(tenant), &sql, &args).await?;
-        let mut photos = rows
-            .into_iter()
-            .map(Photo::try_from)
-            .collect::<Result<Vec<_>>>()?;
-        let more = photos.len() > limit as usize;
-        photos.truncate(limit as usize);
-        Ok((photos, more))
-    }
-
-    async fn list_published_photos(
-        &mut self,
-        tenant: TenantId,
-        event: EventId,
-        before: Option<(DateTime<Utc>, PhotoId)>,
-        limit: u32,
-    ) -> Result<(Vec<Photo>, bool)> {
-        let mut sql = format!(
-            "SELECT {COLUMNS} FROM photos WHERE tenant_id = ? AND event_id = ? AND status = 'published'"
-        );
-        let mut args = vec![Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())];
-        if let Some((at, id)) = before {
-            // A row-value comparison: both backends seek the (created_at, id) index to it.
-            sql.push_str(" AND (created_at, id) < (?, ?)");
-            args.extend([Arg::Time(at), Arg::Uuid(id.as_uuid())]);
-        }
-        let limit = limit.clamp(1, 200);
-        sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT ?");
-        args.push(Arg::Int(i64::from(limit) + 1));
-        let rows: Vec<PhotoRow> = fetch_all(self, Some(tenant), &sql, &args).await?;
-        let mut photos = rows
-            .into_iter()
-            .map(Photo::try_from)
-            .collect::<Result<Vec<_>>>()?;
-        let more = photos.len() > limit as usize;
-        photos.truncate(limit as usize);
-        Ok((photos, more))
+        one_page(rows, limit)
     }
 
     async fn list_event_photos(
@@ -578,13 +557,7 @@ impl PhotoRepo for Tx {
         sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT ?");
         args.push(Arg::Int(i64::from(limit) + 1));
         let rows: Vec<PhotoRow> = fetch_all(self, Some(tenant), &sql, &args).await?;
-        let mut photos = rows
-            .into_iter()
-            .map(Photo::try_from)
-            .collect::<Result<Vec<_>>>()?;
-        let more = photos.len() > limit as usize;
-        photos.truncate(limit as usize);
-        Ok((photos, more))
+        one_page(rows, limit)
     }
 
     async fn delete_photo(&mut self, tenant: TenantId, id: PhotoId) -> Result<bool> {

@@ -222,12 +222,7 @@ pub fn check_token(expected: &str, given: &str) -> Result<(), WebError> {
 
 /// Checks a form token read by hand (multipart forms, where [`CsrfForm`] cannot look).
 pub fn check_form_token(member: &CurrentMember, given: &str) -> Result<(), WebError> {
-    if same_secret(&member.session.csrf_token, given) {
-        Ok(())
-    } else {
-        tracing::warn!("form with a missing or wrong CSRF token refused");
-        Err(WebError::CsrfRejected)
-    }
+    check_token(&member.session.csrf_token, given)
 }
 
 fn same_secret(a: &str, b: &str) -> bool {

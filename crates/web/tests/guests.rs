@@ -9,7 +9,7 @@ use std::io::Cursor;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
-use support::{Backing, Browser, Reply, TestApp};
+use support::{Backing, Browser, Reply, TestApp, process, tenant_of};
 use test_support::db_test;
 
 fn jpeg(w: u32, h: u32, seed: u8) -> Vec<u8> {
@@ -328,15 +328,10 @@ db_test!(
 
 db_test!(
     async fn guests_see_everyones_published_photos_and_download_them(tdb) {
-        use jobs::{Handler, JobContext};
         let app = TestApp::new(&tdb, Backing::Local).await;
         let host = app.browser("203.0.113.45");
         host.register("Ada Host", "Ada's Weddings").await;
-        let tenant: domain::TenantId = host.get("/api/v1/me").await.json()["organization"]["id"]
-            .as_str()
-            .expect("org")
-            .parse()
-            .expect("tenant");
+        let tenant = tenant_of(&host).await;
         let (event, link) = live_event(&host, json!({})).await;
         let lena = app.browser("198.51.100.40");
         join(&lena, &link, "Lena").await;
@@ -346,13 +341,7 @@ db_test!(
         for (i, who) in [&lena, &tom, &lena].into_iter().enumerate() {
             let r = upload(who, &event, jpeg(900, 600, i as u8)).await;
             let id = r.json()["id"].as_str().expect("id").to_owned();
-            service::photos::ProcessPhotoHandler::new(&app.state.services)
-                .run(
-                    service::photos::ProcessPhoto { tenant, photo: id.parse().expect("id") },
-                    &JobContext { id: domain::JobId::new(), tenant: Some(tenant), attempt: 1, max_attempts: 8 },
-                )
-                .await
-                .expect("processed");
+            process(&app, tenant, &id).await;
             ids.push(id);
         }
         // The host hides one: guests no longer see it.
@@ -402,15 +391,10 @@ db_test!(
 
 db_test!(
     async fn guests_react_once_per_kind_and_the_host_sees_the_count(tdb) {
-        use jobs::{Handler, JobContext};
         let app = TestApp::new(&tdb, Backing::Local).await;
         let host = app.browser("203.0.113.46");
         host.register("Ada Host", "Ada's Weddings").await;
-        let tenant: domain::TenantId = host.get("/api/v1/me").await.json()["organization"]["id"]
-            .as_str()
-            .expect("org")
-            .parse()
-            .expect("tenant");
+        let tenant = tenant_of(&host).await;
         let (event, link) = live_event(&host, json!({})).await;
         let lena = app.browser("198.51.100.50");
         join(&lena, &link, "Lena").await;
@@ -435,13 +419,7 @@ db_test!(
         };
         // Not published yet (processing): nothing to react to.
         assert_eq!(tom.request(react(&tom, "heart", true)).await.status, StatusCode::NOT_FOUND);
-        service::photos::ProcessPhotoHandler::new(&app.state.services)
-            .run(
-                service::photos::ProcessPhoto { tenant, photo: id.parse().expect("id") },
-                &JobContext { id: domain::JobId::new(), tenant: Some(tenant), attempt: 1, max_attempts: 8 },
-            )
-            .await
-            .expect("processed");
+        process(&app, tenant, &id).await;
 
         let r = tom.request(react(&tom, "heart", true)).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -592,10 +570,7 @@ db_test!(
             .state
             .services
             .blobs
-            .get(&format!(
-                "{}/{event}/{id}/original.jpg",
-                host.get("/api/v1/me").await.json()["organization"]["id"].as_str().expect("org")
-            ))
+            .get(&format!("{}/{event}/{id}/original.jpg", tenant_of(&host).await))
             .await
             .expect("the original");
         assert_eq!(stored.as_ref(), &photo[..], "byte for byte");
@@ -630,15 +605,10 @@ db_test!(
 
 db_test!(
     async fn the_gallery_filters_sorts_and_counts_views(tdb) {
-        use jobs::{Handler, JobContext};
         let app = TestApp::new(&tdb, Backing::Local).await;
         let host = app.browser("203.0.113.49");
         host.register("Ada Host", "Ada's Weddings").await;
-        let tenant: domain::TenantId = host.get("/api/v1/me").await.json()["organization"]["id"]
-            .as_str()
-            .expect("org")
-            .parse()
-            .expect("tenant");
+        let tenant = tenant_of(&host).await;
         let (event, link) = live_event(&host, json!({})).await;
         let lena = app.browser("198.51.100.90");
         join(&lena, &link, "Lena").await;
@@ -650,13 +620,7 @@ db_test!(
                 .as_str()
                 .expect("id")
                 .to_owned();
-            service::photos::ProcessPhotoHandler::new(&app.state.services)
-                .run(
-                    service::photos::ProcessPhoto { tenant, photo: id.parse().expect("id") },
-                    &JobContext { id: domain::JobId::new(), tenant: Some(tenant), attempt: 1, max_attempts: 8 },
-                )
-                .await
-                .expect("processed");
+            process(&app, tenant, &id).await;
             ids.push(id);
         }
         let post = |who: &Browser<'_>, path: String, fields: Vec<(&str, String)>| {
@@ -732,15 +696,10 @@ db_test!(
 
 db_test!(
     async fn gallery_tiles_carry_an_instant_placeholder(tdb) {
-        use jobs::{Handler, JobContext};
         let app = TestApp::new(&tdb, Backing::Local).await;
         let host = app.browser("203.0.113.57");
         host.register("Ada Host", "Ada's Weddings").await;
-        let tenant: domain::TenantId = host.get("/api/v1/me").await.json()["organization"]["id"]
-            .as_str()
-            .expect("org")
-            .parse()
-            .expect("tenant");
+        let tenant = tenant_of(&host).await;
         let (event, link) = live_event(&host, json!({})).await;
         let guest = app.browser("198.51.100.95");
         join(&guest, &link, "Lena").await;
@@ -748,13 +707,7 @@ db_test!(
             .as_str()
             .expect("id")
             .to_owned();
-        service::photos::ProcessPhotoHandler::new(&app.state.services)
-            .run(
-                service::photos::ProcessPhoto { tenant, photo: id.parse().expect("id") },
-                &JobContext { id: domain::JobId::new(), tenant: Some(tenant), attempt: 1, max_attempts: 8 },
-            )
-            .await
-            .expect("processed");
+        process(&app, tenant, &id).await;
         for page in [format!("/g/{event}/gallery"), format!("/app/events/{event}/photos")] {
             let who = if page.starts_with("/g/") { &guest } else { &host };
             let body = who.get(&page).await.body;
@@ -801,15 +754,10 @@ db_test!(
 
 db_test!(
     async fn a_gallery_photo_becomes_the_events_cover(tdb) {
-        use jobs::{Handler, JobContext};
         let app = TestApp::new(&tdb, Backing::Local).await;
         let host = app.browser("203.0.113.59");
         host.register("Ada Host", "Ada's Weddings").await;
-        let tenant: domain::TenantId = host.get("/api/v1/me").await.json()["organization"]["id"]
-            .as_str()
-            .expect("org")
-            .parse()
-            .expect("tenant");
+        let tenant = tenant_of(&host).await;
         let (event, link) = live_event(&host, json!({})).await;
         let visitor = app.browser("198.51.100.98");
         let page = visitor.get(&link).await;
@@ -826,13 +774,7 @@ db_test!(
             .submit(&format!("/app/events/{event}/photos"), &format!("/app/events/{event}/cover"), &[("photo", &id)])
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
-        service::photos::ProcessPhotoHandler::new(&app.state.services)
-            .run(
-                service::photos::ProcessPhoto { tenant, photo: id.parse().expect("id") },
-                &JobContext { id: domain::JobId::new(), tenant: Some(tenant), attempt: 1, max_attempts: 8 },
-            )
-            .await
-            .expect("processed");
+        process(&app, tenant, &id).await;
         let photos = host.get(&format!("/app/events/{event}/photos")).await;
         assert!(photos.body.contains("Use as cover"));
         let other = app.browser("203.0.113.60");

@@ -7,11 +7,9 @@ use std::io::Cursor;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use domain::TenantId;
 use jobs::{Handler, JobContext};
 use serde_json::json;
-use service::photos::{ProcessPhoto, ProcessPhotoHandler};
-use support::{Backing, Browser, TestApp};
+use support::{Backing, Browser, TestApp, process, tenant_of};
 use test_support::db_test;
 
 fn jpeg(seed: u8) -> Vec<u8> {
@@ -25,24 +23,6 @@ fn jpeg(seed: u8) -> Vec<u8> {
     out.into_inner()
 }
 
-async fn process(app: &TestApp, tenant: TenantId, photo: &str) {
-    ProcessPhotoHandler::new(&app.state.services)
-        .run(
-            ProcessPhoto {
-                tenant,
-                photo: photo.parse().expect("id"),
-            },
-            &JobContext {
-                id: domain::JobId::new(),
-                tenant: Some(tenant),
-                attempt: 1,
-                max_attempts: 8,
-            },
-        )
-        .await
-        .expect("processing runs");
-}
-
 async fn status(host: &Browser<'_>, photo: &str) -> String {
     host.get(&format!("/api/v1/photos/{photo}")).await.json()["status"]
         .as_str()
@@ -53,11 +33,7 @@ async fn status(host: &Browser<'_>, photo: &str) -> String {
 /// A host with a live event on "hold for approval", and a guest's two processed photos.
 async fn setup(app: &TestApp, host: &Browser<'_>) -> (String, Vec<String>) {
     host.register("Ada Host", "Ada's Weddings").await;
-    let tenant: TenantId = host.get("/api/v1/me").await.json()["organization"]["id"]
-        .as_str()
-        .expect("org")
-        .parse()
-        .expect("tenant");
+    let tenant = tenant_of(host).await;
     let r = host
         .json(
             "POST",
@@ -260,11 +236,7 @@ db_test!(
         let app = TestApp::new(&tdb, Backing::Local).await;
         let host = app.browser("203.0.113.53");
         let (event, ids) = setup(&app, &host).await;
-        let tenant: TenantId = host.get("/api/v1/me").await.json()["organization"]["id"]
-            .as_str()
-            .expect("org")
-            .parse()
-            .expect("tenant");
+        let tenant = tenant_of(&host).await;
         let prefix = format!("{tenant}/{event}/{}", ids[0]);
         let original = format!("{prefix}/original.jpg");
         assert!(app.state.services.blobs.head(&original).await.expect("head").is_some());

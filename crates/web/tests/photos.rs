@@ -9,11 +9,8 @@ use std::io::Cursor;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use domain::{PhotoId, TenantId};
-use jobs::{Handler, JobContext};
 use serde_json::{Value, json};
-use service::photos::{ProcessPhoto, ProcessPhotoHandler};
-use support::{Backing, Browser, Reply, TestApp};
+use support::{Backing, Browser, Reply, TestApp, process, tenant_of};
 use test_support::db_test;
 
 /// A JPEG of `w` × `h`: the left half red, the right half blue (so orientation shows).
@@ -88,31 +85,6 @@ async fn upload(b: &Browser<'_>, event: &str, bytes: Vec<u8>) -> Reply {
             .expect("request"),
     )
     .await
-}
-
-/// Runs the processing job for a photo, as a worker would.
-async fn process(app: &TestApp, tenant: TenantId, photo: &str) {
-    let handler = ProcessPhotoHandler::new(&app.state.services);
-    let ctx = JobContext {
-        id: domain::JobId::new(),
-        tenant: Some(tenant),
-        attempt: 1,
-        max_attempts: 8,
-    };
-    let photo: PhotoId = photo.parse().expect("a photo id");
-    handler
-        .run(ProcessPhoto { tenant, photo }, &ctx)
-        .await
-        .expect("processing runs");
-}
-
-async fn tenant_of(b: &Browser<'_>) -> TenantId {
-    let v = b.get("/api/v1/me").await.json();
-    v["organization"]["id"]
-        .as_str()
-        .expect("org id")
-        .parse()
-        .expect("tenant id")
 }
 
 db_test!(

@@ -391,7 +391,6 @@ async fn guest_page(
     let now = domain::time::now();
     let check = guests::may_upload(e, guest, count, now);
     let max_mb = u64::from(e.settings.max_file_mb).min(state.services.uploads.max_bytes >> 20);
-    let secret = &state.services.secret;
     let tiles = photos
         .iter()
         .map(|p| OwnTile {
@@ -400,12 +399,7 @@ async fn guest_page(
             status_label: t
                 .get(&format!("guest.status.{}", p.status.as_str()))
                 .to_owned(),
-            thumb: p
-                .renditions
-                .iter()
-                .min_by_key(|r| r.max_edge)
-                .map(|r| service::media_urls::signed_path(secret, &r.key, now))
-                .unwrap_or_default(),
+            thumb: crate::pages::photos::thumb_url(&state.services.secret, p, now),
             failure: p.failure.clone().unwrap_or_default(),
         })
         .collect();
@@ -1045,12 +1039,7 @@ pub async fn report_form(
         .filter(|p| p.event_id == e.id && p.status == domain::PhotoStatus::Published)
         .ok_or(WebError::NotFound)?;
     let now = domain::time::now();
-    let thumb = p
-        .renditions
-        .iter()
-        .min_by_key(|r| r.max_edge)
-        .map(|r| service::media_urls::signed_path(&state.services.secret, &r.key, now))
-        .unwrap_or_default();
+    let thumb = crate::pages::photos::thumb_url(&state.services.secret, &p, now);
     Ok(render(ReportPage {
         layout: Layout::for_guest(nonce),
         csrf: form_token.0.clone(),
@@ -1136,29 +1125,7 @@ pub async fn download_zip(
     }
     let photos = if e.settings.guest_visibility == domain::GuestVisibility::Everyone {
         // The gallery's filters apply: "download what I am looking at".
-        use store::PhotoRepo;
-        let mut q = p.query(&e);
-        q.after = None;
-        q.limit = 200;
-        let mut all = Vec::new();
-        loop {
-            let mut tx = state
-                .services
-                .db
-                .begin(store::Scope::Tenant(guest.tenant_id))
-                .await?;
-            let (page, more) = tx.list_gallery(guest.tenant_id, e.id, &q).await?;
-            tx.commit().await?;
-            q.after = page.last().map(|l| store::GalleryCursor {
-                reactions: l.reaction_count,
-                created_at: l.created_at,
-                id: l.id,
-            });
-            all.extend(page);
-            if !more {
-                break all;
-            }
-        }
+        crate::pages::photos::all_in_gallery(&state, guest.tenant_id, e.id, p.query(&e)).await?
     } else {
         guests::own_photos(&state.services, &guest)
             .await?
@@ -1394,12 +1361,7 @@ pub async fn confirm_delete_own(
         csrf: form_token.0.clone(),
         event_id: e.id.to_string(),
         photo_id: p.id.to_string(),
-        thumb: p
-            .renditions
-            .iter()
-            .min_by_key(|r| r.max_edge)
-            .map(|r| service::media_urls::signed_path(&state.services.secret, &r.key, now))
-            .unwrap_or_default(),
+        thumb: crate::pages::photos::thumb_url(&state.services.secret, &p, now),
     })?
     .into_response())
 }

@@ -134,6 +134,15 @@ pub struct Tile {
     pub original: String,
 }
 
+/// The signed URL of a photo's smallest rendition (its thumbnail), or "" before processing.
+pub fn thumb_url(secret: &service::secrets::SecretKey, p: &Photo, now: DateTime<Utc>) -> String {
+    p.renditions
+        .iter()
+        .min_by_key(|r| r.max_edge)
+        .map(|r| service::media_urls::signed_path(secret, &r.key, now))
+        .unwrap_or_default()
+}
+
 /// The `data:` URL of a photo's blurry placeholder, or "".
 pub fn placeholder_url(p: &Photo) -> String {
     use base64::Engine;
@@ -492,13 +501,24 @@ pub async fn all_published(
     tenant: TenantId,
     event: EventId,
 ) -> Result<Vec<Photo>, WebError> {
+    all_in_gallery(state, tenant, event, store::GalleryQuery::default()).await
+}
+
+/// Every photo a gallery query matches, page by page (keyset), for archives.
+pub async fn all_in_gallery(
+    state: &AppState,
+    tenant: TenantId,
+    event: EventId,
+    mut q: store::GalleryQuery,
+) -> Result<Vec<Photo>, WebError> {
+    q.after = None;
+    q.limit = 200;
     let mut out = Vec::new();
-    let mut before = None;
     loop {
         let mut tx = state.services.db.begin(Scope::Tenant(tenant)).await?;
-        let (page, more) = tx.list_published_photos(tenant, event, before, 200).await?;
+        let (page, more) = tx.list_gallery(tenant, event, &q).await?;
         tx.commit().await?;
-        before = page.last().map(|p| (p.created_at, p.id));
+        q.after = page.last().map(store::GalleryCursor::after);
         out.extend(page);
         if !more {
             return Ok(out);

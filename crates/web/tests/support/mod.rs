@@ -331,4 +331,31 @@ pub fn test_s3() -> media::S3Config {
     }
 }
 
+/// Runs the processing job for a photo, as a worker would.
+pub async fn process(app: &TestApp, tenant: domain::TenantId, photo: &str) {
+    use jobs::Handler;
+    let handler = service::photos::ProcessPhotoHandler::new(&app.state.services);
+    let ctx = jobs::JobContext {
+        id: domain::JobId::new(),
+        tenant: Some(tenant),
+        attempt: 1,
+        max_attempts: 8,
+    };
+    let photo: domain::PhotoId = photo.parse().expect("a photo id");
+    handler
+        .run(service::photos::ProcessPhoto { tenant, photo }, &ctx)
+        .await
+        .expect("processing runs");
+}
+
+/// The organization the browser's member works in.
+pub async fn tenant_of(b: &Browser<'_>) -> domain::TenantId {
+    let v = b.get("/api/v1/me").await.json();
+    v["organization"]["id"]
+        .as_str()
+        .expect("org id")
+        .parse()
+        .expect("tenant id")
+}
+
 pub const STRONG_PASSWORD: &str = "violet-harbour-42";
