@@ -3,6 +3,7 @@
 //! Everything that crosses a trust boundary is parsed into one of these types once, at the
 //! edge, so the layers below never re-validate (see `Email::parse`).
 
+pub mod actor;
 pub mod event;
 pub mod ids;
 pub mod password;
@@ -11,9 +12,10 @@ pub mod role;
 pub mod time;
 pub mod values;
 
+pub use actor::{Actor, Denied};
 pub use event::{EventSettings, EventSlug, EventStatus, EventZone, GuestVisibility, Moderation};
 pub use ids::{AuditId, EventId, GuestId, JobId, PhotoId, TenantId, UserId};
 pub use password::PasswordProblem;
-pub use photo::{ModerationAction, PhotoStatus};
+pub use photo::{GuestSight, ModerationAction, PhotoFacts, PhotoStatus, guest_sight};
 pub use role::{Action, Role};
 pub use values::{Email, OrgName, ParseError, PersonName};

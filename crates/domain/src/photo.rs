@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ParseError;
+use crate::{EventId, GuestId, GuestVisibility, ParseError};
 
 /// A photo's state. `Processing` until its renditions exist; then `Published` or
 /// `PendingReview` by the event's moderation setting; `Failed` when it cannot be decoded (the
@@ -98,6 +98,60 @@ impl ModerationAction {
     }
 }
 
+/// What decides whether a guest may see a photo: whose event and whose photo it is, and where
+/// it is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhotoFacts {
+    pub event: EventId,
+    pub guest: Option<GuestId>,
+    pub status: PhotoStatus,
+}
+
+/// How much of a photo a guest may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuestSight {
+    /// Nothing: not even that it exists (another event, another guest's photo in a drop box,
+    /// anything waiting for approval, rejected, hidden or held after reports).
+    None,
+    /// Their own photo, in whatever state it is (they see "waiting for approval" and why one
+    /// failed), but not in the gallery yet.
+    Own,
+    /// In the gallery: published, and the event shows it to this guest.
+    Gallery,
+}
+
+impl GuestSight {
+    /// Seen at all (My photos or the gallery).
+    pub fn any(self) -> bool {
+        self != GuestSight::None
+    }
+
+    /// Seen in the gallery: what may be reacted to, reported, viewed and downloaded.
+    pub fn in_gallery(self) -> bool {
+        self == GuestSight::Gallery
+    }
+}
+
+/// The one rule for guests: a guest of `event` sees their own photos, and the published photos
+/// of others only when the event shows everyone's photos to guests.
+pub fn guest_sight(
+    guest: GuestId,
+    event: EventId,
+    visibility: GuestVisibility,
+    photo: PhotoFacts,
+) -> GuestSight {
+    if photo.event != event {
+        return GuestSight::None;
+    }
+    let own = photo.guest == Some(guest);
+    let published = photo.status == PhotoStatus::Published;
+    match (own, published, visibility) {
+        (true, true, _) | (false, true, GuestVisibility::Everyone) => GuestSight::Gallery,
+        (true, false, _) => GuestSight::Own,
+        _ => GuestSight::None,
+    }
+}
+
 impl fmt::Display for PhotoStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -117,6 +171,51 @@ impl FromStr for PhotoStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_guest_sees_own_photos_and_only_the_published_of_others() {
+        let (me, other, event) = (GuestId::new(), GuestId::new(), EventId::new());
+        let facts = |guest, status| PhotoFacts {
+            event,
+            guest: Some(guest),
+            status,
+        };
+        for vis in [GuestVisibility::Everyone, GuestVisibility::Own] {
+            for status in PhotoStatus::ALL {
+                let mine = guest_sight(me, event, vis, facts(me, status));
+                let expected = if status == PhotoStatus::Published {
+                    GuestSight::Gallery
+                } else {
+                    GuestSight::Own
+                };
+                assert_eq!(mine, expected, "{vis:?} own {status}");
+                let theirs = guest_sight(me, event, vis, facts(other, status));
+                let expected =
+                    if status == PhotoStatus::Published && vis == GuestVisibility::Everyone {
+                        GuestSight::Gallery
+                    } else {
+                        GuestSight::None
+                    };
+                assert_eq!(theirs, expected, "{vis:?} other's {status}");
+            }
+        }
+        let elsewhere = PhotoFacts {
+            event: EventId::new(),
+            guest: Some(me),
+            status: PhotoStatus::Published,
+        };
+        assert_eq!(
+            guest_sight(me, event, GuestVisibility::Everyone, elsewhere),
+            GuestSight::None
+        );
+        let members = PhotoFacts {
+            event,
+            guest: None,
+            status: PhotoStatus::Published,
+        };
+        assert!(guest_sight(me, event, GuestVisibility::Everyone, members).in_gallery());
+        assert!(!guest_sight(me, event, GuestVisibility::Own, members).any());
+    }
 
     #[test]
     fn statuses_round_trip() {

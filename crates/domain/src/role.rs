@@ -14,13 +14,24 @@ pub enum Role {
     Owner,
 }
 
-/// What a member may try to do inside their organization.
+/// What a member may try to do inside their organization. Every use case names one of these
+/// and asks [`Role::can`] before it changes or shows anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
-    /// See the organization's events, photos and dashboards.
-    ViewOrganization,
-    /// Create and edit events, moderate photos, run draws.
+    /// See the organization's events, their photos, figures and moderation pages.
+    ViewEvents,
+    /// Add photos to an event.
+    UploadPhotos,
+    /// React to photos.
+    React,
+    /// Approve, reject, hide, restore, keep reported photos; stop a guest uploading.
+    ModeratePhotos,
+    /// Download originals (one, a selection, or the whole event as a ZIP).
+    DownloadOriginals,
+    /// Create and edit events, change their status, replace the guest link, choose the cover.
     ManageEvents,
+    /// Delete a photo for good, files included.
+    DeletePhotos,
     /// Invite and remove members, change their roles (not the owner's).
     ManageMembers,
     /// Change organization settings and branding.
@@ -31,17 +42,42 @@ pub enum Action {
     DeleteOrganization,
 }
 
+impl Action {
+    /// Every action, for tables and tests.
+    pub const ALL: [Action; 11] = [
+        Action::ViewEvents,
+        Action::UploadPhotos,
+        Action::React,
+        Action::ModeratePhotos,
+        Action::DownloadOriginals,
+        Action::ManageEvents,
+        Action::DeletePhotos,
+        Action::ManageMembers,
+        Action::ManageSettings,
+        Action::ViewAuditLog,
+        Action::DeleteOrganization,
+    ];
+}
+
 impl Role {
     /// Every role, weakest first.
     pub const ALL: [Role; 3] = [Role::Member, Role::Admin, Role::Owner];
 
-    /// The permission table: the single place that says who may do what.
+    /// The permission table: the single place that says who may do what. A member helps at
+    /// the party (sees, uploads, reacts, moderates, downloads); an admin also runs the events
+    /// and the team; only the owner may delete the organization.
     pub fn can(self, action: Action) -> bool {
         match action {
-            Action::ViewOrganization | Action::ManageEvents => true,
-            Action::ManageMembers | Action::ManageSettings | Action::ViewAuditLog => {
-                self >= Role::Admin
-            }
+            Action::ViewEvents
+            | Action::UploadPhotos
+            | Action::React
+            | Action::ModeratePhotos
+            | Action::DownloadOriginals => true,
+            Action::ManageEvents
+            | Action::DeletePhotos
+            | Action::ManageMembers
+            | Action::ManageSettings
+            | Action::ViewAuditLog => self >= Role::Admin,
             Action::DeleteOrganization => self == Role::Owner,
         }
     }
@@ -90,13 +126,23 @@ mod tests {
         #[rustfmt::skip]
         let table = [
             // action              member  admin  owner
-            (ViewOrganization,     true,   true,  true),
-            (ManageEvents,         true,   true,  true),
+            (ViewEvents,           true,   true,  true),
+            (UploadPhotos,         true,   true,  true),
+            (React,                true,   true,  true),
+            (ModeratePhotos,       true,   true,  true),
+            (DownloadOriginals,    true,   true,  true),
+            (ManageEvents,         false,  true,  true),
+            (DeletePhotos,         false,  true,  true),
             (ManageMembers,        false,  true,  true),
             (ManageSettings,       false,  true,  true),
             (ViewAuditLog,         false,  true,  true),
             (DeleteOrganization,   false,  false, true),
         ];
+        assert_eq!(
+            table.len(),
+            Action::ALL.len(),
+            "every action is in the table"
+        );
         for (action, member, admin, owner) in table {
             assert_eq!(Role::Member.can(action), member, "member {action:?}");
             assert_eq!(Role::Admin.can(action), admin, "admin {action:?}");

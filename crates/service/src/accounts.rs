@@ -404,6 +404,43 @@ pub async fn resume_session(
     Ok(Some(s))
 }
 
+/// The member behind a session: the person, the organization they are working in and their
+/// role there, as the context of everything they do on this request.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub user: User,
+    pub tenant: Tenant,
+    pub role: Role,
+    pub ctx: crate::Ctx,
+}
+
+/// Loads the member of a session under their organization's scope. `None` when they are no
+/// longer a member (removed, or the account is gone): the session is then ended.
+pub async fn current_member(
+    services: &Services,
+    session: &SessionRecord,
+) -> Result<Option<Member>, StoreError> {
+    let mut tx = services.db.begin(Scope::Tenant(session.tenant_id)).await?;
+    let user = tx.get_user(session.user_id).await?;
+    let membership = tx
+        .get_membership(session.tenant_id, session.user_id)
+        .await?;
+    let tenant = tx.get_tenant(session.tenant_id).await?;
+    tx.commit().await?;
+    match (user, membership, tenant) {
+        (Some(user), Some(m), Some(tenant)) => Ok(Some(Member {
+            ctx: services.member_ctx(tenant.id, user.id, m.role),
+            user,
+            tenant,
+            role: m.role,
+        })),
+        _ => {
+            services.sessions.delete(session).await?;
+            Ok(None)
+        }
+    }
+}
+
 /// Ends a session and records the logout.
 pub async fn logout(services: &Services, session: &SessionRecord) -> Result<(), StoreError> {
     services.sessions.delete(session).await?;

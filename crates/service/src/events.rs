@@ -4,15 +4,15 @@
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use domain::event::{EventRuleProblem, SlugProblem, check_event_rules};
 use domain::{
-    EventId, EventSettings, EventSlug, EventStatus, EventZone, GuestVisibility, Moderation,
+    Action, EventId, EventSettings, EventSlug, EventStatus, EventZone, GuestVisibility, Moderation,
     ParseError, TenantId, UserId,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use store::{AuditRepo, Event, EventRepo, JoinLinkRepo, NewAuditEntry, Scope, StoreError, Tx};
 
-use crate::Services;
 use crate::secrets::{SecretKey, base32};
+use crate::{Ctx, Services};
 
 /// Longest name, venue and description a host may give.
 pub const MAX_NAME: usize = 120;
@@ -118,7 +118,19 @@ pub enum EventError {
     #[error("cannot go from {from:?} to {to:?}")]
     BadTransition { from: EventStatus, to: EventStatus },
     #[error(transparent)]
+    Denied(#[from] domain::Denied),
+    #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<crate::Error> for EventError {
+    fn from(e: crate::Error) -> Self {
+        match e {
+            crate::Error::Denied(d) => EventError::Denied(d),
+            crate::Error::NotFound => EventError::NotFound,
+            crate::Error::Store(s) => EventError::Store(s),
+        }
+    }
 }
 
 fn parse_local(
@@ -391,7 +403,7 @@ pub fn join_url(base_url: &str, token: &str) -> String {
 async fn audit(
     tx: &mut Tx,
     tenant: TenantId,
-    actor: UserId,
+    actor: Option<UserId>,
     action: &str,
     event: EventId,
     details: serde_json::Value,
@@ -399,7 +411,7 @@ async fn audit(
     tx.append_audit(
         tenant,
         &NewAuditEntry {
-            actor: Some(actor),
+            actor,
             action: action.to_owned(),
             subject: Some(format!("event:{event}")),
             details,
@@ -430,11 +442,11 @@ fn slug_taken(e: StoreError) -> EventError {
 /// Creates a draft event with its first join link.
 pub async fn create_event(
     services: &Services,
-    tenant: TenantId,
-    actor: UserId,
+    ctx: &Ctx,
     input: &EventInput,
-    now: DateTime<Utc>,
 ) -> Result<Event, EventError> {
+    let actor = ctx.require(Action::ManageEvents)?;
+    let (tenant, now) = (ctx.tenant, ctx.now);
     let f = parse_fields(input).map_err(EventError::Invalid)?;
     let f_slug = f.slug.clone();
     let event = Event {
@@ -450,7 +462,7 @@ pub async fn create_event(
         status: EventStatus::Draft,
         settings: f.settings,
         join_nonce: random_nonce(),
-        created_by: Some(actor),
+        created_by: actor,
         created_at: now,
         updated_at: now,
     };
@@ -487,14 +499,13 @@ pub async fn create_event(
     Ok(event)
 }
 
-/// One event of the organization.
-pub async fn get_event(
-    services: &Services,
-    tenant: TenantId,
-    id: EventId,
-) -> Result<Event, EventError> {
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
-    let e = tx.get_event(tenant, id).await?;
+/// One event of the organization, for a member who may see events or a guest of that event.
+pub async fn get_event(services: &Services, ctx: &Ctx, id: EventId) -> Result<Event, EventError> {
+    if ctx.guest_of(id).is_none() {
+        ctx.require(Action::ViewEvents)?;
+    }
+    let mut tx = services.db.begin(Scope::Tenant(ctx.tenant)).await?;
+    let e = tx.get_event(ctx.tenant, id).await?;
     tx.commit().await?;
     e.ok_or(EventError::NotFound)
 }
@@ -502,12 +513,12 @@ pub async fn get_event(
 /// Saves the form over an event (status and link stay).
 pub async fn update_event(
     services: &Services,
-    tenant: TenantId,
-    actor: UserId,
+    ctx: &Ctx,
     id: EventId,
     input: &EventInput,
-    now: DateTime<Utc>,
 ) -> Result<Event, EventError> {
+    let actor = ctx.require(Action::ManageEvents)?;
+    let (tenant, now) = (ctx.tenant, ctx.now);
     let f = parse_fields(input).map_err(EventError::Invalid)?;
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
     let Some(current) = tx.get_event(tenant, id).await? else {
@@ -534,12 +545,12 @@ pub async fn update_event(
 /// Moves an event to `to` if its status allows it.
 pub async fn change_status(
     services: &Services,
-    tenant: TenantId,
-    actor: UserId,
+    ctx: &Ctx,
     id: EventId,
     to: EventStatus,
-    now: DateTime<Utc>,
 ) -> Result<Event, EventError> {
+    let actor = ctx.require(Action::ManageEvents)?;
+    let (tenant, now) = (ctx.tenant, ctx.now);
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
     let Some(current) = tx.get_event(tenant, id).await? else {
         return Err(EventError::NotFound);
@@ -568,11 +579,11 @@ pub async fn change_status(
 /// Replaces the join link: the old one then shows "this link was replaced".
 pub async fn rotate_join_link(
     services: &Services,
-    tenant: TenantId,
-    actor: UserId,
+    ctx: &Ctx,
     id: EventId,
-    now: DateTime<Utc>,
 ) -> Result<Event, EventError> {
+    let actor = ctx.require(Action::ManageEvents)?;
+    let (tenant, now) = (ctx.tenant, ctx.now);
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
     let Some(current) = tx.get_event(tenant, id).await? else {
         return Err(EventError::NotFound);
@@ -590,6 +601,71 @@ pub async fn rotate_join_link(
     audit(&mut tx, tenant, actor, "event.link_rotated", id, json!({})).await?;
     tx.commit().await?;
     Ok(event)
+}
+
+/// One page of the organization's events, whether another follows, and how many events the
+/// organization has in all (for the empty state).
+#[derive(Debug, Clone)]
+pub struct EventList {
+    pub events: Vec<Event>,
+    pub more: bool,
+    pub total: i64,
+}
+
+/// The organization's events matching `q`, a page at a time.
+pub async fn list_events(
+    services: &Services,
+    ctx: &Ctx,
+    q: &store::EventQuery,
+) -> Result<EventList, crate::Error> {
+    ctx.require(Action::ViewEvents)?;
+    let tenant = ctx.tenant;
+    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let (events, more) = tx.list_events(tenant, q).await?;
+    let total = tx.count_events(tenant).await?;
+    tx.commit().await?;
+    Ok(EventList {
+        events,
+        more,
+        total,
+    })
+}
+
+/// An event's figures for its dashboard.
+#[derive(Debug, Clone, Default)]
+pub struct EventFigures {
+    pub stats: store::EventPhotoStats,
+    /// The top five uploaders and their photo counts.
+    pub top: Vec<(String, i64)>,
+    /// Uploads per hour (`2026-06-20T14`, count).
+    pub hours: Vec<(String, i64)>,
+    pub reactions: i64,
+    pub views: i64,
+}
+
+/// The figures of one event, read in one transaction.
+pub async fn event_figures(
+    services: &Services,
+    ctx: &Ctx,
+    event: EventId,
+) -> Result<EventFigures, crate::Error> {
+    use store::{PhotoRepo, ReactionRepo, ViewRepo};
+    ctx.require(Action::ViewEvents)?;
+    let tenant = ctx.tenant;
+    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let stats = tx.event_photo_stats(tenant, event).await?;
+    let top = tx.top_contributors(tenant, event, 5).await?;
+    let hours = tx.uploads_by_hour(tenant, event).await?;
+    let reactions = tx.count_event_reactions(tenant, event).await?;
+    let views = tx.event_views(tenant, event, 5).await?.0;
+    tx.commit().await?;
+    Ok(EventFigures {
+        stats,
+        top,
+        hours,
+        reactions,
+        views,
+    })
 }
 
 /// What a guest's join link leads to.
@@ -627,19 +703,20 @@ pub async fn resolve_join(services: &Services, token: &str) -> Result<JoinTarget
 /// Makes a published photo of the event its cover (shown to guests on the join page).
 pub async fn set_cover(
     services: &Services,
-    tenant: TenantId,
-    actor: UserId,
+    ctx: &Ctx,
     event: EventId,
     photo: domain::PhotoId,
-) -> Result<bool, StoreError> {
+) -> Result<(), crate::Error> {
     use store::PhotoRepo;
+    let actor = ctx.require(Action::ManageEvents)?;
+    let tenant = ctx.tenant;
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
     let ok = tx
         .get_photo(tenant, photo)
         .await?
         .is_some_and(|p| p.event_id == event && p.status == domain::PhotoStatus::Published);
     if !ok || !tx.set_event_cover(tenant, event, Some(photo)).await? {
-        return Ok(false);
+        return Err(crate::Error::NotFound);
     }
     audit(
         &mut tx,
@@ -651,11 +728,32 @@ pub async fn set_cover(
     )
     .await?;
     tx.commit().await?;
-    Ok(true)
+    Ok(())
 }
 
-/// The key of the cover's 800 px rendition, when the event has a published cover.
+/// The key of the cover's 800 px rendition, when the event has a published cover: for its
+/// members and its guests.
 pub async fn cover_key(
+    services: &Services,
+    ctx: &Ctx,
+    event: EventId,
+) -> Result<Option<String>, crate::Error> {
+    if ctx.guest_of(event).is_none() {
+        ctx.require(Action::ViewEvents)?;
+    }
+    Ok(read_cover_key(services, ctx.tenant, event).await?)
+}
+
+/// The cover for the join page: whoever holds the event's current link sees it (the link
+/// was just resolved to `event`).
+pub async fn join_cover_key(
+    services: &Services,
+    event: &Event,
+) -> Result<Option<String>, StoreError> {
+    read_cover_key(services, event.tenant_id, event.id).await
+}
+
+async fn read_cover_key(
     services: &Services,
     tenant: TenantId,
     event: EventId,

@@ -6,8 +6,8 @@ use domain::{EventId, EventStatus, GuestId, TenantId};
 use sha2::{Digest, Sha256};
 use store::{Event, Guest, GuestRepo, PhotoRepo, Scope, StoreError};
 
-use crate::Services;
 use crate::photos::{self, Accepted, UploadError, Uploader};
+use crate::{Ctx, Services};
 
 /// Longest guest name.
 pub const MAX_NAME: usize = 60;
@@ -85,8 +85,8 @@ pub async fn join(
     services: &Services,
     event: &Event,
     raw_name: &str,
-    now: DateTime<Utc>,
 ) -> Result<(Guest, String), JoinError> {
+    let now = services.now();
     if !matches!(event.status, EventStatus::Live | EventStatus::Ended) {
         return Err(JoinError::NotOpen);
     }
@@ -130,7 +130,7 @@ pub async fn resume(
         Some(g) => {
             use store::EventRepo;
             let e = tx.get_event(tenant, event).await?;
-            let now = domain::time::now();
+            let now = services.now();
             if now - g.last_seen_at > Duration::minutes(5) {
                 tx.touch_guest(tenant, g.id, now).await?;
             }
@@ -191,7 +191,7 @@ impl From<StoreError> for GuestUploadError {
 }
 
 /// How many photos a guest has in their event.
-pub async fn photo_count(services: &Services, guest: &Guest) -> Result<i64, StoreError> {
+pub(crate) async fn photo_count(services: &Services, guest: &Guest) -> Result<i64, StoreError> {
     let mut tx = services.db.begin(Scope::Tenant(guest.tenant_id)).await?;
     let n = tx
         .count_guest_photos(guest.tenant_id, guest.event_id, guest.id)
@@ -200,9 +200,19 @@ pub async fn photo_count(services: &Services, guest: &Guest) -> Result<i64, Stor
     Ok(n)
 }
 
+/// The acting guest must be `guest`, of `event`.
+pub(crate) fn check_actor(ctx: &Ctx, event: &Event, guest: &Guest) -> Result<(), UploadError> {
+    if ctx.guest_of(event.id) == Some(guest.id) && guest.event_id == event.id {
+        Ok(())
+    } else {
+        Err(UploadError::EventNotFound)
+    }
+}
+
 /// A guest's upload: the event's rules first, then the same path as every upload.
 pub async fn upload<S, E>(
     services: &Services,
+    ctx: &Ctx,
     event: &Event,
     guest: &Guest,
     body: S,
@@ -211,25 +221,26 @@ where
     S: futures::Stream<Item = Result<bytes::Bytes, E>>,
     E: std::fmt::Display,
 {
+    check_actor(ctx, event, guest)?;
     let count = photo_count(services, guest).await?;
-    may_upload(event, guest, count, domain::time::now()).map_err(GuestUploadError::Refused)?;
+    may_upload(event, guest, count, ctx.now).map_err(GuestUploadError::Refused)?;
     let uploader = Uploader {
         user: None,
         guest: Some(guest.id),
         name: guest.name.clone(),
     };
-    Ok(photos::upload(services, event.tenant_id, event.id, &uploader, body).await?)
+    Ok(photos::upload(services, ctx, event.id, &uploader, body).await?)
 }
 
-/// A guest's own photos, newest first.
+/// The acting guest's own photos in `event`, newest first.
 pub async fn own_photos(
     services: &Services,
-    guest: &Guest,
-) -> Result<Vec<store::Photo>, StoreError> {
-    let mut tx = services.db.begin(Scope::Tenant(guest.tenant_id)).await?;
-    let photos = tx
-        .list_guest_photos(guest.tenant_id, guest.event_id, guest.id, 500)
-        .await?;
+    ctx: &Ctx,
+    event: EventId,
+) -> Result<Vec<store::Photo>, crate::Error> {
+    let guest = ctx.guest_of(event).ok_or(crate::Error::NotFound)?;
+    let mut tx = services.db.begin(Scope::Tenant(ctx.tenant)).await?;
+    let photos = tx.list_guest_photos(ctx.tenant, event, guest, 500).await?;
     tx.commit().await?;
     Ok(photos)
 }

@@ -64,3 +64,9 @@ pub async fn readiness(services: &Services) -> Readiness {
     checks.extend(redis);
     Readiness { checks }
 }
+
+/// The job queue's figures now, for `/metrics`.
+pub async fn queue_stats(services: &Services) -> Result<store::QueueStats, store::StoreError> {
+    use store::JobQueue;
+    services.db.queue_stats(services.now()).await
+}

@@ -2,7 +2,9 @@
 //! here and render its result; workers do the same for jobs.
 
 pub mod accounts;
+pub mod context;
 pub mod events;
+pub mod gallery;
 pub mod guests;
 pub mod health;
 pub mod maintenance;
@@ -13,9 +15,24 @@ pub mod reactions;
 pub mod resumable;
 pub mod secrets;
 
+use std::sync::Arc;
+
+use domain::time::{Clock, SystemClock};
 use media::BlobStore;
 use secrets::SecretKey;
 use store::{Db, RateLimiter, Redis, SessionStore};
+
+pub use context::{Ctx, Error};
+
+/// The records use cases hand back, for the web layer to render (it does not reach the store
+/// itself: the compiler keeps that layering).
+pub mod records {
+    pub use store::{
+        AuditEntry, Decision, Event, EventCursor, EventQuery, EventSort, GalleryCursor,
+        GalleryQuery, GallerySort, Guest, Limit, Photo, QueueStats, REACTION_KINDS,
+        ReactionSummary, SessionRecord, StoreError, StoredRendition, Tenant, User,
+    };
+}
 
 /// The outside services every use case may need. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -33,6 +50,8 @@ pub struct Services {
     pub uploads: photos::UploadSettings,
     /// Reports that take a photo out of the gallery until a member decides.
     pub report_threshold: u32,
+    /// Where "now" comes from: the system clock, or a manual one in tests.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Services {
@@ -50,6 +69,7 @@ impl Services {
             secret: SecretKey::random(),
             uploads: photos::UploadSettings::default(),
             report_threshold: moderation::DEFAULT_REPORT_THRESHOLD,
+            clock: Arc::new(SystemClock),
         }
     }
 }
@@ -62,6 +82,11 @@ impl Services {
 
     pub fn with_uploads(self, uploads: photos::UploadSettings) -> Self {
         Self { uploads, ..self }
+    }
+
+    /// The same services reading time from `clock` (tests move a manual clock).
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self { clock, ..self }
     }
 
     pub fn with_report_threshold(self, report_threshold: u32) -> Self {

@@ -2,18 +2,25 @@
 //! and undo either. Every action is in the organization's audit log, listed per event.
 
 use async_trait::async_trait;
-use domain::{
-    EventId, GuestId, GuestVisibility, ModerationAction, PhotoId, PhotoStatus, TenantId, UserId,
-};
+use domain::{Action, EventId, GuestId, ModerationAction, PhotoId, PhotoStatus, TenantId, UserId};
 use jobs::{Handler, Job, JobContext, JobError};
 use media::BlobStore;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use store::{
-    AuditEntry, AuditRepo, Event, Guest, NewAuditEntry, PhotoRepo, ReportRepo, Scope, StoreError,
+    AuditEntry, AuditRepo, Event, EventRepo, NewAuditEntry, Photo, PhotoRepo, ReportRepo, Scope,
+    Tx, UserRepo,
 };
 
-use crate::Services;
+use crate::{Ctx, Error, Services};
+
+/// The event must be one of the organization's: another organization's id is "not found".
+async fn require_event(tx: &mut Tx, tenant: TenantId, event: EventId) -> Result<(), Error> {
+    match tx.get_event(tenant, event).await? {
+        Some(_) => Ok(()),
+        None => Err(Error::NotFound),
+    }
+}
 
 /// The audit subject of a photo: under its event, so an event's log is one prefix.
 pub fn subject(event: EventId, photo: PhotoId) -> String {
@@ -24,15 +31,16 @@ pub fn subject(event: EventId, photo: PhotoId) -> String {
 /// changed. Photos of another event, or in a status the action does not apply to, are left.
 pub async fn moderate(
     services: &Services,
-    tenant: TenantId,
-    actor: UserId,
+    ctx: &Ctx,
     event: EventId,
     photos: &[PhotoId],
     action: ModerationAction,
-) -> Result<usize, StoreError> {
+) -> Result<usize, Error> {
+    let actor = ctx.require(Action::ModeratePhotos)?;
+    let (tenant, now) = (ctx.tenant, ctx.now);
     let (from, to) = action.transition();
-    let now = domain::time::now();
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    require_event(&mut tx, tenant, event).await?;
     let mut changed = 0;
     for &id in photos {
         let Some(photo) = tx.get_photo(tenant, id).await? else {
@@ -41,17 +49,14 @@ pub async fn moderate(
         if photo.event_id != event {
             continue;
         }
-        if tx
-            .moderate_photo(tenant, id, from, to, Some(actor), now)
-            .await?
-        {
+        if tx.moderate_photo(tenant, id, from, to, actor, now).await? {
             changed += 1;
             // A member decided: reports on the photo are settled.
             tx.clear_reports(tenant, id).await?;
             tx.append_audit(
                 tenant,
                 &NewAuditEntry {
-                    actor: Some(actor),
+                    actor,
                     action: format!("photo.{}", action.as_str()),
                     subject: Some(subject(event, id)),
                     details: json!({
@@ -71,19 +76,91 @@ pub async fn moderate(
     Ok(changed)
 }
 
-/// The event's moderation log, newest first.
-pub async fn history(
+/// One line of an event's moderation log: the entry and the name of the member who acted
+/// (empty for guests and for the reports' automatic hold).
+#[derive(Debug, Clone)]
+pub struct LogEntry {
+    pub entry: AuditEntry,
+    pub actor_name: Option<String>,
+}
+
+/// A photo with its open reports: how many, and the reasons given.
+#[derive(Debug, Clone)]
+pub struct ReportedPhoto {
+    pub photo: Photo,
+    pub count: i64,
+    pub reasons: Vec<String>,
+}
+
+/// Everything the moderation page shows of one event.
+#[derive(Debug, Clone)]
+pub struct ModerationView {
+    pub event: Event,
+    pub pending: Vec<Photo>,
+    pub removed: Vec<Photo>,
+    pub reported: Vec<ReportedPhoto>,
+    pub log: Vec<LogEntry>,
+}
+
+/// The moderation page of `event`: the approval queue, the photos taken out, the reported
+/// ones and the log (newest first), each bounded.
+pub async fn moderation_view(
     services: &Services,
-    tenant: TenantId,
+    ctx: &Ctx,
     event: EventId,
-    limit: u32,
-) -> Result<Vec<AuditEntry>, StoreError> {
+) -> Result<ModerationView, Error> {
+    ctx.require(Action::ViewEvents)?;
+    let tenant = ctx.tenant;
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
-    let entries = tx
-        .list_audit_for(tenant, &format!("event:{event}/"), limit)
+    let Some(event) = tx.get_event(tenant, event).await? else {
+        return Err(Error::NotFound);
+    };
+    let pending = tx
+        .list_event_photos_in(tenant, event.id, &[PhotoStatus::PendingReview], 200)
         .await?;
+    let removed = tx
+        .list_event_photos_in(
+            tenant,
+            event.id,
+            &[PhotoStatus::Rejected, PhotoStatus::Hidden],
+            200,
+        )
+        .await?;
+    let mut reported = Vec::new();
+    for r in tx.event_reports(tenant, event.id).await? {
+        if let Some(photo) = tx.get_photo(tenant, r.photo_id).await? {
+            reported.push(ReportedPhoto {
+                photo,
+                count: r.count,
+                reasons: r.reasons.into_iter().filter(|s| !s.is_empty()).collect(),
+            });
+        }
+    }
+    let entries = tx
+        .list_audit_for(tenant, &format!("event:{}/", event.id), 100)
+        .await?;
+    let mut names = std::collections::HashMap::new();
+    for a in entries.iter().filter_map(|e| e.actor) {
+        if let std::collections::hash_map::Entry::Vacant(v) = names.entry(a) {
+            let user = tx.get_user(a).await?;
+            v.insert(user.map(|u| u.name.as_str().to_owned()));
+        }
+    }
     tx.commit().await?;
-    Ok(entries)
+    let log = entries
+        .into_iter()
+        .map(|entry| LogEntry {
+            actor_name: entry.actor.and_then(|a| names.get(&a).cloned().flatten()),
+            entry,
+        })
+        .collect();
+    Ok(ModerationView {
+        event,
+        pending,
+        removed,
+        reported,
+        log,
+    })
 }
 
 /// Deletes a photo for good: the row (and its reactions) now, its files (original and
@@ -91,29 +168,23 @@ pub async fn history(
 /// if the store is down at this moment. False when the photo is not one of `event`'s.
 pub async fn delete_photo(
     services: &Services,
-    tenant: TenantId,
-    actor: UserId,
+    ctx: &Ctx,
     event: EventId,
     photo: PhotoId,
-) -> Result<bool, StoreError> {
-    remove_photo(services, tenant, Some(actor), None, event, photo).await
+) -> Result<(), Error> {
+    let actor = ctx.require(Action::DeletePhotos)?;
+    remove_photo(services, ctx.tenant, actor, None, event, photo).await
 }
 
 /// A guest deletes one of their own photos (the same removal; logged as the guest's).
 pub async fn delete_own_photo(
     services: &Services,
-    guest: &Guest,
+    ctx: &Ctx,
+    event: EventId,
     photo: PhotoId,
-) -> Result<bool, StoreError> {
-    remove_photo(
-        services,
-        guest.tenant_id,
-        None,
-        Some(guest.id),
-        guest.event_id,
-        photo,
-    )
-    .await
+) -> Result<(), Error> {
+    let guest = ctx.guest_of(event).ok_or(Error::NotFound)?;
+    remove_photo(services, ctx.tenant, None, Some(guest), event, photo).await
 }
 
 async fn remove_photo(
@@ -123,16 +194,17 @@ async fn remove_photo(
     own: Option<GuestId>,
     event: EventId,
     photo: PhotoId,
-) -> Result<bool, StoreError> {
+) -> Result<(), Error> {
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    require_event(&mut tx, tenant, event).await?;
     let Some(p) = tx.get_photo(tenant, photo).await? else {
-        return Ok(false);
+        return Err(Error::NotFound);
     };
     if p.event_id != event || (own.is_some() && p.guest_id != own) {
-        return Ok(false);
+        return Err(Error::NotFound);
     }
     if !tx.delete_photo(tenant, photo).await? {
-        return Ok(false);
+        return Err(Error::NotFound);
     }
     tx.append_audit(
         tenant,
@@ -158,7 +230,7 @@ async fn remove_photo(
     .await?;
     tx.commit().await?;
     tracing::info!(tenant.id = %tenant, event.id = %event, photo.id = %photo, "photo deleted");
-    Ok(true)
+    Ok(())
 }
 
 /// Removes every file under a deleted photo's prefix.
@@ -213,41 +285,30 @@ pub const DEFAULT_REPORT_THRESHOLD: u32 = 3;
 /// Longest report reason.
 pub const MAX_REASON: usize = 300;
 
-/// A guest reports a published photo of their event. When `threshold` people have, the photo
-/// waits for a member's decision (out of the gallery). Returns the number of reports, or
-/// `None` when there is no such photo for this guest to see.
+/// A guest reports a photo of their event's gallery. When the services' threshold of people
+/// have, the photo waits for a member's decision (out of the gallery). Returns the number of
+/// reports; [`Error::NotFound`] when there is no such photo for this guest to see.
 pub async fn report(
     services: &Services,
-    guest: &Guest,
+    ctx: &Ctx,
     event: &Event,
     photo: PhotoId,
     reason: &str,
-    threshold: u32,
-) -> Result<Option<i64>, StoreError> {
-    if event.settings.guest_visibility != GuestVisibility::Everyone {
-        return Ok(None);
-    }
+) -> Result<i64, Error> {
+    let guest = ctx.guest_of(event.id).ok_or(Error::NotFound)?;
     let reason: String = reason.trim().chars().take(MAX_REASON).collect();
-    let tenant = guest.tenant_id;
-    let now = domain::time::now();
+    let (tenant, now) = (ctx.tenant, ctx.now);
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
     let Some(p) = tx.get_photo(tenant, photo).await? else {
-        return Ok(None);
+        return Err(Error::NotFound);
     };
-    if p.event_id != event.id || p.status != PhotoStatus::Published {
-        return Ok(None);
+    if !crate::photos::guest_sight(event, guest, &p).in_gallery() {
+        return Err(Error::NotFound);
     }
     let n = tx
-        .add_report(
-            tenant,
-            event.id,
-            photo,
-            &format!("g:{}", guest.id),
-            &reason,
-            now,
-        )
+        .add_report(tenant, event.id, photo, &format!("g:{guest}"), &reason, now)
         .await?;
-    if n >= i64::from(threshold.max(1))
+    if n >= i64::from(services.report_threshold.max(1))
         && tx
             .moderate_photo(
                 tenant,
@@ -272,7 +333,7 @@ pub async fn report(
         tracing::info!(tenant.id = %tenant, photo.id = %photo, reports = n, "photo held after reports");
     }
     tx.commit().await?;
-    Ok(Some(n))
+    Ok(n)
 }
 
 /// Stops a guest of `event` from uploading (their session stays: they can still look), and
@@ -280,21 +341,22 @@ pub async fn report(
 /// guest in that event.
 pub async fn block_guest(
     services: &Services,
-    tenant: TenantId,
-    actor: UserId,
+    ctx: &Ctx,
     event: EventId,
     guest: GuestId,
     hide_photos: bool,
-) -> Result<bool, StoreError> {
-    let now = domain::time::now();
+) -> Result<(), Error> {
+    let actor = ctx.require(Action::ModeratePhotos)?;
+    let (tenant, now) = (ctx.tenant, ctx.now);
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    require_event(&mut tx, tenant, event).await?;
     let photos = tx.list_guest_photos(tenant, event, guest, 500).await?;
     // The guest must be of this event: their photos say so, or the row does.
     if !tx
         .set_guest_blocked(tenant, event, guest, Some(now))
         .await?
     {
-        return Ok(false);
+        return Err(Error::NotFound);
     }
     let mut hidden = 0;
     if hide_photos {
@@ -305,7 +367,7 @@ pub async fn block_guest(
                     p.id,
                     &[PhotoStatus::Published, PhotoStatus::PendingReview],
                     PhotoStatus::Hidden,
-                    Some(actor),
+                    actor,
                     now,
                 )
                 .await?
@@ -317,7 +379,7 @@ pub async fn block_guest(
     tx.append_audit(
         tenant,
         &NewAuditEntry {
-            actor: Some(actor),
+            actor,
             action: "guest.block".into(),
             subject: Some(format!("event:{event}/guest:{guest}")),
             details: json!({
@@ -328,5 +390,5 @@ pub async fn block_guest(
     )
     .await?;
     tx.commit().await?;
-    Ok(true)
+    Ok(())
 }

@@ -12,18 +12,21 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use domain::{EventId, EventStatus, Moderation, PhotoId, PhotoStatus, TenantId, UserId};
+use domain::{Action, EventId, EventStatus, Moderation, PhotoId, PhotoStatus, TenantId, UserId};
 use futures::{Stream, StreamExt};
 use jobs::{Handler, Job, JobContext, JobError};
 use media::BlobStore;
 use media::pipeline::{self, Kind, Limits, MediaError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use store::{Db, EventRepo, Photo, PhotoRepo, ProcessedPhoto, Scope, StoreError, StoredRendition};
+use store::{
+    Db, Event, EventRepo, GalleryQuery, Photo, PhotoRepo, ProcessedPhoto, ReactionRepo,
+    ReactionSummary, Scope, StoreError, StoredRendition,
+};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Semaphore;
 
-use crate::Services;
+use crate::{Ctx, Error, Services};
 
 /// How uploads are taken in and processed.
 #[derive(Debug, Clone)]
@@ -73,6 +76,8 @@ pub enum UploadError {
     Interrupted,
     #[error("photo storage is unavailable: {0}")]
     Storage(String),
+    #[error(transparent)]
+    Denied(#[from] domain::Denied),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("could not write the upload: {0}")]
@@ -479,6 +484,7 @@ pub struct ProcessPhotoHandler {
     pub db: Db,
     pub blobs: BlobStore,
     pub settings: UploadSettings,
+    pub clock: Arc<dyn domain::time::Clock>,
 }
 
 impl ProcessPhotoHandler {
@@ -487,6 +493,7 @@ impl ProcessPhotoHandler {
             db: services.db.clone(),
             blobs: services.blobs.clone(),
             settings: services.uploads.clone(),
+            clock: services.clock.clone(),
         }
     }
 }
@@ -558,7 +565,7 @@ impl Handler<ProcessPhoto> for ProcessPhotoHandler {
                     .begin(Scope::Tenant(tenant))
                     .await
                     .map_err(JobError::retry)?;
-                tx.fail_photo(tenant, id, &reason, domain::time::now())
+                tx.fail_photo(tenant, id, &reason, self.clock.now())
                     .await
                     .map_err(JobError::retry)?;
                 tx.commit().await.map_err(JobError::retry)?;
@@ -604,7 +611,7 @@ impl Handler<ProcessPhoto> for ProcessPhotoHandler {
             .begin(Scope::Tenant(tenant))
             .await
             .map_err(JobError::retry)?;
-        tx.finish_photo(tenant, id, status, &done, domain::time::now())
+        tx.finish_photo(tenant, id, status, &done, self.clock.now())
             .await
             .map_err(JobError::retry)?;
         tx.commit().await.map_err(JobError::retry)?;
@@ -619,9 +626,11 @@ impl Handler<ProcessPhoto> for ProcessPhotoHandler {
 }
 
 /// The whole upload: the event's size limit, streaming to disk, the checks, then [`accept`].
+/// `uploader` is who the photo is credited to; the actor must be allowed to upload (guests
+/// come through [`crate::guests::upload`], which checks the event's rules first).
 pub async fn upload<S, E>(
     services: &Services,
-    tenant: TenantId,
+    ctx: &Ctx,
     event: EventId,
     uploader: &Uploader,
     body: S,
@@ -630,23 +639,27 @@ where
     S: Stream<Item = Result<Bytes, E>>,
     E: std::fmt::Display,
 {
+    if ctx.guest_of(event).is_none() {
+        ctx.require(Action::UploadPhotos)?;
+    }
+    let tenant = ctx.tenant;
     let max = max_upload_bytes(services, tenant, event).await?;
     let staged = stage(&services.uploads.tmp_dir, body, max).await?;
     let probe = staged.check(&services.uploads.pixels).await?;
-    accept(
-        services,
-        tenant,
-        event,
-        uploader,
-        &staged,
-        &probe,
-        domain::time::now(),
-    )
-    .await
+    accept(services, tenant, event, uploader, &staged, &probe, ctx.now).await
+}
+
+/// Who a member's upload is credited to.
+pub fn member_uploader(ctx: &Ctx, name: &str) -> Uploader {
+    Uploader {
+        user: ctx.actor.user(),
+        guest: None,
+        name: name.to_owned(),
+    }
 }
 
 /// The largest file this event takes: its own setting, within the server's cap.
-pub async fn max_upload_bytes(
+pub(crate) async fn max_upload_bytes(
     services: &Services,
     tenant: TenantId,
     event: EventId,
@@ -661,14 +674,163 @@ pub async fn max_upload_bytes(
     Ok((u64::from(ev.settings.max_file_mb) * 1024 * 1024).min(services.uploads.max_bytes))
 }
 
-/// One photo of the organization.
-pub async fn get_photo(
+/// The largest file the actor may upload to `event` now (to refuse an announced oversize body
+/// before reading it).
+pub async fn upload_limit(
     services: &Services,
-    tenant: TenantId,
-    id: PhotoId,
-) -> Result<Option<Photo>, StoreError> {
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
-    let p = tx.get_photo(tenant, id).await?;
+    ctx: &Ctx,
+    event: EventId,
+) -> Result<u64, UploadError> {
+    if ctx.guest_of(event).is_none() {
+        ctx.require(Action::UploadPhotos)?;
+    }
+    max_upload_bytes(services, ctx.tenant, event).await
+}
+
+/// One photo of the organization, for a member who may see events.
+pub async fn get_photo(services: &Services, ctx: &Ctx, id: PhotoId) -> Result<Photo, Error> {
+    ctx.require(Action::ViewEvents)?;
+    let mut tx = services.db.begin(Scope::Tenant(ctx.tenant)).await?;
+    let p = tx.get_photo(ctx.tenant, id).await?;
     tx.commit().await?;
-    Ok(p)
+    p.ok_or(Error::NotFound)
+}
+
+/// How much of `photo` the guest `guest` of `event` may see: the one rule of
+/// [`domain::guest_sight`], applied to a stored photo.
+pub fn guest_sight(event: &Event, guest: domain::GuestId, photo: &Photo) -> domain::GuestSight {
+    domain::guest_sight(
+        guest,
+        event.id,
+        event.settings.guest_visibility,
+        domain::PhotoFacts {
+            event: photo.event_id,
+            guest: photo.guest_id,
+            status: photo.status,
+        },
+    )
+}
+
+/// One photo of `event`, as the actor may see it: any photo of the event for a member who
+/// may see events; for a guest of the event, only what [`guest_sight`] lets them see (what
+/// they may not see answers [`Error::NotFound`], like a photo that does not exist).
+pub async fn photo_of(
+    services: &Services,
+    ctx: &Ctx,
+    event: &Event,
+    id: PhotoId,
+) -> Result<(Photo, domain::GuestSight), Error> {
+    let guest = ctx.guest_of(event.id);
+    if guest.is_none() {
+        ctx.require(Action::ViewEvents)?;
+    }
+    let mut tx = services.db.begin(Scope::Tenant(ctx.tenant)).await?;
+    let p = tx.get_photo(ctx.tenant, id).await?;
+    tx.commit().await?;
+    let p = p
+        .filter(|p| p.event_id == event.id)
+        .ok_or(Error::NotFound)?;
+    let sight = match guest {
+        Some(g) => guest_sight(event, g, &p),
+        None => domain::GuestSight::Gallery,
+    };
+    if !sight.any() {
+        return Err(Error::NotFound);
+    }
+    Ok((p, sight))
+}
+
+/// One of the acting guest's own photos in `event`, in whatever state it is.
+pub async fn own_photo_of(
+    services: &Services,
+    ctx: &Ctx,
+    event: &Event,
+    id: PhotoId,
+) -> Result<Photo, Error> {
+    let guest = ctx.guest_of(event.id).ok_or(Error::NotFound)?;
+    let (p, _) = photo_of(services, ctx, event, id).await?;
+    if p.guest_id == Some(guest) {
+        Ok(p)
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+/// A photo of `event`'s gallery as the acting guest sees it (published and shown to them).
+pub async fn gallery_photo_of(
+    services: &Services,
+    ctx: &Ctx,
+    event: &Event,
+    id: PhotoId,
+) -> Result<Photo, Error> {
+    match photo_of(services, ctx, event, id).await? {
+        (p, domain::GuestSight::Gallery) => Ok(p),
+        _ => Err(Error::NotFound),
+    }
+}
+
+/// A page of an event's photos for its members, newest first, with the acting member's
+/// reactions on them.
+#[derive(Debug, Clone)]
+pub struct MemberPhotos {
+    pub event: Event,
+    pub photos: Vec<Photo>,
+    pub more: bool,
+    pub reactions: ReactionSummary,
+}
+
+/// One page of the members' photo grid (keyset: `before` is the last photo of the page
+/// before).
+pub async fn member_photos(
+    services: &Services,
+    ctx: &Ctx,
+    event: EventId,
+    before: Option<(DateTime<Utc>, PhotoId)>,
+    limit: u32,
+) -> Result<MemberPhotos, Error> {
+    ctx.require(Action::ViewEvents)?;
+    let tenant = ctx.tenant;
+    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let event = tx.get_event(tenant, event).await?.ok_or(Error::NotFound)?;
+    let (photos, more) = tx
+        .list_event_photos(tenant, event.id, before, limit)
+        .await?;
+    let ids: Vec<PhotoId> = photos.iter().map(|p| p.id).collect();
+    let reactor = ctx.actor.person_key().unwrap_or_default();
+    let reactions = tx.reaction_summary(tenant, &ids, &reactor).await?;
+    tx.commit().await?;
+    Ok(MemberPhotos {
+        event,
+        photos,
+        more,
+        reactions,
+    })
+}
+
+/// The originals a member downloads as a ZIP: the chosen photos of the event that have their
+/// file (at most 5,000), or with no choice every published photo.
+pub async fn originals_for_archive(
+    services: &Services,
+    ctx: &Ctx,
+    event: EventId,
+    chosen: &[PhotoId],
+) -> Result<Vec<Photo>, Error> {
+    ctx.require(Action::DownloadOriginals)?;
+    if chosen.is_empty() {
+        return crate::gallery::every_match(services, ctx.tenant, event, GalleryQuery::default())
+            .await;
+    }
+    let tenant = ctx.tenant;
+    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut out = Vec::new();
+    for id in chosen.iter().take(5000) {
+        if let Some(p) = tx.get_photo(tenant, *id).await?
+            && p.event_id == event
+            && p.status != PhotoStatus::Failed
+        {
+            out.push(p);
+        }
+    }
+    tx.commit().await?;
+    Ok(out)
 }

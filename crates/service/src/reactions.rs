@@ -1,18 +1,9 @@
 //! Reactions: a guest or a member toggles one of a few kinds on a photo they can see.
 
-use domain::{EventId, GuestId, PhotoId, PhotoStatus, TenantId, UserId};
-use store::{PhotoRepo, REACTION_KINDS, ReactionRepo, Scope, StoreError};
+use domain::{Action, PhotoId, PhotoStatus};
+use store::{Event, PhotoRepo, REACTION_KINDS, ReactionRepo, Scope};
 
-use crate::Services;
-
-/// Who reacts: one reaction of each kind per person per photo.
-pub fn guest_reactor(g: GuestId) -> String {
-    format!("g:{g}")
-}
-
-pub fn member_reactor(u: UserId) -> String {
-    format!("u:{u}")
-}
+use crate::{Ctx, Error, Services};
 
 /// The outcome of a toggle: whether it is on now, and the photo's count for that kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,30 +12,40 @@ pub struct Toggled {
     pub count: i64,
 }
 
-/// Toggles `kind` on `photo` for `reactor`. `None` when the photo is not a published photo of
-/// `event` (nothing to react to), or the kind is not one of ours.
+/// Toggles `kind` on `photo` for the actor: a member who may react, or a guest of the event
+/// on a photo of its gallery. [`Error::NotFound`] when the photo is not a published photo of
+/// `event` that the actor sees, or the kind is not one of ours.
 pub async fn toggle(
     services: &Services,
-    tenant: TenantId,
-    event: EventId,
+    ctx: &Ctx,
+    event: &Event,
     photo: PhotoId,
-    reactor: &str,
     kind: &str,
-) -> Result<Option<Toggled>, StoreError> {
-    if !REACTION_KINDS.contains(&kind) {
-        return Ok(None);
+) -> Result<Toggled, Error> {
+    let guest = ctx.guest_of(event.id);
+    if guest.is_none() {
+        ctx.require(Action::React)?;
     }
+    let reactor = ctx.actor.person_key().ok_or(Error::NotFound)?;
+    if !REACTION_KINDS.contains(&kind) {
+        return Err(Error::NotFound);
+    }
+    let tenant = ctx.tenant;
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
     let Some(p) = tx.get_photo(tenant, photo).await? else {
-        return Ok(None);
+        return Err(Error::NotFound);
     };
-    if p.event_id != event || p.status != PhotoStatus::Published {
-        return Ok(None);
+    let visible = match guest {
+        Some(g) => crate::photos::guest_sight(event, g, &p).in_gallery(),
+        None => p.event_id == event.id && p.status == PhotoStatus::Published,
+    };
+    if !visible {
+        return Err(Error::NotFound);
     }
     let on = tx
-        .toggle_reaction(tenant, event, photo, reactor, kind, domain::time::now())
+        .toggle_reaction(tenant, event.id, photo, &reactor, kind, ctx.now)
         .await?;
-    let summary = tx.reaction_summary(tenant, &[photo], reactor).await?;
+    let summary = tx.reaction_summary(tenant, &[photo], &reactor).await?;
     tx.commit().await?;
     let count = summary
         .counts
@@ -52,5 +53,5 @@ pub async fn toggle(
         .and_then(|c| c.get(kind))
         .copied()
         .unwrap_or(0);
-    Ok(Some(Toggled { on, count }))
+    Ok(Toggled { on, count })
 }

@@ -18,9 +18,9 @@ use serde::{Deserialize, Serialize};
 use store::{Event, Guest};
 use tokio::io::AsyncWriteExt;
 
-use crate::Services;
 use crate::guests::{self, GuestUploadError};
 use crate::photos::{self, Accepted, StagedUpload, UploadError};
+use crate::{Ctx, Services};
 
 /// How long an unfinished upload may wait to be resumed.
 pub const EXPIRES_AFTER: Duration = Duration::hours(24);
@@ -68,13 +68,14 @@ fn paths(services: &Services, id: &str) -> (PathBuf, PathBuf) {
 /// Starts an upload of `length` bytes for `guest`, if they may upload a file that size now.
 pub async fn create(
     services: &Services,
+    ctx: &Ctx,
     event: &Event,
     guest: &Guest,
     length: u64,
 ) -> Result<Session, GuestUploadError> {
+    guests::check_actor(ctx, event, guest)?;
     let count = guests::photo_count(services, guest).await?;
-    guests::may_upload(event, guest, count, domain::time::now())
-        .map_err(GuestUploadError::Refused)?;
+    guests::may_upload(event, guest, count, ctx.now).map_err(GuestUploadError::Refused)?;
     let max = photos::max_upload_bytes(services, event.tenant_id, event.id).await?;
     if length > max {
         return Err(UploadError::TooLarge {
@@ -96,7 +97,7 @@ pub async fn create(
         event: event.id,
         guest: guest.id,
         length,
-        created_at: domain::time::now(),
+        created_at: ctx.now,
     };
     let (part, meta) = paths(services, &session.id);
     tokio::fs::File::create(&part)
@@ -128,10 +129,11 @@ async fn expire(d: &Path) {
 /// The upload `id` of `guest` in `event`, and how many bytes the server has.
 pub async fn find(
     services: &Services,
+    ctx: &Ctx,
     id: &str,
     event: EventId,
-    guest: GuestId,
 ) -> Option<(Session, u64)> {
+    let guest = ctx.guest_of(event)?;
     if !valid_id(id) {
         return None;
     }
@@ -150,6 +152,7 @@ pub async fn find(
 /// was the last byte.
 pub async fn append<S, E>(
     services: &Services,
+    ctx: &Ctx,
     event: &Event,
     guest: &Guest,
     session: &Session,
@@ -160,6 +163,7 @@ where
     S: Stream<Item = Result<Bytes, E>>,
     E: std::fmt::Display,
 {
+    guests::check_actor(ctx, event, guest)?;
     let (part, meta) = paths(services, &session.id);
     let mut file = tokio::fs::OpenOptions::new()
         .append(true)
@@ -205,8 +209,7 @@ where
     let count = guests::photo_count(services, guest)
         .await
         .map_err(UploadError::Store)?;
-    guests::may_upload(event, guest, count, domain::time::now())
-        .map_err(GuestUploadError::Refused)?;
+    guests::may_upload(event, guest, count, ctx.now).map_err(GuestUploadError::Refused)?;
     let uploader = photos::Uploader {
         user: None,
         guest: Some(guest.id),
@@ -219,7 +222,7 @@ where
         &uploader,
         &staged,
         &probe,
-        domain::time::now(),
+        ctx.now,
     )
     .await?;
     Ok((at, Some(accepted)))

@@ -18,12 +18,11 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::Role;
+use domain::{EventId, Role};
 use serde::de::DeserializeOwned;
+use service::Ctx;
+use service::records::{Decision, Event, Guest, Limit, SessionRecord, Tenant, User};
 use sha2::{Digest, Sha256};
-use store::{
-    Decision, Limit, MembershipRepo, Scope, SessionRecord, Tenant, TenantRepo, User, UserRepo,
-};
 
 use crate::{AppState, WebError};
 
@@ -93,7 +92,7 @@ pub async fn sessions(State(state): State<AppState>, mut req: Request, next: Nex
         return next.run(req).await;
     }
     let https = state.config.is_https();
-    let now = domain::time::now();
+    let now = state.services.now();
     let session_token = cookie(req.headers(), session_cookie_name(https)).map(str::to_owned);
     let session = match &session_token {
         Some(token) if plausible_token(token) => {
@@ -264,13 +263,52 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     }
 }
 
-/// A logged-in member, with the organization they are working in.
+/// A logged-in member, with the organization they are working in and the context their use
+/// cases run in (`ctx`: tenant, who is acting with which role, now).
 #[derive(Debug, Clone)]
 pub struct CurrentMember {
     pub session: SessionRecord,
     pub user: User,
     pub tenant: Tenant,
     pub role: Role,
+    pub ctx: Ctx,
+}
+
+/// A guest of the event named in the path (`/g/{event}/…`), found by their cookie for that
+/// event, with the context their use cases run in. Without a session for that event: a 403
+/// page that says how to join.
+#[derive(Debug, Clone)]
+pub struct CurrentGuest {
+    pub guest: Guest,
+    pub event: Event,
+    pub ctx: Ctx,
+}
+
+impl FromRequestParts<AppState> for CurrentGuest {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let event: EventId = parts
+            .uri
+            .path()
+            .strip_prefix("/g/")
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|id| id.parse().ok())
+            .ok_or(WebError::NotFound)?;
+        let found = match cookie(&parts.headers, &service::guests::cookie_name(event)) {
+            Some(v) => service::guests::resume(&state.services, event, v).await?,
+            None => None,
+        };
+        let (guest, event) = found.ok_or_else(|| WebError::Rejected {
+            status: axum::http::StatusCode::FORBIDDEN,
+            code: "not_joined",
+            message: crate::i18n::Catalog::english()
+                .get("guest.not_joined")
+                .to_owned(),
+        })?;
+        let ctx = state.services.guest_ctx(&guest);
+        Ok(CurrentGuest { guest, event, ctx })
+    }
 }
 
 /// Where to send someone who must log in first.
@@ -296,29 +334,16 @@ impl FromRequestParts<AppState> for CurrentMember {
         let Some(SessionCtx(Some(session))) = parts.extensions.get::<SessionCtx>().cloned() else {
             return Err(login_required(parts));
         };
-        let db = &state.services.db;
-        let load = async {
-            let mut tx = db.begin(Scope::Tenant(session.tenant_id)).await?;
-            let user = tx.get_user(session.user_id).await?;
-            let membership = tx
-                .get_membership(session.tenant_id, session.user_id)
-                .await?;
-            let tenant = tx.get_tenant(session.tenant_id).await?;
-            tx.commit().await?;
-            Ok::<_, store::StoreError>((user, membership, tenant))
-        };
-        match load.await {
-            Ok((Some(user), Some(m), Some(tenant))) => Ok(CurrentMember {
+        match service::accounts::current_member(&state.services, &session).await {
+            Ok(Some(m)) => Ok(CurrentMember {
                 session,
-                user,
-                tenant,
+                user: m.user,
+                tenant: m.tenant,
                 role: m.role,
+                ctx: m.ctx,
             }),
             // Removed from the organization (or the account is gone): the session is void.
-            Ok(_) => {
-                let _ = state.services.sessions.delete(&session).await;
-                Err(login_required(parts))
-            }
+            Ok(None) => Err(login_required(parts)),
             Err(e) => Err(WebError::from(e).into_response()),
         }
     }
@@ -394,7 +419,7 @@ pub async fn enforce_limit(state: &AppState, rule: Limit, key: &str) -> Result<(
     match state
         .services
         .limits
-        .hit(rule, key, domain::time::now())
+        .hit(rule, key, state.services.now())
         .await
     {
         Ok(Decision::Allowed { .. }) => Ok(()),
@@ -414,7 +439,7 @@ pub async fn enforce_limit(state: &AppState, rule: Limit, key: &str) -> Result<(
 pub mod limits {
     use std::time::Duration;
 
-    use store::Limit;
+    use service::records::Limit;
 
     pub const LOGIN_PER_IP: Limit = Limit {
         name: "login.ip",

@@ -14,6 +14,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
+use service::events::EventError;
+use service::photos::UploadError;
+use service::records::StoreError;
+
 use crate::i18n::Catalog;
 use crate::observe::RequestId;
 use crate::pages::Layout;
@@ -28,9 +32,15 @@ pub enum WebError {
     BadRequest(String),
     #[error("forbidden")]
     Forbidden,
-    /// The request conflicts with the current state (a refused status change).
+    /// The request conflicts with the current state.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A status change the current status does not allow; `allowed` lists the ones it does.
+    #[error("bad transition")]
+    BadTransition { allowed: Vec<&'static str> },
+    /// Fields that were not right, each with its sentence (422).
+    #[error("invalid input")]
+    Invalid { fields: Vec<(&'static str, String)> },
     /// No valid session (API routes; pages redirect to the login form instead).
     #[error("unauthorized")]
     Unauthorized,
@@ -59,19 +69,144 @@ impl WebError {
     }
 }
 
-impl From<store::StoreError> for WebError {
-    fn from(err: store::StoreError) -> Self {
+impl From<StoreError> for WebError {
+    fn from(err: StoreError) -> Self {
         WebError::internal(err)
     }
 }
 
+/// The role does not allow the action: a 403 that says so (not a bare "forbidden").
+impl From<domain::Denied> for WebError {
+    fn from(d: domain::Denied) -> Self {
+        tracing::info!(action = ?d.0, "refused by the permission table");
+        WebError::Rejected {
+            status: StatusCode::FORBIDDEN,
+            code: "not_permitted",
+            message: Catalog::english().get("error.not_permitted").to_owned(),
+        }
+    }
+}
+
+impl From<service::Error> for WebError {
+    fn from(e: service::Error) -> Self {
+        match e {
+            service::Error::Denied(d) => d.into(),
+            service::Error::NotFound => WebError::NotFound,
+            service::Error::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<EventError> for WebError {
+    fn from(e: EventError) -> Self {
+        match e {
+            EventError::NotFound => WebError::NotFound,
+            EventError::BadTransition { from, .. } => WebError::BadTransition {
+                allowed: from.next_options().iter().map(|s| s.as_str()).collect(),
+            },
+            EventError::Denied(d) => d.into(),
+            EventError::Store(s) => s.into(),
+            EventError::Invalid(problems) => {
+                let t = Catalog::english();
+                WebError::Invalid {
+                    fields: problems
+                        .iter()
+                        .map(|(f, p)| (*f, crate::messages::event_field_message(t, p)))
+                        .collect(),
+                }
+            }
+        }
+    }
+}
+
+/// An upload refusal as the person sees it (page or JSON), with its status and stable code.
+impl From<UploadError> for WebError {
+    fn from(e: UploadError) -> Self {
+        let t = Catalog::english();
+        let (status, code, message) = match e {
+            UploadError::TooLarge { limit_mb } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                t.get("upload.too_large")
+                    .replace("{mb}", &limit_mb.to_string()),
+            ),
+            UploadError::Empty => (
+                StatusCode::BAD_REQUEST,
+                "empty",
+                t.get("upload.empty").to_owned(),
+            ),
+            UploadError::Unsupported => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_type",
+                t.get("upload.unsupported").to_owned(),
+            ),
+            UploadError::HeicUnavailable(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "heic_unavailable",
+                t.get("upload.heic_unavailable").to_owned(),
+            ),
+            UploadError::TooManyPixels { width, height } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "too_many_pixels",
+                t.get("upload.too_many_pixels")
+                    .replace("{w}", &width.to_string())
+                    .replace("{h}", &height.to_string()),
+            ),
+            UploadError::Corrupt(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "corrupt",
+                t.get("upload.corrupt").to_owned(),
+            ),
+            UploadError::EventNotFound => return WebError::NotFound,
+            UploadError::EventClosed => (
+                StatusCode::CONFLICT,
+                "event_closed",
+                t.get("upload.event_closed").to_owned(),
+            ),
+            UploadError::Interrupted => (
+                StatusCode::BAD_REQUEST,
+                "interrupted",
+                t.get("upload.interrupted").to_owned(),
+            ),
+            UploadError::Storage(why) => {
+                tracing::error!(error = %why, "photo storage failed during an upload");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    t.get("upload.storage").to_owned(),
+                )
+            }
+            UploadError::Io(io) if io.kind() == std::io::ErrorKind::StorageFull => {
+                tracing::error!(error = %io, "the upload folder is full");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    t.get("upload.storage").to_owned(),
+                )
+            }
+            UploadError::Io(io) => return WebError::internal(io),
+            UploadError::Denied(d) => return d.into(),
+            UploadError::Store(s) => return s.into(),
+        };
+        WebError::Rejected {
+            status,
+            code,
+            message,
+        }
+    }
+}
+
 /// The public face of an error, attached to the response for [`render_errors`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ErrorInfo {
     /// Stable, machine-readable (`not_found`, `rate_limited` …).
     pub code: &'static str,
     /// A sentence a person understands, from the message catalogue.
     pub message: String,
+    /// `invalid`: a sentence per field.
+    pub fields: Vec<(&'static str, String)>,
+    /// `bad_transition`: where the event may go from here.
+    pub allowed: Vec<&'static str>,
 }
 
 impl IntoResponse for WebError {
@@ -90,6 +225,16 @@ impl IntoResponse for WebError {
                 t.get("error.forbidden").to_owned(),
             ),
             WebError::Conflict(msg) => (StatusCode::CONFLICT, "conflict", msg.clone()),
+            WebError::BadTransition { .. } => (
+                StatusCode::CONFLICT,
+                "bad_transition",
+                t.get("events.bad_transition").to_owned(),
+            ),
+            WebError::Invalid { .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                t.get("form.fix_below").to_owned(),
+            ),
             WebError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
@@ -131,7 +276,17 @@ impl IntoResponse for WebError {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
             }
         }
-        res.extensions_mut().insert(ErrorInfo { code, message });
+        let (fields, allowed) = match self {
+            WebError::Invalid { fields } => (fields, Vec::new()),
+            WebError::BadTransition { allowed } => (Vec::new(), allowed),
+            _ => (Vec::new(), Vec::new()),
+        };
+        res.extensions_mut().insert(ErrorInfo {
+            code,
+            message,
+            fields,
+            allowed,
+        });
         res
     }
 }
@@ -150,6 +305,53 @@ struct ErrorPage<'a> {
     message: &'a str,
     /// Shown on server errors so a person can quote it to support; it finds the log line.
     request_id: Option<String>,
+}
+
+/// The JSON error envelope, `{"error":{"code","message"}}`: built here and nowhere else.
+#[derive(Debug, serde::Serialize)]
+pub struct Envelope<'a> {
+    pub error: EnvelopeBody<'a>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct EnvelopeBody<'a> {
+    pub code: &'a str,
+    pub message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<std::collections::BTreeMap<&'a str, &'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<&'a [&'static str]>,
+}
+
+fn envelope(status: StatusCode, info: &ErrorInfo) -> Response {
+    let body = Envelope {
+        error: EnvelopeBody {
+            code: info.code,
+            message: &info.message,
+            fields: (!info.fields.is_empty())
+                .then(|| info.fields.iter().map(|(f, m)| (*f, m.as_str())).collect()),
+            allowed: (info.code == "bad_transition").then_some(info.allowed.as_slice()),
+        },
+    };
+    (status, Json(body)).into_response()
+}
+
+/// An error as JSON whatever the route (pages' scripts that post to page routes want JSON).
+pub fn json_error(err: WebError) -> Response {
+    let mut res = err.into_response();
+    let status = res.status();
+    match res.extensions_mut().remove::<ErrorInfo>() {
+        Some(info) => {
+            let mut out = envelope(status, &info);
+            for (name, value) in res.headers() {
+                if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                    out.headers_mut().append(name.clone(), value.clone());
+                }
+            }
+            out
+        }
+        None => res,
+    }
 }
 
 /// Renders errors (ours, and axum's bare 404/405) as a page or a JSON envelope.
@@ -171,14 +373,14 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
             message: Catalog::english()
                 .get("error.method_not_allowed")
                 .to_owned(),
+            ..ErrorInfo::default()
         },
         None => return res,
     };
     let mut headers = std::mem::take(res.headers_mut());
     headers.remove(header::CONTENT_LENGTH);
     let mut out = if is_api {
-        let body = serde_json::json!({ "error": { "code": info.code, "message": info.message } });
-        (status, Json(body)).into_response()
+        envelope(status, &info)
     } else {
         let t = Catalog::english();
         let title_key = match status.as_u16() {

@@ -5,7 +5,6 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
-use store::JobQueue;
 
 use crate::{AppState, WebError};
 
@@ -47,7 +46,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, WebError> {
-    let stats = state.services.db.queue_stats(domain::time::now()).await?;
+    let stats = service::health::queue_stats(&state.services).await?;
     state.metrics.set_queue(&stats);
     let body = state.metrics.encode().map_err(WebError::internal)?;
     let mut res = body.into_response();

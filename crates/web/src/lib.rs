@@ -12,9 +12,12 @@ pub mod auth;
 pub mod error;
 mod health;
 pub mod i18n;
+mod links;
+mod messages;
 pub mod metrics;
 mod observe;
 mod pages;
+mod params;
 pub mod security;
 mod state;
 

@@ -97,7 +97,7 @@ impl Metrics {
     }
 
     /// Sets the queue gauges from a fresh count.
-    pub fn set_queue(&self, stats: &store::QueueStats) {
+    pub fn set_queue(&self, stats: &service::records::QueueStats) {
         for (state, n) in [
             ("queued", stats.queued),
             ("ready", stats.ready),

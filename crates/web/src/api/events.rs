@@ -14,136 +14,49 @@ use chrono::{DateTime, Utc};
 use domain::EventStatus;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
-use service::events::{self, EventError, EventInput, format_local};
-use store::Event;
+use service::events::{self, EventInput, format_local};
+use service::records::Event;
 
+use super::views::{EventView, Page};
 use crate::auth::CurrentMember;
 use crate::i18n::Catalog;
-use crate::pages::events::{
-    ListParams, base_url, encode_cursor, event_field_message, list_page, list_query, parse_id,
-};
+use crate::links::base_url;
+use crate::params::{ListParams, encode_cursor, list_query, parse_id};
 use crate::{AppState, WebError};
 
-/// An API error answered directly (with extra detail the generic envelope has no room for).
-fn api_error(
-    status: StatusCode,
-    code: &str,
-    message: &str,
-    extra: Option<(&str, Value)>,
-) -> Response {
-    let mut error = Map::new();
-    error.insert("code".into(), code.into());
-    error.insert("message".into(), message.into());
-    if let Some((k, v)) = extra {
-        error.insert(k.into(), v);
-    }
-    (status, Json(json!({ "error": error }))).into_response()
+/// A refusal of the request's shape, in the catalogue's words.
+fn bad_request(key: &str) -> WebError {
+    WebError::BadRequest(Catalog::english().get(key).to_owned())
 }
 
-/// Service errors as API answers: 422 `invalid` with a message per field, 409
-/// `bad_transition`, 404 `not_found` (also for other organizations' events).
-fn event_failure(e: EventError) -> Response {
-    let t = Catalog::english();
-    match e {
-        EventError::Invalid(problems) => {
-            let fields: Map<String, Value> = problems
-                .iter()
-                .map(|(f, p)| ((*f).to_owned(), event_field_message(t, p).into()))
-                .collect();
-            api_error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                t.get("form.fix_below"),
-                Some(("fields", Value::Object(fields))),
-            )
-        }
-        EventError::BadTransition { from, .. } => {
-            let allowed: Vec<&str> = from.next_options().iter().map(|s| s.as_str()).collect();
-            api_error(
-                StatusCode::CONFLICT,
-                "bad_transition",
-                t.get("events.bad_transition"),
-                Some(("allowed", json!(allowed))),
-            )
-        }
-        other => crate::pages::events::event_error(other).into_response(),
-    }
-}
-
-/// An event operation's outcome as the API answers it.
-fn event_reply(state: &AppState, headers: &HeaderMap, r: Result<Event, EventError>) -> Response {
-    match r {
-        Ok(e) => {
-            let (base, _) = base_url(state, headers);
-            Json(event_json(&e, &base, &state.services.secret)).into_response()
-        }
-        Err(err) => event_failure(err),
-    }
+/// An event as the API answers it.
+fn event_view(state: &AppState, headers: &HeaderMap, e: &Event) -> Json<EventView> {
+    let (base, _) = base_url(state, headers);
+    Json(EventView::new(e, &base, &state.services.secret))
 }
 
 /// `Json<T>` whose refusals are API errors a person can read.
+#[derive(Debug)]
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
-    type Rejection = Response;
+    type Rejection = WebError;
 
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, WebError> {
+        let t = Catalog::english();
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(api_error(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "Send the body as JSON with Content-Type: application/json.",
-                None,
-            )),
-            Err(e) => Err(api_error(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                &format!("The JSON body could not be read: {}", e.body_text()),
-                None,
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(WebError::Rejected {
+                status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                code: "unsupported_media_type",
+                message: t.get("api.json_content_type").to_owned(),
+            }),
+            Err(e) => Err(WebError::BadRequest(
+                t.get("api.json_unreadable")
+                    .replace("{why}", &e.body_text()),
             )),
         }
     }
-}
-
-fn event_json(e: &Event, base: &str, secret: &service::secrets::SecretKey) -> Value {
-    let local = |t: DateTime<Utc>| format_local(t, e.time_zone);
-    let s = &e.settings;
-    let token = events::join_token(secret, e);
-    let api = format!("/api/v1/events/{}", e.id);
-    json!({
-        "id": e.id,
-        "slug": e.slug.as_str(),
-        "name": e.name,
-        "venue": e.venue,
-        "description": e.description,
-        "time_zone": e.time_zone.name(),
-        "starts_at": e.starts_at,
-        "ends_at": e.ends_at,
-        "starts_at_local": local(e.starts_at),
-        "ends_at_local": local(e.ends_at),
-        "status": e.status.as_str(),
-        "allowed_transitions": e.status.next_options().iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-        "settings": {
-            "uploads_enabled": s.uploads_enabled,
-            "moderation": s.moderation.as_str(),
-            "upload_opens_at": s.upload_opens_at,
-            "upload_closes_at": s.upload_closes_at,
-            "max_photos_per_guest": s.max_photos_per_guest,
-            "max_file_mb": s.max_file_mb,
-            "guest_name_required": s.guest_name_required,
-            "guest_visibility": s.guest_visibility.as_str(),
-            "guest_downloads": s.guest_downloads,
-        },
-        "join_url": events::join_url(base, &token),
-        "qr": {
-            "svg": format!("{api}/qr.svg"),
-            "png": media::qr::qr_png_sizes().iter().map(|n| format!("{api}/qr.png?size={n}")).collect::<Vec<_>>(),
-        },
-        "created_at": e.created_at,
-        "updated_at": e.updated_at,
-    })
 }
 
 /// The writable fields; on update, what is left out stays as it is.
@@ -241,27 +154,20 @@ pub async fn list(
     member: CurrentMember,
     headers: HeaderMap,
     Query(p): Query<ListParams>,
-) -> Result<Response, WebError> {
+) -> Result<Json<Page<EventView>>, WebError> {
     if !p.status.is_empty() && p.status.parse::<EventStatus>().is_err() {
-        return Ok(api_error(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "status must be one of draft, live, ended, archived.",
-            None,
-        ));
+        return Err(bad_request("api.bad_status"));
     }
-    let q = list_query(&p);
-    let (list, more, _) = list_page(&state, &member, &q).await?;
+    let list = events::list_events(&state.services, &member.ctx, &list_query(&p)).await?;
     let (base, _) = base_url(&state, &headers);
-    let next = match (more, list.last()) {
-        (true, Some(last)) => Value::from(encode_cursor(last)),
-        _ => Value::Null,
-    };
-    let items: Vec<Value> = list
-        .iter()
-        .map(|e| event_json(e, &base, &state.services.secret))
-        .collect();
-    Ok(Json(json!({ "events": items, "next_cursor": next })).into_response())
+    Ok(Json(Page {
+        next_cursor: list.events.last().filter(|_| list.more).map(encode_cursor),
+        items: list
+            .events
+            .iter()
+            .map(|e| EventView::new(e, &base, &state.services.secret))
+            .collect(),
+    }))
 }
 
 /// `POST /api/v1/events` → 201 with the new (draft) event.
@@ -273,24 +179,8 @@ pub async fn create(
 ) -> Result<Response, WebError> {
     let zone = body.time_zone.clone().unwrap_or_else(|| "UTC".into());
     let input = body.apply(EventInput::new_event(&zone));
-    let e = match events::create_event(
-        &state.services,
-        member.tenant.id,
-        member.user.id,
-        &input,
-        Utc::now(),
-    )
-    .await
-    {
-        Ok(e) => e,
-        Err(err) => return Ok(event_failure(err)),
-    };
-    let (base, _) = base_url(&state, &headers);
-    let mut res = (
-        StatusCode::CREATED,
-        Json(event_json(&e, &base, &state.services.secret)),
-    )
-        .into_response();
+    let e = events::create_event(&state.services, &member.ctx, &input).await?;
+    let mut res = (StatusCode::CREATED, event_view(&state, &headers, &e)).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/events/{}", e.id)) {
         res.headers_mut().insert(header::LOCATION, v);
     }
@@ -303,12 +193,9 @@ pub async fn show(
     member: CurrentMember,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Result<Response, WebError> {
-    Ok(event_reply(
-        &state,
-        &headers,
-        events::get_event(&state.services, member.tenant.id, parse_id(&id)?).await,
-    ))
+) -> Result<Json<EventView>, WebError> {
+    let e = events::get_event(&state.services, &member.ctx, parse_id(&id)?).await?;
+    Ok(event_view(&state, &headers, &e))
 }
 
 /// `PATCH /api/v1/events/{id}`: the fields given change, the rest stay.
@@ -318,27 +205,12 @@ pub async fn update(
     headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<EventBody>,
-) -> Result<Response, WebError> {
+) -> Result<Json<EventView>, WebError> {
     let id = parse_id(&id)?;
-    let tenant = member.tenant.id;
-    let current = match events::get_event(&state.services, tenant, id).await {
-        Ok(e) => e,
-        Err(err) => return Ok(event_failure(err)),
-    };
+    let current = events::get_event(&state.services, &member.ctx, id).await?;
     let input = body.apply(EventInput::from_event(&current));
-    Ok(event_reply(
-        &state,
-        &headers,
-        events::update_event(
-            &state.services,
-            tenant,
-            member.user.id,
-            id,
-            &input,
-            Utc::now(),
-        )
-        .await,
-    ))
+    let e = events::update_event(&state.services, &member.ctx, id, &input).await?;
+    Ok(event_view(&state, &headers, &e))
 }
 
 #[derive(Debug, Deserialize)]
@@ -354,29 +226,16 @@ pub async fn transition(
     headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<StatusBody>,
-) -> Result<Response, WebError> {
+) -> Result<Json<EventView>, WebError> {
     let id = parse_id(&id)?;
-    let Ok(to) = body.to.parse::<EventStatus>() else {
-        return Ok(api_error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid",
-            "to must be one of draft, live, ended, archived.",
-            None,
-        ));
-    };
-    Ok(event_reply(
-        &state,
-        &headers,
-        events::change_status(
-            &state.services,
-            member.tenant.id,
-            member.user.id,
-            id,
-            to,
-            Utc::now(),
-        )
-        .await,
-    ))
+    let to = body
+        .to
+        .parse::<EventStatus>()
+        .map_err(|_| WebError::Invalid {
+            fields: vec![("to", Catalog::english().get("api.bad_status").to_owned())],
+        })?;
+    let e = events::change_status(&state.services, &member.ctx, id, to).await?;
+    Ok(event_view(&state, &headers, &e))
 }
 
 /// `POST /api/v1/events/{id}/join-link`: a new join link; the old one stops working.
@@ -385,20 +244,9 @@ pub async fn rotate(
     member: CurrentMember,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Result<Response, WebError> {
-    let id = parse_id(&id)?;
-    Ok(event_reply(
-        &state,
-        &headers,
-        events::rotate_join_link(
-            &state.services,
-            member.tenant.id,
-            member.user.id,
-            id,
-            Utc::now(),
-        )
-        .await,
-    ))
+) -> Result<Json<EventView>, WebError> {
+    let e = events::rotate_join_link(&state.services, &member.ctx, parse_id(&id)?).await?;
+    Ok(event_view(&state, &headers, &e))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -414,10 +262,7 @@ pub async fn qr(
     Path((id, file)): Path<(String, String)>,
     Query(p): Query<QrParams>,
 ) -> Result<Response, WebError> {
-    let e = match events::get_event(&state.services, member.tenant.id, parse_id(&id)?).await {
-        Ok(e) => e,
-        Err(err) => return Ok(event_failure(err)),
-    };
+    let e = events::get_event(&state.services, &member.ctx, parse_id(&id)?).await?;
     let (base, _) = base_url(&state, &headers);
     let url = events::join_url(&base, &events::join_token(&state.services.secret, &e));
     let (body, content_type) = match file.as_str() {
@@ -430,18 +275,15 @@ pub async fn qr(
         "qr.png" => {
             let size = p.size.unwrap_or(512);
             if !media::qr::qr_png_sizes().contains(&size) {
-                return Ok(api_error(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request",
-                    &format!(
-                        "size must be one of {}.",
-                        media::qr::qr_png_sizes()
-                            .iter()
-                            .map(|s| s.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    None,
+                let sizes = media::qr::qr_png_sizes()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(WebError::BadRequest(
+                    Catalog::english()
+                        .get("api.bad_qr_size")
+                        .replace("{sizes}", &sizes),
                 ));
             }
             (

@@ -4,13 +4,15 @@
 use axum::Json;
 use axum::Router;
 use axum::routing::{get, post};
-use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::auth::CurrentMember;
 
 mod events;
 mod photos;
+pub mod views;
+
+use views::{MeOrganization, MeSession, MeUser, MeView};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -33,18 +35,20 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `GET /api/v1/me`: who is logged in, in which organization, with which role.
-async fn show_me(member: CurrentMember) -> Json<Value> {
-    Json(json!({
-        "user": {
-            "id": member.user.id,
-            "name": member.user.name.as_str(),
-            "email": member.user.email.as_str(),
+async fn show_me(member: CurrentMember) -> Json<MeView> {
+    Json(MeView {
+        user: MeUser {
+            id: member.user.id,
+            name: member.user.name.as_str().to_owned(),
+            email: member.user.email.as_str().to_owned(),
         },
-        "organization": {
-            "id": member.tenant.id,
-            "name": member.tenant.name.as_str(),
+        organization: MeOrganization {
+            id: member.tenant.id,
+            name: member.tenant.name.as_str().to_owned(),
         },
-        "role": member.role.as_str(),
-        "session": { "expires_at": member.session.expires_at },
-    }))
+        role: member.role.as_str(),
+        session: MeSession {
+            expires_at: member.session.expires_at,
+        },
+    })
 }

@@ -10,7 +10,8 @@ use service::accounts::{self, AccountError, PasswordChange};
 
 use crate::auth::{CsrfForm, CurrentMember};
 use crate::i18n::Catalog;
-use crate::pages::{Field, Layout, field_message};
+use crate::messages::field_message;
+use crate::pages::{Field, Layout};
 use crate::security::CspNonce;
 use crate::{AppState, WebError};
 
@@ -51,7 +52,7 @@ async fn page(
     notice: String,
 ) -> Result<AccountPage, WebError> {
     let t = Catalog::english();
-    let now = domain::time::now();
+    let now = state.services.now();
     let list = state
         .services
         .sessions
@@ -134,7 +135,7 @@ pub async fn change_name(
         &state.services,
         &member.session,
         &form.name,
-        domain::time::now(),
+        state.services.now(),
     )
     .await
     {
@@ -177,7 +178,7 @@ pub async fn change_password(
         &state.services,
         &member.session,
         &change,
-        domain::time::now(),
+        state.services.now(),
     )
     .await
     {

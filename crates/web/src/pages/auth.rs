@@ -13,7 +13,8 @@ use crate::auth::{
     safe_return_path, session_cookie_name, set_cookie,
 };
 use crate::i18n::Catalog;
-use crate::pages::{Field, Layout, field_message, wait_phrase};
+use crate::messages::field_message;
+use crate::pages::{Field, Layout, wait_phrase};
 use crate::security::CspNonce;
 use crate::{AppState, WebError};
 
@@ -83,8 +84,8 @@ async fn log_in(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let new =
-        accounts::start_session(&state.services.sessions, account, ua, domain::time::now()).await?;
+    let new = accounts::start_session(&state.services.sessions, account, ua, state.services.now())
+        .await?;
     let https = state.config.is_https();
     let mut res = Redirect::to(to).into_response();
     res.headers_mut().append(
@@ -116,7 +117,7 @@ pub async fn register(
         password: &form.password,
         org_name: &form.org_name,
     };
-    match accounts::register(&state.services, &input, domain::time::now()).await {
+    match accounts::register(&state.services, &input, state.services.now()).await {
         Ok(account) => log_in(&state, &session, &account, &headers, "/app?welcome=1").await,
         Err(AccountError::Invalid(problems)) => {
             let t = Catalog::english();
@@ -222,7 +223,7 @@ pub async fn login(
     let email_key = form.email.trim().to_lowercase();
     enforce_limit(&state, limits::LOGIN_PER_EMAIL, &hex_digest(&email_key)).await?;
     let next = safe_return_path(Some(&form.next)).to_owned();
-    let now = domain::time::now();
+    let now = state.services.now();
     let t = Catalog::english();
     let (status, message, retry) =
         match accounts::login(&state.services, &form.email, &form.password, now).await {

@@ -4,12 +4,12 @@ use askama::Template;
 use axum::Extension;
 use axum::extract::State;
 use axum::response::Html;
-use store::EventQuery;
+use service::records::EventQuery;
 
 use crate::auth::CurrentMember;
 use crate::i18n::Catalog;
 use crate::pages::Layout;
-use crate::pages::events::{EventRow, list_page};
+use crate::pages::events::EventRow;
 use crate::security::CspNonce;
 use crate::{AppState, WebError};
 
@@ -34,7 +34,8 @@ pub async fn show_dashboard(
         limit: 5,
         ..EventQuery::default()
     };
-    let (events, more, _) = list_page(&state, &member, &q).await?;
+    let list = service::events::list_events(&state.services, &member.ctx, &q).await?;
+    let (events, more) = (list.events, list.more);
     let page = DashboardPage {
         layout: Layout::for_member(nonce, &member, "dashboard"),
         org_name: member.tenant.name.as_str().to_owned(),

@@ -6,86 +6,23 @@ use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use base64::Engine;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use domain::{EventId, EventStatus, EventZone};
 use serde::Deserialize;
 use service::events::{self, EventError, EventFieldProblem, EventInput};
-use store::{Event, EventCursor, EventQuery, EventRepo, EventSort, Scope};
+use service::records::Event;
 
 use crate::auth::{CsrfForm, CurrentMember};
 use crate::i18n::Catalog;
-use crate::pages::{Layout, field_message};
+use crate::links::base_url;
+use crate::messages::event_field_message;
+use crate::pages::Layout;
+use crate::params::{ListParams, encode_cursor, list_query, parse_id};
 use crate::security::CspNonce;
 use crate::{AppState, WebError};
 
 fn render(t: impl Template) -> Result<Html<String>, WebError> {
     Ok(Html(t.render().map_err(WebError::internal)?))
-}
-
-/// The base of every link we hand out: the public URL, else this request's host.
-pub fn base_url(state: &AppState, headers: &HeaderMap) -> (String, bool) {
-    match &state.config.public_url {
-        Some(u) => (u.trim_end_matches('/').to_owned(), true),
-        None => {
-            let host = headers
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("127.0.0.1:8080");
-            (format!("http://{host}"), false)
-        }
-    }
-}
-
-pub fn parse_id(raw: &str) -> Result<EventId, WebError> {
-    raw.parse().map_err(|_| WebError::NotFound)
-}
-
-pub fn event_error(e: EventError) -> WebError {
-    match e {
-        EventError::NotFound => WebError::NotFound,
-        EventError::BadTransition { .. } => {
-            WebError::Conflict(Catalog::english().get("events.bad_transition").to_owned())
-        }
-        EventError::Store(s) => s.into(),
-        EventError::Invalid(_) => WebError::BadRequest("invalid event".into()),
-    }
-}
-
-/// The sentence for an event form problem.
-pub fn event_field_message(t: &Catalog, p: &EventFieldProblem) -> String {
-    use domain::event::{EventRuleProblem, SlugProblem};
-    match p {
-        EventFieldProblem::Parse(e) => {
-            field_message(t, &service::accounts::FieldProblem::Parse(e.clone()))
-        }
-        EventFieldProblem::Slug(SlugProblem::TooShort { min }) => t
-            .get("events.slug_short")
-            .replace("{min}", &min.to_string()),
-        EventFieldProblem::Slug(SlugProblem::TooLong { max }) => {
-            t.get("form.too_long").replace("{max}", &max.to_string())
-        }
-        EventFieldProblem::Slug(SlugProblem::BadCharacters) => {
-            t.get("events.slug_chars").to_owned()
-        }
-        EventFieldProblem::SlugTaken => t.get("events.slug_taken").to_owned(),
-        EventFieldProblem::Rule(EventRuleProblem::EndsBeforeStart) => {
-            t.get("events.ends_before_start").to_owned()
-        }
-        EventFieldProblem::Rule(EventRuleProblem::WindowReversed) => {
-            t.get("events.window_reversed").to_owned()
-        }
-        EventFieldProblem::Rule(EventRuleProblem::WindowOutsideEvent) => {
-            t.get("events.window_outside").to_owned()
-        }
-        EventFieldProblem::Rule(EventRuleProblem::OutOfRange { min, max }) => t
-            .get("events.out_of_range")
-            .replace("{min}", &min.to_string())
-            .replace("{max}", &max.to_string()),
-        EventFieldProblem::BadDateTime => t.get("events.bad_datetime").to_owned(),
-        EventFieldProblem::SkippedTime => t.get("events.skipped_time").to_owned(),
-        EventFieldProblem::NotANumber => t.get("events.not_a_number").to_owned(),
-    }
 }
 
 /// When and where, as a host reads it: "Sat 20 Jun 2026, 14:00 – 02:00 (Europe/Berlin)".
@@ -151,69 +88,6 @@ struct EventListPage {
     filtered: bool,
 }
 
-/// Query of the list page (all optional; bad values are ignored rather than refused).
-#[derive(Debug, Default, Deserialize)]
-pub struct ListParams {
-    #[serde(default)]
-    pub q: String,
-    #[serde(default)]
-    pub status: String,
-    #[serde(default)]
-    pub from: String,
-    #[serde(default)]
-    pub to: String,
-    #[serde(default)]
-    pub sort: String,
-    #[serde(default)]
-    pub after: String,
-    pub limit: Option<u32>,
-}
-
-pub fn encode_cursor(e: &Event) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
-        "{}|{}|{}",
-        e.starts_at.to_rfc3339(),
-        e.id,
-        e.name
-    ))
-}
-
-fn decode_cursor(s: &str) -> Option<EventCursor> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(s)
-        .ok()?;
-    let text = String::from_utf8(bytes).ok()?;
-    let mut parts = text.splitn(3, '|');
-    let starts_at = DateTime::parse_from_rfc3339(parts.next()?)
-        .ok()?
-        .with_timezone(&Utc);
-    let id = parts.next()?.parse().ok()?;
-    let name = parts.next()?.to_owned();
-    Some(EventCursor {
-        starts_at,
-        name,
-        id,
-    })
-}
-
-fn day(s: &str) -> Option<DateTime<Utc>> {
-    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
-    Utc.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).single()
-}
-
-/// The store query for these parameters. Unknown values fall back to the defaults.
-pub fn list_query(p: &ListParams) -> EventQuery {
-    EventQuery {
-        search: Some(p.q.clone()).filter(|q| !q.trim().is_empty()),
-        status: p.status.parse().ok(),
-        starts_from: day(&p.from),
-        starts_before: day(&p.to).map(|d| d + chrono::Duration::days(1)),
-        sort: EventSort::parse(&p.sort).unwrap_or_default(),
-        after: decode_cursor(&p.after),
-        limit: p.limit.unwrap_or(20).clamp(1, 100),
-    }
-}
-
 fn list_href(p: &ListParams, after: &str) -> String {
     let pairs = [
         ("q", p.q.as_str()),
@@ -232,20 +106,6 @@ fn list_href(p: &ListParams, after: &str) -> String {
     }
 }
 
-/// One page of the organization's events and whether another follows.
-pub async fn list_page(
-    state: &AppState,
-    member: &CurrentMember,
-    q: &EventQuery,
-) -> Result<(Vec<Event>, bool, i64), WebError> {
-    let tenant = member.tenant.id;
-    let mut tx = state.services.db.begin(Scope::Tenant(tenant)).await?;
-    let (events, more) = tx.list_events(tenant, q).await?;
-    let total = tx.count_events(tenant).await?;
-    tx.commit().await?;
-    Ok((events, more, total))
-}
-
 /// `GET /app/events`.
 pub async fn list_events(
     State(state): State<AppState>,
@@ -255,7 +115,11 @@ pub async fn list_events(
 ) -> Result<Html<String>, WebError> {
     let t = Catalog::english();
     let q = list_query(&p);
-    let (events, more, total) = list_page(&state, &member, &q).await?;
+    let events::EventList {
+        events,
+        more,
+        total,
+    } = events::list_events(&state.services, &member.ctx, &q).await?;
     let next_href = match (more, events.last()) {
         (true, Some(last)) => list_href(&p, &encode_cursor(last)),
         _ => String::new(),
@@ -456,22 +320,14 @@ pub async fn create_event(
     CsrfForm(form): CsrfForm<EventForm>,
 ) -> Result<Response, WebError> {
     let input = EventInput::from(form);
-    match events::create_event(
-        &state.services,
-        member.tenant.id,
-        member.user.id,
-        &input,
-        domain::time::now(),
-    )
-    .await
-    {
+    match events::create_event(&state.services, &member.ctx, &input).await {
         Ok(e) => Ok(Redirect::to(&format!("/app/events/{}?created=1", e.id)).into_response()),
         Err(EventError::Invalid(p)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             render(form_page(nonce, &member, None, input, invalid(&p)))?,
         )
             .into_response()),
-        Err(e) => Err(event_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -482,9 +338,7 @@ pub async fn edit_event(
     member: CurrentMember,
     Path(id): Path<String>,
 ) -> Result<Html<String>, WebError> {
-    let e = events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
-        .await
-        .map_err(event_error)?;
+    let e = events::get_event(&state.services, &member.ctx, parse_id(&id)?).await?;
     let input = EventInput::from_event(&e);
     render(form_page(
         nonce,
@@ -504,20 +358,9 @@ pub async fn update_event(
     CsrfForm(form): CsrfForm<EventForm>,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
-    let existing = events::get_event(&state.services, member.tenant.id, id)
-        .await
-        .map_err(event_error)?;
+    let existing = events::get_event(&state.services, &member.ctx, id).await?;
     let input = EventInput::from(form);
-    match events::update_event(
-        &state.services,
-        member.tenant.id,
-        member.user.id,
-        id,
-        &input,
-        domain::time::now(),
-    )
-    .await
-    {
+    match events::update_event(&state.services, &member.ctx, id, &input).await {
         Ok(e) => Ok(Redirect::to(&format!("/app/events/{}?saved=1", e.id)).into_response()),
         Err(EventError::Invalid(p)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -530,7 +373,7 @@ pub async fn update_event(
             ))?,
         )
             .into_response()),
-        Err(e) => Err(event_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -584,43 +427,30 @@ pub struct EventFigures {
     pub hours: Vec<(String, i64)>,
 }
 
-/// The figures of one event (one transaction, scoped to its organization).
+/// The figures of one event as shown on its page.
 pub async fn event_figures(
     state: &AppState,
-    tenant: domain::TenantId,
+    ctx: &service::Ctx,
     event: EventId,
 ) -> Result<EventFigures, WebError> {
-    use store::PhotoRepo;
     let t = Catalog::english();
-    let mut tx = state.services.db.begin(Scope::Tenant(tenant)).await?;
-    let stats = tx.event_photo_stats(tenant, event).await?;
-    let top = tx.top_contributors(tenant, event, 5).await?;
-    let hours = tx.uploads_by_hour(tenant, event).await?;
-    let reactions = {
-        use store::ReactionRepo;
-        tx.count_event_reactions(tenant, event).await?
-    };
-    let views = {
-        use store::ViewRepo;
-        tx.event_views(tenant, event, 5).await?.0
-    };
-    tx.commit().await?;
-    let series = crate::pages::chart::hourly_series(&hours, 48);
+    let f = events::event_figures(&state.services, ctx, event).await?;
+    let series = crate::pages::chart::hourly_series(&f.hours, 48);
     let chart_svg = if series.is_empty() {
         String::new()
     } else {
         crate::pages::chart::uploads_svg(&series, t.get("events.chart_label"))
     };
     Ok(EventFigures {
-        photos: stats.photos,
-        contributors: stats.contributors,
-        pending: stats.pending_review,
-        processing: stats.processing,
-        failed: stats.failed,
-        reactions,
-        views,
-        storage: crate::pages::chart::human_bytes(stats.storage_bytes),
-        top,
+        photos: f.stats.photos,
+        contributors: f.stats.contributors,
+        pending: f.stats.pending_review,
+        processing: f.stats.processing,
+        failed: f.stats.failed,
+        reactions: f.reactions,
+        views: f.views,
+        storage: crate::pages::chart::human_bytes(f.stats.storage_bytes),
+        top: f.top,
         chart_svg,
         hours: series
             .iter()
@@ -705,9 +535,7 @@ pub async fn show_event(
     Query(p): Query<ShowParams>,
 ) -> Result<Html<String>, WebError> {
     let t = Catalog::english();
-    let e = events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
-        .await
-        .map_err(event_error)?;
+    let e = events::get_event(&state.services, &member.ctx, parse_id(&id)?).await?;
     let (base, public_url_set) = base_url(&state, &headers);
     let join_url = events::join_url(&base, &events::join_token(&state.services.secret, &e));
     let qr_svg = media::qr::qr_svg(&join_url).map_err(WebError::internal)?;
@@ -753,7 +581,7 @@ pub async fn show_event(
         png_sizes: media::qr::qr_png_sizes().to_vec(),
         notice,
         settings: settings_summary(t, &e),
-        stats: event_figures(&state, member.tenant.id, e.id).await?,
+        stats: event_figures(&state, &member.ctx, e.id).await?,
     })
 }
 
@@ -787,15 +615,10 @@ pub async fn confirm_status(
     Query(p): Query<StatusParams>,
 ) -> Result<Html<String>, WebError> {
     let t = Catalog::english();
-    let e = events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
-        .await
-        .map_err(event_error)?;
+    let e = events::get_event(&state.services, &member.ctx, parse_id(&id)?).await?;
     let to: EventStatus = p.to.parse().map_err(|_| WebError::NotFound)?;
     if !e.status.can_become(to) {
-        return Err(event_error(EventError::BadTransition {
-            from: e.status,
-            to,
-        }));
+        return Err(EventError::BadTransition { from: e.status, to }.into());
     }
     render(ConfirmPage {
         layout: Layout::for_member(nonce, &member, "events"),
@@ -830,16 +653,7 @@ pub async fn change_status(
         .to
         .parse()
         .map_err(|_| WebError::BadRequest("unknown status".into()))?;
-    let e = events::change_status(
-        &state.services,
-        member.tenant.id,
-        member.user.id,
-        parse_id(&id)?,
-        to,
-        domain::time::now(),
-    )
-    .await
-    .map_err(event_error)?;
+    let e = events::change_status(&state.services, &member.ctx, parse_id(&id)?, to).await?;
     Ok(Redirect::to(&format!("/app/events/{}?status=1", e.id)).into_response())
 }
 
@@ -851,9 +665,7 @@ pub async fn confirm_rotate(
     Path(id): Path<String>,
 ) -> Result<Html<String>, WebError> {
     let t = Catalog::english();
-    let e = events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
-        .await
-        .map_err(event_error)?;
+    let e = events::get_event(&state.services, &member.ctx, parse_id(&id)?).await?;
     render(ConfirmPage {
         layout: Layout::for_member(nonce, &member, "events"),
         csrf: member.session.csrf_token.clone(),
@@ -876,15 +688,7 @@ pub async fn rotate_link(
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, WebError> {
-    let e = events::rotate_join_link(
-        &state.services,
-        member.tenant.id,
-        member.user.id,
-        parse_id(&id)?,
-        domain::time::now(),
-    )
-    .await
-    .map_err(event_error)?;
+    let e = events::rotate_join_link(&state.services, &member.ctx, parse_id(&id)?).await?;
     Ok(Redirect::to(&format!("/app/events/{}?rotated=1", e.id)).into_response())
 }
 
@@ -897,9 +701,7 @@ pub async fn qr_image(
     headers: HeaderMap,
     Path((id, file)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let e = events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
-        .await
-        .map_err(event_error)?;
+    let e = events::get_event(&state.services, &member.ctx, parse_id(&id)?).await?;
     let (base, _) = base_url(&state, &headers);
     let url = events::join_url(&base, &events::join_token(&state.services.secret, &e));
     let (body, content_type, ext) = if file == "qr.svg" {
@@ -959,9 +761,7 @@ pub async fn poster(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Html<String>, WebError> {
-    let e = events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
-        .await
-        .map_err(event_error)?;
+    let e = events::get_event(&state.services, &member.ctx, parse_id(&id)?).await?;
     let (base, _) = base_url(&state, &headers);
     let token = events::join_token(&state.services.secret, &e);
     let join_url = events::join_url(&base, &token);

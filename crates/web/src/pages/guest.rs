@@ -12,15 +12,18 @@ use serde_json::json;
 use service::events;
 use service::guests::{self, GuestUploadError, JoinError, UploadRefusal};
 use service::photos::Accepted;
-use store::{Event, Guest};
+use service::records::{
+    Event, GalleryCursor, GalleryQuery, GallerySort, Guest, Photo, REACTION_KINDS, ReactionSummary,
+};
 
 use crate::auth::{
-    ClientIp, CsrfForm, FormToken, check_token, cookie, enforce_limit, limits, set_cookie,
+    ClientIp, CsrfForm, CurrentGuest, FormToken, check_token, cookie, enforce_limit, limits,
+    set_cookie,
 };
+use crate::error::json_error;
 use crate::i18n::Catalog;
-use crate::pages::Layout;
 use crate::pages::events::when;
-use crate::pages::photos::upload_error;
+use crate::pages::{Layout, ReactForm, reaction_reply};
 use crate::security::CspNonce;
 use crate::{AppState, WebError};
 
@@ -57,7 +60,8 @@ struct JoinPage {
     error: String,
 }
 
-/// The guest already joined this event on this device.
+/// The guest already joined this event on this device (the join link's page, before any
+/// guest is required).
 async fn current_guest(
     state: &AppState,
     headers: &HeaderMap,
@@ -107,7 +111,7 @@ pub async fn join(
             Redirect::to(&format!("/g/{}", e.id)).into_response(),
         ));
     }
-    let cover = cover_url(&state, &e).await;
+    let cover = join_cover_url(&state, &e).await;
     join_page(
         nonce,
         &form_token,
@@ -120,11 +124,22 @@ pub async fn join(
     )
 }
 
-/// The signed URL of the event's cover (800 px), or "".
-async fn cover_url(state: &AppState, e: &Event) -> String {
-    match service::events::cover_key(&state.services, e.tenant_id, e.id).await {
+/// The signed URL of the event's cover (800 px) for the join page, or "".
+async fn join_cover_url(state: &AppState, e: &Event) -> String {
+    let key = service::events::join_cover_key(&state.services, e).await;
+    cover_link(state, key.map_err(service::Error::from))
+}
+
+/// The signed URL of the event's cover for its guest, or "".
+async fn cover_url(state: &AppState, g: &CurrentGuest) -> String {
+    let key = service::events::cover_key(&state.services, &g.ctx, g.event.id).await;
+    cover_link(state, key)
+}
+
+fn cover_link(state: &AppState, key: Result<Option<String>, service::Error>) -> String {
+    match key {
         Ok(Some(key)) => {
-            service::media_urls::signed_path(&state.services.secret, &key, domain::time::now())
+            service::media_urls::signed_path(&state.services.secret, &key, state.services.now())
         }
         Ok(None) => String::new(),
         Err(err) => {
@@ -200,11 +215,10 @@ pub async fn join_submit(
         }
         events::JoinTarget::Unknown => return Err(WebError::NotFound),
     };
-    let now = domain::time::now();
-    match guests::join(&state.services, &e, &form.name, now).await {
+    match guests::join(&state.services, &e, &form.name).await {
         Ok((guest, session)) => {
             let https = state.config.is_https();
-            let age = guests::session_length(&e, now)
+            let age = guests::session_length(&e, state.services.now())
                 .to_std()
                 .unwrap_or(std::time::Duration::from_secs(86_400));
             let mut res = Redirect::to(&format!("/g/{}", e.id)).into_response();
@@ -320,22 +334,6 @@ fn refusal_error(t: &Catalog, r: &UploadRefusal, e: &Event) -> WebError {
     }
 }
 
-/// The guest of this event on this device, or a page that says how to join.
-async fn require_guest(
-    state: &AppState,
-    headers: &HeaderMap,
-    event: &str,
-) -> Result<(Guest, Event), WebError> {
-    let event: EventId = event.parse().map_err(|_| WebError::NotFound)?;
-    current_guest(state, headers, event)
-        .await?
-        .ok_or_else(|| WebError::Rejected {
-            status: StatusCode::FORBIDDEN,
-            code: "not_joined",
-            message: Catalog::english().get("guest.not_joined").to_owned(),
-        })
-}
-
 #[derive(Debug, Default, Deserialize)]
 pub struct GuestParams {
     uploaded: Option<u32>,
@@ -347,11 +345,9 @@ pub async fn show(
     State(state): State<AppState>,
     Extension(nonce): Extension<CspNonce>,
     Extension(form_token): Extension<FormToken>,
-    headers: HeaderMap,
-    Path(event): Path<String>,
+    g: CurrentGuest,
     axum::extract::Query(p): axum::extract::Query<GuestParams>,
 ) -> Result<Response, WebError> {
-    let (guest, e) = require_guest(&state, &headers, &event).await?;
     let t = Catalog::english();
     let notice = match (p.uploaded, p.deleted) {
         (Some(n), _) => t.get("guest.uploaded").replace("{n}", &n.to_string()),
@@ -362,8 +358,7 @@ pub async fn show(
         &state,
         nonce,
         &form_token,
-        &guest,
-        &e,
+        &g,
         notice,
         String::new(),
         StatusCode::OK,
@@ -371,24 +366,23 @@ pub async fn show(
     .await
 }
 
-#[expect(clippy::too_many_arguments, reason = "one page, its parts")]
 async fn guest_page(
     state: &AppState,
     nonce: CspNonce,
     form_token: &FormToken,
-    guest: &Guest,
-    e: &Event,
+    g: &CurrentGuest,
     notice: String,
     error: String,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let t = Catalog::english();
-    let photos = guests::own_photos(&state.services, guest).await?;
+    let (guest, e) = (&g.guest, &g.event);
+    let photos = guests::own_photos(&state.services, &g.ctx, e.id).await?;
     let count = photos
         .iter()
         .filter(|p| p.status != domain::PhotoStatus::Failed)
         .count() as i64;
-    let now = domain::time::now();
+    let now = g.ctx.now;
     let check = guests::may_upload(e, guest, count, now);
     let max_mb = u64::from(e.settings.max_file_mb).min(state.services.uploads.max_bytes >> 20);
     let tiles = photos
@@ -405,7 +399,7 @@ async fn guest_page(
         .collect();
     let page = GuestPage {
         layout: Layout::for_guest(nonce),
-        cover: cover_url(state, e).await,
+        cover: cover_url(state, g).await,
         event_id: e.id.to_string(),
         name: e.name.clone(),
         when: when(e),
@@ -427,23 +421,8 @@ async fn guest_page(
     Ok((status, render(page)?).into_response())
 }
 
-fn json_error(err: WebError) -> Response {
-    match err {
-        WebError::Rejected {
-            status,
-            code,
-            message,
-        } => (
-            status,
-            axum::Json(json!({ "error": { "code": code, "message": message } })),
-        )
-            .into_response(),
-        other => other.into_response(),
-    }
-}
-
-fn guest_photo_json(state: &AppState, p: &store::Photo) -> serde_json::Value {
-    let now = domain::time::now();
+fn guest_photo_json(state: &AppState, p: &Photo) -> serde_json::Value {
+    let now = state.services.now();
     let url = |key: &str| service::media_urls::signed_path(&state.services.secret, key, now);
     json!({
         "id": p.id,
@@ -462,12 +441,12 @@ pub async fn upload(
     Extension(nonce): Extension<CspNonce>,
     Extension(form_token): Extension<FormToken>,
     ip: ClientIp,
+    g: CurrentGuest,
     headers: HeaderMap,
-    Path(event): Path<String>,
     req: Request,
 ) -> Result<Response, WebError> {
     let t = Catalog::english();
-    let (guest, e) = require_guest(&state, &headers, &event).await?;
+    let (guest, e) = (&g.guest, &g.event);
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -487,7 +466,7 @@ pub async fn upload(
         }
         let body = req.into_body().into_data_stream();
         return Ok(
-            match guests::upload(&state.services, &e, &guest, body).await {
+            match guests::upload(&state.services, &g.ctx, e, guest, body).await {
                 Ok(a) => {
                     let status = match a {
                         Accepted::Created(_) => StatusCode::CREATED,
@@ -495,8 +474,8 @@ pub async fn upload(
                     };
                     (status, axum::Json(guest_photo_json(&state, a.photo()))).into_response()
                 }
-                Err(GuestUploadError::Refused(r)) => json_error(refusal_error(t, &r, &e)),
-                Err(GuestUploadError::Upload(u)) => json_error(upload_error(u)),
+                Err(GuestUploadError::Refused(r)) => json_error(refusal_error(t, &r, e)),
+                Err(GuestUploadError::Upload(u)) => json_error(u.into()),
             },
         );
     }
@@ -515,13 +494,13 @@ pub async fn upload(
         if field.name() != Some("photos") || field.file_name().is_none_or(str::is_empty) {
             continue;
         }
-        let failed = match guests::upload(&state.services, &e, &guest, field).await {
+        let failed = match guests::upload(&state.services, &g.ctx, e, guest, field).await {
             Ok(_) => {
                 received += 1;
                 continue;
             }
-            Err(GuestUploadError::Refused(r)) => refusal_error(t, &r, &e),
-            Err(GuestUploadError::Upload(u)) => upload_error(u),
+            Err(GuestUploadError::Refused(r)) => refusal_error(t, &r, e),
+            Err(GuestUploadError::Upload(u)) => u.into(),
         };
         let WebError::Rejected {
             status, message, ..
@@ -537,25 +516,14 @@ pub async fn upload(
                     .replace("{n}", &received.to_string())
             );
         }
-        return guest_page(
-            &state,
-            nonce,
-            &form_token,
-            &guest,
-            &e,
-            String::new(),
-            text,
-            status,
-        )
-        .await;
+        return guest_page(&state, nonce, &form_token, &g, String::new(), text, status).await;
     }
     if received == 0 {
         return guest_page(
             &state,
             nonce,
             &form_token,
-            &guest,
-            &e,
+            &g,
             String::new(),
             t.get("upload.none_chosen").to_owned(),
             StatusCode::BAD_REQUEST,
@@ -568,16 +536,16 @@ pub async fn upload(
 /// `GET /g/{event}/photos/{id}`: one of the guest's own photos, for the page to poll.
 pub async fn photo_status(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((event, id)): Path<(String, String)>,
+    g: CurrentGuest,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let (guest, _) = require_guest(&state, &headers, &event).await?;
-    let id: domain::PhotoId = id.parse().map_err(|_| WebError::NotFound)?;
-    let photo = service::photos::get_photo(&state.services, guest.tenant_id, id)
-        .await?
-        .filter(|p| p.guest_id == Some(guest.id) && p.event_id == guest.event_id)
-        .ok_or(WebError::NotFound)?;
+    let id = parse_photo(&id)?;
+    let photo = service::photos::own_photo_of(&state.services, &g.ctx, &g.event, id).await?;
     Ok(axum::Json(guest_photo_json(&state, &photo)).into_response())
+}
+
+fn parse_photo(id: &str) -> Result<domain::PhotoId, WebError> {
+    id.parse().map_err(|_| WebError::NotFound)
 }
 
 /// One photo in the guests' gallery.
@@ -611,10 +579,10 @@ pub struct ReactionButton {
 /// The reaction buttons of a photo from a summary.
 pub fn reaction_buttons(
     t: &Catalog,
-    summary: &store::ReactionSummary,
+    summary: &ReactionSummary,
     photo: domain::PhotoId,
 ) -> Vec<ReactionButton> {
-    store::REACTION_KINDS
+    REACTION_KINDS
         .iter()
         .map(|&kind| ReactionButton {
             kind,
@@ -672,7 +640,7 @@ pub struct GalleryParams {
 }
 
 impl GalleryParams {
-    fn query(&self, e: &Event) -> store::GalleryQuery {
+    fn query(&self, e: &Event) -> GalleryQuery {
         use chrono::TimeZone;
         let uploaded = chrono::NaiveDate::parse_from_str(self.day.trim(), "%Y-%m-%d")
             .ok()
@@ -693,11 +661,11 @@ impl GalleryParams {
                     end.with_timezone(&chrono::Utc),
                 ))
             });
-        store::GalleryQuery {
+        GalleryQuery {
             uploader: Some(self.who.trim().to_owned()).filter(|w| !w.is_empty()),
             uploaded,
             with_reactions: !self.reacted.is_empty(),
-            sort: store::GallerySort::parse(&self.sort).unwrap_or_default(),
+            sort: GallerySort::parse(&self.sort).unwrap_or_default(),
             after: decode_gallery_cursor(&self.before),
             limit: 48,
         }
@@ -720,7 +688,7 @@ impl GalleryParams {
     }
 }
 
-fn encode_gallery_cursor(p: &store::Photo) -> String {
+fn encode_gallery_cursor(p: &Photo) -> String {
     format!(
         "{}_{}_{}",
         p.reaction_count,
@@ -729,9 +697,9 @@ fn encode_gallery_cursor(p: &store::Photo) -> String {
     )
 }
 
-fn decode_gallery_cursor(s: &str) -> Option<store::GalleryCursor> {
+fn decode_gallery_cursor(s: &str) -> Option<GalleryCursor> {
     let mut parts = s.splitn(3, '_');
-    Some(store::GalleryCursor {
+    Some(GalleryCursor {
         reactions: parts.next()?.parse().ok()?,
         created_at: chrono::DateTime::from_timestamp_micros(parts.next()?.parse().ok()?)?,
         id: parts.next()?.parse().ok()?,
@@ -744,61 +712,19 @@ pub async fn gallery(
     State(state): State<AppState>,
     Extension(nonce): Extension<CspNonce>,
     Extension(form_token): Extension<FormToken>,
-    headers: HeaderMap,
-    Path(event): Path<String>,
+    g: CurrentGuest,
     axum::extract::Query(p): axum::extract::Query<GalleryParams>,
 ) -> Result<Response, WebError> {
-    use store::PhotoRepo;
     let t = Catalog::english();
-    let (guest, e) = require_guest(&state, &headers, &event).await?;
+    let e = &g.event;
     let own_only = e.settings.guest_visibility == domain::GuestVisibility::Own;
-    let (photos, more) = if own_only {
-        (Vec::new(), false)
-    } else {
-        let mut tx = state
-            .services
-            .db
-            .begin(store::Scope::Tenant(guest.tenant_id))
-            .await?;
-        let page = tx.list_gallery(guest.tenant_id, e.id, &p.query(&e)).await?;
-        tx.commit().await?;
-        page
-    };
-    let uploaders: Vec<String> = {
-        let mut tx = state
-            .services
-            .db
-            .begin(store::Scope::Tenant(guest.tenant_id))
-            .await?;
-        let top = tx.top_contributors(guest.tenant_id, e.id, 200).await?;
-        tx.commit().await?;
-        let mut names: Vec<String> = top
-            .into_iter()
-            .map(|(n, _)| n)
-            .filter(|n| !n.is_empty())
-            .collect();
-        names.sort();
-        names
-    };
-    let summary = {
-        use store::ReactionRepo;
-        let ids: Vec<domain::PhotoId> = photos.iter().map(|p| p.id).collect();
-        let mut tx = state
-            .services
-            .db
-            .begin(store::Scope::Tenant(guest.tenant_id))
-            .await?;
-        let s = tx
-            .reaction_summary(
-                guest.tenant_id,
-                &ids,
-                &service::reactions::guest_reactor(guest.id),
-            )
-            .await?;
-        tx.commit().await?;
-        s
-    };
-    let now = domain::time::now();
+    let service::gallery::GalleryView {
+        photos,
+        more,
+        uploaders,
+        reactions: summary,
+    } = service::gallery::guest_gallery(&state.services, &g.ctx, e, &p.query(e)).await?;
+    let now = g.ctx.now;
     let secret = &state.services.secret;
     let url = |key: &str| service::media_urls::signed_path(secret, key, now);
     let tiles = photos
@@ -881,9 +807,7 @@ pub async fn gallery(
         who: p.who.clone(),
         day: p.day.clone(),
         reacted: !p.reacted.is_empty(),
-        sort: store::GallerySort::parse(&p.sort)
-            .unwrap_or_default()
-            .as_str(),
+        sort: GallerySort::parse(&p.sort).unwrap_or_default().as_str(),
         filtered,
         zip_href,
     };
@@ -895,11 +819,11 @@ pub async fn gallery(
 /// the uploader's location.
 pub async fn download(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((event, id)): Path<(String, String)>,
+    g: CurrentGuest,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let t = Catalog::english();
-    let (guest, e) = require_guest(&state, &headers, &event).await?;
+    let e = &g.event;
     if !e.settings.guest_downloads {
         return Err(WebError::Rejected {
             status: StatusCode::FORBIDDEN,
@@ -907,23 +831,14 @@ pub async fn download(
             message: t.get("guest.downloads_off").to_owned(),
         });
     }
-    let id: domain::PhotoId = id.parse().map_err(|_| WebError::NotFound)?;
-    let photo = service::photos::get_photo(&state.services, guest.tenant_id, id)
-        .await?
-        .filter(|p| p.event_id == e.id)
-        .filter(|p| {
-            let own = p.guest_id == Some(guest.id);
-            let shown = p.status == domain::PhotoStatus::Published
-                && e.settings.guest_visibility == domain::GuestVisibility::Everyone;
-            own || shown
-        })
-        .ok_or(WebError::NotFound)?;
+    let (photo, _) =
+        service::photos::photo_of(&state.services, &g.ctx, e, parse_photo(&id)?).await?;
     let rendition = photo
         .renditions
         .iter()
         .max_by_key(|r| r.max_edge)
         .ok_or(WebError::NotFound)?;
-    let file = download_name(&e, &photo);
+    let file = download_name(e, &photo);
     let blobs = &state.services.blobs;
     if let Some(url) = blobs
         .presigned_get(&rendition.key, std::time::Duration::from_secs(600))
@@ -954,7 +869,7 @@ pub async fn download(
 
 /// `anna-ben-lena-01a2b3c4.webp`: the event, who took it, and enough of the id to be unique;
 /// only characters that are safe in every file system and header.
-pub fn download_name(e: &Event, p: &store::Photo) -> String {
+pub fn download_name(e: &Event, p: &Photo) -> String {
     let who = domain::EventSlug::suggest(if p.uploader_name.is_empty() {
         "guest"
     } else {
@@ -969,49 +884,26 @@ pub fn download_name(e: &Event, p: &store::Photo) -> String {
     )
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ReactForm {
-    #[serde(default)]
-    kind: String,
-}
-
 /// `POST /g/{event}/photos/{id}/react`: toggles a reaction. JSON for the page's script
 /// (`Accept: application/json`), else back to the photo in the gallery.
 pub async fn react(
     State(state): State<AppState>,
+    g: CurrentGuest,
     headers: HeaderMap,
-    Path((event, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     CsrfForm(form): CsrfForm<ReactForm>,
 ) -> Result<Response, WebError> {
-    let (guest, e) = require_guest(&state, &headers, &event).await?;
-    enforce_limit(&state, limits::GUEST_REACT_PER_GUEST, &guest.id.to_string()).await?;
-    let photo: domain::PhotoId = id.parse().map_err(|_| WebError::NotFound)?;
-    if e.settings.guest_visibility != domain::GuestVisibility::Everyone {
-        return Err(WebError::NotFound);
-    }
-    let toggled = service::reactions::toggle(
-        &state.services,
-        guest.tenant_id,
-        e.id,
-        photo,
-        &service::reactions::guest_reactor(guest.id),
-        &form.kind,
+    enforce_limit(
+        &state,
+        limits::GUEST_REACT_PER_GUEST,
+        &g.guest.id.to_string(),
     )
-    .await?
-    .ok_or(WebError::NotFound)?;
-    let wants_json = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"));
-    if wants_json {
-        return Ok(axum::Json(json!({
-            "kind": form.kind,
-            "on": toggled.on,
-            "count": toggled.count,
-        }))
-        .into_response());
-    }
-    Ok(Redirect::to(&format!("/g/{}/gallery#photo-{photo}", e.id)).into_response())
+    .await?;
+    let photo = parse_photo(&id)?;
+    let toggled =
+        service::reactions::toggle(&state.services, &g.ctx, &g.event, photo, &form.kind).await?;
+    let back = format!("/g/{}/gallery#photo-{photo}", g.event.id);
+    Ok(reaction_reply(&headers, &form.kind, toggled, &back))
 }
 
 #[derive(Template)]
@@ -1029,21 +921,16 @@ pub async fn report_form(
     State(state): State<AppState>,
     Extension(nonce): Extension<CspNonce>,
     Extension(form_token): Extension<FormToken>,
-    headers: HeaderMap,
-    Path((event, id)): Path<(String, String)>,
+    g: CurrentGuest,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let (guest, e) = require_guest(&state, &headers, &event).await?;
-    let photo: domain::PhotoId = id.parse().map_err(|_| WebError::NotFound)?;
-    let p = service::photos::get_photo(&state.services, guest.tenant_id, photo)
-        .await?
-        .filter(|p| p.event_id == e.id && p.status == domain::PhotoStatus::Published)
-        .ok_or(WebError::NotFound)?;
-    let now = domain::time::now();
-    let thumb = crate::pages::photos::thumb_url(&state.services.secret, &p, now);
+    let p = service::photos::gallery_photo_of(&state.services, &g.ctx, &g.event, parse_photo(&id)?)
+        .await?;
+    let thumb = crate::pages::photos::thumb_url(&state.services.secret, &p, g.ctx.now);
     Ok(render(ReportPage {
         layout: Layout::for_guest(nonce),
         csrf: form_token.0.clone(),
-        event_id: e.id.to_string(),
+        event_id: g.event.id.to_string(),
         photo_id: p.id.to_string(),
         thumb,
     })?
@@ -1059,28 +946,23 @@ pub struct ReportForm {
 /// `POST /g/{event}/photos/{id}/report`.
 pub async fn report(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((event, id)): Path<(String, String)>,
+    g: CurrentGuest,
+    Path((_, id)): Path<(String, String)>,
     CsrfForm(form): CsrfForm<ReportForm>,
 ) -> Result<Response, WebError> {
-    let (guest, e) = require_guest(&state, &headers, &event).await?;
-    enforce_limit(&state, limits::GUEST_REACT_PER_GUEST, &guest.id.to_string()).await?;
-    let photo: domain::PhotoId = id.parse().map_err(|_| WebError::NotFound)?;
-    service::moderation::report(
-        &state.services,
-        &guest,
-        &e,
-        photo,
-        &form.reason,
-        state.services.report_threshold,
+    enforce_limit(
+        &state,
+        limits::GUEST_REACT_PER_GUEST,
+        &g.guest.id.to_string(),
     )
-    .await?
-    .ok_or(WebError::NotFound)?;
-    Ok(Redirect::to(&format!("/g/{}/gallery?reported=1", e.id)).into_response())
+    .await?;
+    let photo = parse_photo(&id)?;
+    service::moderation::report(&state.services, &g.ctx, &g.event, photo, &form.reason).await?;
+    Ok(Redirect::to(&format!("/g/{}/gallery?reported=1", g.event.id)).into_response())
 }
 
 /// "Apple iPhone 13 Pro · taken Sat 20 Jun, 14:03": what the camera said, for the lightbox.
-pub fn photo_details(t: &Catalog, p: &store::Photo) -> String {
+pub fn photo_details(t: &Catalog, p: &Photo) -> String {
     let mut parts = Vec::new();
     let camera = match (&p.camera_make, &p.camera_model) {
         (Some(make), Some(model)) if model.starts_with(make.as_str()) => model.clone(),
@@ -1110,12 +992,11 @@ pub fn photo_details(t: &Catalog, p: &store::Photo) -> String {
 /// allows downloads.
 pub async fn download_zip(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(event): Path<String>,
+    g: CurrentGuest,
     axum::extract::Query(p): axum::extract::Query<GalleryParams>,
 ) -> Result<Response, WebError> {
     let t = Catalog::english();
-    let (guest, e) = require_guest(&state, &headers, &event).await?;
+    let e = &g.event;
     if !e.settings.guest_downloads {
         return Err(WebError::Rejected {
             status: StatusCode::FORBIDDEN,
@@ -1123,23 +1004,15 @@ pub async fn download_zip(
             message: t.get("guest.downloads_off").to_owned(),
         });
     }
-    let photos = if e.settings.guest_visibility == domain::GuestVisibility::Everyone {
-        // The gallery's filters apply: "download what I am looking at".
-        crate::pages::photos::all_in_gallery(&state, guest.tenant_id, e.id, p.query(&e)).await?
-    } else {
-        guests::own_photos(&state.services, &guest)
-            .await?
-            .into_iter()
-            .filter(|p| p.status == domain::PhotoStatus::Published)
-            .collect()
-    };
+    // The gallery's filters apply: "download what I am looking at".
+    let photos = service::gallery::guest_archive(&state.services, &g.ctx, e, p.query(e)).await?;
     let items = photos
         .iter()
         .filter_map(|p| {
             let r = p.renditions.iter().max_by_key(|r| r.max_edge)?;
             Some(crate::pages::zip::ZipItem {
                 key: r.key.clone(),
-                path: crate::pages::photos::zip_path(t, &e, p, "webp"),
+                path: crate::pages::photos::zip_path(t, e, p, "webp"),
             })
         })
         .collect();
@@ -1176,7 +1049,7 @@ fn resumable_error(t: &Catalog, e: &Event, err: service::resumable::ResumeError)
             json_error(refusal_error(t, &r, e))
         }
         service::resumable::ResumeError::Upload(GuestUploadError::Upload(u)) => {
-            json_error(upload_error(u))
+            json_error(u.into())
         }
     }
 }
@@ -1186,11 +1059,11 @@ fn resumable_error(t: &Catalog, e: &Event, err: service::resumable::ResumeError)
 pub async fn resumable_create(
     State(state): State<AppState>,
     ip: ClientIp,
+    g: CurrentGuest,
     headers: HeaderMap,
-    Path(event): Path<String>,
 ) -> Result<Response, WebError> {
     let t = Catalog::english();
-    let (guest, e) = require_guest(&state, &headers, &event).await?;
+    let (guest, e) = (&g.guest, &g.event);
     let limited = async {
         enforce_limit(
             &state,
@@ -1210,7 +1083,7 @@ pub async fn resumable_create(
             message: t.get("guest.resume_length").to_owned(),
         }));
     };
-    match service::resumable::create(&state.services, &e, &guest, length).await {
+    match service::resumable::create(&state.services, &g.ctx, e, guest, length).await {
         Ok(s) => {
             let mut res = (
                 StatusCode::CREATED,
@@ -1224,19 +1097,18 @@ pub async fn resumable_create(
             h.insert("upload-offset", HeaderValue::from_static("0"));
             Ok(res)
         }
-        Err(GuestUploadError::Refused(r)) => Ok(json_error(refusal_error(t, &r, &e))),
-        Err(GuestUploadError::Upload(u)) => Ok(json_error(upload_error(u))),
+        Err(GuestUploadError::Refused(r)) => Ok(json_error(refusal_error(t, &r, e))),
+        Err(GuestUploadError::Upload(u)) => Ok(json_error(u.into())),
     }
 }
 
 /// `GET` or `HEAD /g/{event}/uploads/{id}`: where the upload stands (`Upload-Offset`).
 pub async fn resumable_status(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((event, id)): Path<(String, String)>,
+    g: CurrentGuest,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let (guest, e) = require_guest(&state, &headers, &event).await?;
-    let (session, offset) = service::resumable::find(&state.services, &id, e.id, guest.id)
+    let (session, offset) = service::resumable::find(&state.services, &g.ctx, &id, g.event.id)
         .await
         .ok_or(WebError::NotFound)?;
     let mut res = axum::Json(json!({ "offset": offset, "length": session.length })).into_response();
@@ -1256,13 +1128,14 @@ pub async fn resumable_status(
 /// there) with the photo after the last one.
 pub async fn resumable_append(
     State(state): State<AppState>,
+    g: CurrentGuest,
     headers: HeaderMap,
-    Path((event, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     req: Request,
 ) -> Result<Response, WebError> {
     let t = Catalog::english();
-    let (guest, e) = require_guest(&state, &headers, &event).await?;
-    let (session, _) = service::resumable::find(&state.services, &id, e.id, guest.id)
+    let (guest, e) = (&g.guest, &g.event);
+    let (session, _) = service::resumable::find(&state.services, &g.ctx, &id, e.id)
         .await
         .ok_or(WebError::NotFound)?;
     let Some(offset) = header_u64(&headers, "upload-offset") else {
@@ -1273,7 +1146,9 @@ pub async fn resumable_append(
         }));
     };
     let body = req.into_body().into_data_stream();
-    match service::resumable::append(&state.services, &e, &guest, &session, offset, body).await {
+    match service::resumable::append(&state.services, &g.ctx, e, guest, &session, offset, body)
+        .await
+    {
         Ok((at, None)) => {
             let mut res = StatusCode::NO_CONTENT.into_response();
             if let Ok(v) = HeaderValue::from_str(&at.to_string()) {
@@ -1292,42 +1167,24 @@ pub async fn resumable_append(
             )
                 .into_response())
         }
-        Err(err) => Ok(resumable_error(t, &e, err)),
+        Err(err) => Ok(resumable_error(t, e, err)),
     }
 }
 
 /// `POST /g/{event}/photos/{id}/view`: the guest opened the photo (counted once per guest).
 pub async fn view(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((event, id)): Path<(String, String)>,
+    g: CurrentGuest,
+    Path((_, id)): Path<(String, String)>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    use store::{PhotoRepo, ViewRepo};
-    let (guest, e) = require_guest(&state, &headers, &event).await?;
-    enforce_limit(&state, limits::GUEST_REACT_PER_GUEST, &guest.id.to_string()).await?;
-    let photo: domain::PhotoId = id.parse().map_err(|_| WebError::NotFound)?;
-    let mut tx = state
-        .services
-        .db
-        .begin(store::Scope::Tenant(guest.tenant_id))
-        .await?;
-    let visible = tx
-        .get_photo(guest.tenant_id, photo)
-        .await?
-        .is_some_and(|p| p.event_id == e.id && p.status == domain::PhotoStatus::Published);
-    if !visible {
-        return Err(WebError::NotFound);
-    }
-    tx.record_view(
-        guest.tenant_id,
-        e.id,
-        photo,
-        &service::reactions::guest_reactor(guest.id),
-        domain::time::now(),
+    enforce_limit(
+        &state,
+        limits::GUEST_REACT_PER_GUEST,
+        &g.guest.id.to_string(),
     )
     .await?;
-    tx.commit().await?;
+    service::gallery::record_view(&state.services, &g.ctx, &g.event, parse_photo(&id)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -1346,22 +1203,17 @@ pub async fn confirm_delete_own(
     State(state): State<AppState>,
     Extension(nonce): Extension<CspNonce>,
     Extension(form_token): Extension<FormToken>,
-    headers: HeaderMap,
-    Path((event, id)): Path<(String, String)>,
+    g: CurrentGuest,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let (guest, e) = require_guest(&state, &headers, &event).await?;
-    let photo: domain::PhotoId = id.parse().map_err(|_| WebError::NotFound)?;
-    let p = service::photos::get_photo(&state.services, guest.tenant_id, photo)
-        .await?
-        .filter(|p| p.event_id == e.id && p.guest_id == Some(guest.id))
-        .ok_or(WebError::NotFound)?;
-    let now = domain::time::now();
+    let p =
+        service::photos::own_photo_of(&state.services, &g.ctx, &g.event, parse_photo(&id)?).await?;
     Ok(render(GuestDeletePage {
         layout: Layout::for_guest(nonce),
         csrf: form_token.0.clone(),
-        event_id: e.id.to_string(),
+        event_id: g.event.id.to_string(),
         photo_id: p.id.to_string(),
-        thumb: crate::pages::photos::thumb_url(&state.services.secret, &p, now),
+        thumb: crate::pages::photos::thumb_url(&state.services.secret, &p, g.ctx.now),
     })?
     .into_response())
 }
@@ -1369,14 +1221,11 @@ pub async fn confirm_delete_own(
 /// `POST /g/{event}/photos/{id}/delete`: the guest deletes their own photo, files included.
 pub async fn delete_own(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((event, id)): Path<(String, String)>,
+    g: CurrentGuest,
+    Path((_, id)): Path<(String, String)>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let (guest, e) = require_guest(&state, &headers, &event).await?;
-    let photo: domain::PhotoId = id.parse().map_err(|_| WebError::NotFound)?;
-    if !service::moderation::delete_own_photo(&state.services, &guest, photo).await? {
-        return Err(WebError::NotFound);
-    }
-    Ok(Redirect::to(&format!("/g/{}?deleted=1", e.id)).into_response())
+    let photo = parse_photo(&id)?;
+    service::moderation::delete_own_photo(&state.services, &g.ctx, g.event.id, photo).await?;
+    Ok(Redirect::to(&format!("/g/{}?deleted=1", g.event.id)).into_response())
 }

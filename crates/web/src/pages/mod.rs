@@ -12,7 +12,9 @@ pub mod moderation;
 pub mod photos;
 pub mod zip;
 
-use service::accounts::FieldProblem;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use service::reactions::Toggled;
 
 use crate::assets;
 use crate::auth::CurrentMember;
@@ -91,38 +93,6 @@ impl Field {
     }
 }
 
-/// The sentence for a field problem, from the catalogue.
-pub fn field_message(t: &Catalog, problem: &FieldProblem) -> String {
-    use domain::{ParseError, PasswordProblem};
-    match problem {
-        FieldProblem::Parse(ParseError::Empty) => t.get("form.required").to_owned(),
-        FieldProblem::Parse(ParseError::TooLong { max }) => {
-            t.get("form.too_long").replace("{max}", &max.to_string())
-        }
-        FieldProblem::Parse(ParseError::InvalidEmail) => t.get("form.invalid_email").to_owned(),
-        FieldProblem::Parse(ParseError::ControlCharacters) => {
-            t.get("form.control_chars").to_owned()
-        }
-        FieldProblem::Parse(ParseError::UnknownTimeZone) => t.get("form.unknown_zone").to_owned(),
-        FieldProblem::Parse(ParseError::UnknownChoice) => t.get("form.unknown_choice").to_owned(),
-        FieldProblem::Password(PasswordProblem::TooShort { min }) => t
-            .get("password.too_short")
-            .replace("{min}", &min.to_string()),
-        FieldProblem::Password(PasswordProblem::TooLong { max }) => t
-            .get("password.too_long")
-            .replace("{max}", &max.to_string()),
-        FieldProblem::Password(PasswordProblem::NeedsLetterAndNumber) => {
-            t.get("password.letter_and_number").to_owned()
-        }
-        FieldProblem::Password(PasswordProblem::TooCommon) => {
-            t.get("password.too_common").to_owned()
-        }
-        FieldProblem::EmailTaken => t.get("register.email_taken").to_owned(),
-        FieldProblem::WrongPassword => t.get("account.wrong_password").to_owned(),
-        FieldProblem::Mismatch => t.get("account.password_mismatch").to_owned(),
-    }
-}
-
 /// "in 3 minutes" / "in 40 seconds", for a wait.
 pub fn wait_phrase(t: &Catalog, secs: i64) -> String {
     if secs >= 90 {
@@ -133,4 +103,37 @@ pub fn wait_phrase(t: &Catalog, secs: i64) -> String {
         t.get("time.in_seconds")
             .replace("{n}", &secs.max(1).to_string())
     }
+}
+
+/// The reaction form (guests' gallery and members' photos).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ReactForm {
+    #[serde(default)]
+    pub kind: String,
+}
+
+/// What the page's script reads after a reaction toggle.
+#[derive(Debug, serde::Serialize)]
+pub struct ReactionState<'a> {
+    pub kind: &'a str,
+    pub on: bool,
+    pub count: i64,
+}
+
+/// The answer to a reaction toggle: JSON for the page's script (`Accept: application/json`),
+/// else back to the photo (`back`), for the form without script.
+pub fn reaction_reply(headers: &HeaderMap, kind: &str, toggled: Toggled, back: &str) -> Response {
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    if wants_json {
+        return axum::Json(ReactionState {
+            kind,
+            on: toggled.on,
+            count: toggled.count,
+        })
+        .into_response();
+    }
+    Redirect::to(back).into_response()
 }

@@ -5,15 +5,14 @@ use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use domain::{ModerationAction, PhotoId, PhotoStatus};
+use domain::{ModerationAction, PhotoId};
 use service::moderation;
-use store::{PhotoRepo, Scope, UserRepo};
 
 use crate::auth::{CsrfForm, CurrentMember};
 use crate::i18n::Catalog;
 use crate::pages::Layout;
-use crate::pages::events::{event_error, parse_id};
 use crate::pages::photos::{Tile, tile};
+use crate::params::parse_id;
 use crate::security::CspNonce;
 use crate::{AppState, WebError};
 
@@ -60,75 +59,34 @@ pub async fn show(
     axum::extract::Query(p): axum::extract::Query<Params>,
 ) -> Result<Html<String>, WebError> {
     let t = Catalog::english();
-    let tenant = member.tenant.id;
-    let e = service::events::get_event(&state.services, tenant, parse_id(&id)?)
-        .await
-        .map_err(event_error)?;
-    let mut tx = state.services.db.begin(Scope::Tenant(tenant)).await?;
-    let pending = tx
-        .list_event_photos_in(tenant, e.id, &[PhotoStatus::PendingReview], 200)
-        .await?;
-    let removed = tx
-        .list_event_photos_in(
-            tenant,
-            e.id,
-            &[PhotoStatus::Rejected, PhotoStatus::Hidden],
-            200,
-        )
-        .await?;
-    let mut reported_photos = Vec::new();
-    let reports = {
-        use store::ReportRepo;
-        tx.event_reports(tenant, e.id).await?
-    };
-    for r in reports {
-        if let Some(p) = tx.get_photo(tenant, r.photo_id).await? {
-            let reasons = r
-                .reasons
-                .iter()
-                .filter(|s| !s.is_empty())
-                .map(|s| format!("“{s}”"))
-                .collect::<Vec<_>>()
-                .join(" ");
-            reported_photos.push((p, r.count, reasons));
-        }
-    }
-    tx.commit().await?;
-    let entries = moderation::history(&state.services, tenant, e.id, 100).await?;
-    let mut names = std::collections::HashMap::new();
-    let mut tx = state.services.db.begin(Scope::Tenant(tenant)).await?;
-    for a in entries.iter().filter_map(|e| e.actor) {
-        if let std::collections::hash_map::Entry::Vacant(v) = names.entry(a) {
-            let user = tx.get_user(a).await?;
-            v.insert(user.map_or_else(String::new, |u| u.name.as_str().to_owned()));
-        }
-    }
-    tx.commit().await?;
-    let now = domain::time::now();
-    let log = entries
+    let view = moderation::moderation_view(&state.services, &member.ctx, parse_id(&id)?).await?;
+    let e = &view.event;
+    let now = member.ctx.now;
+    let log = view
+        .log
         .iter()
-        .map(|entry| LogLine {
-            when: entry
-                .created_at
-                .with_timezone(&e.time_zone.0)
-                .format("%a %-d %b, %H:%M")
-                .to_string(),
-            who: entry
-                .actor
-                .and_then(|a| names.get(&a).cloned())
-                .unwrap_or_else(|| {
+        .map(|line| {
+            let entry = &line.entry;
+            LogLine {
+                when: entry
+                    .created_at
+                    .with_timezone(&e.time_zone.0)
+                    .format("%a %-d %b, %H:%M")
+                    .to_string(),
+                who: line.actor_name.clone().unwrap_or_else(|| {
                     if entry.action == "photo.held" {
                         t.get("moderation.by_reports").to_owned()
                     } else {
                         t.get("moderation.by_guest").to_owned()
                     }
                 }),
-            what: t
-                .get(&format!("moderation.log.{}", log_key(&entry.action)))
-                .replace(
-                    "{uploader}",
-                    entry.details["uploader"].as_str().unwrap_or_default(),
-                ),
+                what: t
+                    .get(&format!("moderation.log.{}", log_key(&entry.action)))
+                    .replace(
+                        "{uploader}",
+                        entry.details["uploader"].as_str().unwrap_or_default(),
+                    ),
+            }
         })
         .collect();
     let notice = match (p.done, p.blocked) {
@@ -141,11 +99,28 @@ pub async fn show(
         csrf: member.session.csrf_token.clone(),
         id: e.id.to_string(),
         name: e.name.clone(),
-        pending: pending.iter().map(|ph| tile(&state, t, ph, now)).collect(),
-        removed: removed.iter().map(|ph| tile(&state, t, ph, now)).collect(),
-        reported: reported_photos
+        pending: view
+            .pending
             .iter()
-            .map(|(ph, n, reasons)| (tile(&state, t, ph, now), *n, reasons.clone()))
+            .map(|ph| tile(&state, t, ph, now))
+            .collect(),
+        removed: view
+            .removed
+            .iter()
+            .map(|ph| tile(&state, t, ph, now))
+            .collect(),
+        reported: view
+            .reported
+            .iter()
+            .map(|r| {
+                let reasons = r
+                    .reasons
+                    .iter()
+                    .map(|s| format!("“{s}”"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                (tile(&state, t, &r.photo, now), r.count, reasons)
+            })
             .collect(),
         log,
         notice,
@@ -164,21 +139,11 @@ pub async fn act_one(
     Path((id, photo, action)): Path<(String, String, String)>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let e = service::events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
-        .await
-        .map_err(event_error)?;
+    let event = parse_id(&id)?;
     let action = ModerationAction::parse(&action).ok_or(WebError::NotFound)?;
     let photo: PhotoId = photo.parse().map_err(|_| WebError::NotFound)?;
-    let n = moderation::moderate(
-        &state.services,
-        member.tenant.id,
-        member.user.id,
-        e.id,
-        &[photo],
-        action,
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/app/events/{}/moderation?done={n}", e.id)).into_response())
+    let n = moderation::moderate(&state.services, &member.ctx, event, &[photo], action).await?;
+    Ok(Redirect::to(&format!("/app/events/{event}/moderation?done={n}")).into_response())
 }
 
 /// `POST /app/events/{id}/moderation`: `action` (approve, reject, hide, restore) and one or
@@ -190,9 +155,7 @@ pub async fn act(
     CsrfForm(form): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let t = Catalog::english();
-    let e = service::events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
-        .await
-        .map_err(event_error)?;
+    let event = parse_id(&id)?;
     let value = |k: &str| form.iter().find(|(f, _)| f == k).map(|(_, v)| v.as_str());
     let action = value("action")
         .and_then(ModerationAction::parse)
@@ -207,18 +170,10 @@ pub async fn act(
             t.get("moderation.none_selected").to_owned(),
         ));
     }
-    let n = moderation::moderate(
-        &state.services,
-        member.tenant.id,
-        member.user.id,
-        e.id,
-        &photos,
-        action,
-    )
-    .await?;
+    let n = moderation::moderate(&state.services, &member.ctx, event, &photos, action).await?;
     let back = match value("back") {
-        Some("photos") => format!("/app/events/{}/photos", e.id),
-        _ => format!("/app/events/{}/moderation?done={n}", e.id),
+        Some("photos") => format!("/app/events/{event}/photos"),
+        _ => format!("/app/events/{event}/moderation?done={n}"),
     };
     Ok(Redirect::to(&back).into_response())
 }
@@ -241,20 +196,15 @@ pub async fn confirm_delete(
     Path((id, photo)): Path<(String, String)>,
 ) -> Result<Html<String>, WebError> {
     let t = Catalog::english();
-    let e = service::events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
-        .await
-        .map_err(event_error)?;
+    let e = service::events::get_event(&state.services, &member.ctx, parse_id(&id)?).await?;
     let photo: PhotoId = photo.parse().map_err(|_| WebError::NotFound)?;
-    let p = service::photos::get_photo(&state.services, member.tenant.id, photo)
-        .await?
-        .filter(|p| p.event_id == e.id)
-        .ok_or(WebError::NotFound)?;
+    let (p, _) = service::photos::photo_of(&state.services, &member.ctx, &e, photo).await?;
     render(DeletePage {
         layout: Layout::for_member(nonce, &member, "events"),
         csrf: member.session.csrf_token.clone(),
         event_id: e.id.to_string(),
         name: e.name.clone(),
-        tile: tile(&state, t, &p, domain::time::now()),
+        tile: tile(&state, t, &p, member.ctx.now),
     })
 }
 
@@ -265,22 +215,10 @@ pub async fn delete(
     Path((id, photo)): Path<(String, String)>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let e = service::events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
-        .await
-        .map_err(event_error)?;
+    let event = parse_id(&id)?;
     let photo: PhotoId = photo.parse().map_err(|_| WebError::NotFound)?;
-    if !moderation::delete_photo(
-        &state.services,
-        member.tenant.id,
-        member.user.id,
-        e.id,
-        photo,
-    )
-    .await?
-    {
-        return Err(WebError::NotFound);
-    }
-    Ok(Redirect::to(&format!("/app/events/{}/photos?deleted=1", e.id)).into_response())
+    moderation::delete_photo(&state.services, &member.ctx, event, photo).await?;
+    Ok(Redirect::to(&format!("/app/events/{event}/photos?deleted=1")).into_response())
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -296,23 +234,17 @@ pub async fn block_guest(
     Path((id, guest)): Path<(String, String)>,
     CsrfForm(form): CsrfForm<BlockForm>,
 ) -> Result<Response, WebError> {
-    let e = service::events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
-        .await
-        .map_err(event_error)?;
+    let event = parse_id(&id)?;
     let guest: domain::GuestId = guest.parse().map_err(|_| WebError::NotFound)?;
-    if !moderation::block_guest(
+    moderation::block_guest(
         &state.services,
-        member.tenant.id,
-        member.user.id,
-        e.id,
+        &member.ctx,
+        event,
         guest,
         form.hide.is_some(),
     )
-    .await?
-    {
-        return Err(WebError::NotFound);
-    }
-    Ok(Redirect::to(&format!("/app/events/{}/moderation?blocked=1", e.id)).into_response())
+    .await?;
+    Ok(Redirect::to(&format!("/app/events/{event}/moderation?blocked=1")).into_response())
 }
 
 #[cfg(test)]

@@ -8,91 +8,17 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
-use domain::{EventId, PhotoId, TenantId};
+use domain::PhotoId;
 use serde::Deserialize;
-use service::photos::{self, Accepted, UploadError, Uploader};
-use store::{Photo, PhotoRepo, Scope};
+use service::photos::{self, Accepted};
+use service::records::Photo;
 
 use crate::auth::{CurrentMember, check_form_token};
 use crate::i18n::Catalog;
-use crate::pages::Layout;
-use crate::pages::events::{event_error, parse_id};
+use crate::pages::{Layout, ReactForm, reaction_reply};
+use crate::params::{decode_photo_cursor, encode_photo_cursor, parse_id};
 use crate::security::CspNonce;
 use crate::{AppState, WebError};
-
-/// An upload refusal as the person sees it (page or JSON), with its status and stable code.
-pub fn upload_error(e: UploadError) -> WebError {
-    let t = Catalog::english();
-    let (status, code, message) = match e {
-        UploadError::TooLarge { limit_mb } => (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            t.get("upload.too_large")
-                .replace("{mb}", &limit_mb.to_string()),
-        ),
-        UploadError::Empty => (
-            StatusCode::BAD_REQUEST,
-            "empty",
-            t.get("upload.empty").to_owned(),
-        ),
-        UploadError::Unsupported => (
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_type",
-            t.get("upload.unsupported").to_owned(),
-        ),
-        UploadError::HeicUnavailable(_) => (
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "heic_unavailable",
-            t.get("upload.heic_unavailable").to_owned(),
-        ),
-        UploadError::TooManyPixels { width, height } => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "too_many_pixels",
-            t.get("upload.too_many_pixels")
-                .replace("{w}", &width.to_string())
-                .replace("{h}", &height.to_string()),
-        ),
-        UploadError::Corrupt(_) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "corrupt",
-            t.get("upload.corrupt").to_owned(),
-        ),
-        UploadError::EventNotFound => return WebError::NotFound,
-        UploadError::EventClosed => (
-            StatusCode::CONFLICT,
-            "event_closed",
-            t.get("upload.event_closed").to_owned(),
-        ),
-        UploadError::Interrupted => (
-            StatusCode::BAD_REQUEST,
-            "interrupted",
-            t.get("upload.interrupted").to_owned(),
-        ),
-        UploadError::Storage(why) => {
-            tracing::error!(error = %why, "photo storage failed during an upload");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "storage_unavailable",
-                t.get("upload.storage").to_owned(),
-            )
-        }
-        UploadError::Io(io) if io.kind() == std::io::ErrorKind::StorageFull => {
-            tracing::error!(error = %io, "the upload folder is full");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "storage_unavailable",
-                t.get("upload.storage").to_owned(),
-            )
-        }
-        UploadError::Io(io) => return WebError::internal(io),
-        UploadError::Store(s) => return s.into(),
-    };
-    WebError::Rejected {
-        status,
-        code,
-        message,
-    }
-}
 
 pub fn uploader_messages(t: &Catalog, max_mb: u64) -> String {
     let m = serde_json::json!({
@@ -217,32 +143,6 @@ pub struct PhotosParams {
     cover: Option<u32>,
 }
 
-pub fn encode_photo_cursor(p: &Photo) -> String {
-    format!("{}_{}", p.created_at.timestamp_micros(), p.id)
-}
-
-pub fn decode_photo_cursor(s: &str) -> Option<(DateTime<Utc>, PhotoId)> {
-    let (micros, id) = s.split_once('_')?;
-    Some((
-        DateTime::from_timestamp_micros(micros.parse().ok()?)?,
-        id.parse().ok()?,
-    ))
-}
-
-/// One page of an event's photos, newest first.
-pub async fn photo_page(
-    state: &AppState,
-    tenant: TenantId,
-    event: EventId,
-    before: Option<(DateTime<Utc>, PhotoId)>,
-    limit: u32,
-) -> Result<(Vec<Photo>, bool), WebError> {
-    let mut tx = state.services.db.begin(Scope::Tenant(tenant)).await?;
-    let page = tx.list_event_photos(tenant, event, before, limit).await?;
-    tx.commit().await?;
-    Ok(page)
-}
-
 /// `GET /app/events/{id}/photos`.
 pub async fn show_photos(
     State(state): State<AppState>,
@@ -263,18 +163,20 @@ async fn render_photos(
     error: String,
 ) -> Result<Html<String>, WebError> {
     let t = Catalog::english();
-    let e = service::events::get_event(&state.services, member.tenant.id, parse_id(id)?)
-        .await
-        .map_err(event_error)?;
-    let (photos, more) = photo_page(
-        state,
-        member.tenant.id,
-        e.id,
+    let photos::MemberPhotos {
+        event: e,
+        photos,
+        more,
+        reactions: summary,
+    } = photos::member_photos(
+        &state.services,
+        &member.ctx,
+        parse_id(id)?,
         decode_photo_cursor(&p.before),
         48,
     )
     .await?;
-    let now = domain::time::now();
+    let now = member.ctx.now;
     let max_mb = u64::from(e.settings.max_file_mb).min(state.services.uploads.max_bytes >> 20);
     let next_href = match (more, photos.last()) {
         (true, Some(last)) => format!(
@@ -298,35 +200,18 @@ async fn render_photos(
         layout: Layout::for_member(nonce, member, "events"),
         csrf: member.session.csrf_token.clone(),
         id: e.id.to_string(),
-        name: e.name.clone(),
+        name: e.name,
         max_mb,
-        tiles: {
-            use store::ReactionRepo;
-            let ids: Vec<PhotoId> = photos.iter().map(|p| p.id).collect();
-            let mut tx = state
-                .services
-                .db
-                .begin(Scope::Tenant(member.tenant.id))
-                .await?;
-            let summary = tx
-                .reaction_summary(
-                    member.tenant.id,
-                    &ids,
-                    &service::reactions::member_reactor(member.user.id),
-                )
-                .await?;
-            tx.commit().await?;
-            photos
-                .iter()
-                .map(|ph| {
-                    let mut tl = tile(state, t, ph, now);
-                    if ph.status == domain::PhotoStatus::Published {
-                        tl.reactions = crate::pages::guest::reaction_buttons(t, &summary, ph.id);
-                    }
-                    tl
-                })
-                .collect()
-        },
+        tiles: photos
+            .iter()
+            .map(|ph| {
+                let mut tl = tile(state, t, ph, now);
+                if ph.status == domain::PhotoStatus::Published {
+                    tl.reactions = crate::pages::guest::reaction_buttons(t, &summary, ph.id);
+                }
+                tl
+            })
+            .collect(),
         next_href,
         notice,
         error,
@@ -354,22 +239,18 @@ pub async fn upload_form(
         _ => String::new(),
     };
     check_form_token(&member, &token)?;
-    let uploader = Uploader {
-        user: Some(member.user.id),
-        guest: None,
-        name: member.user.name.as_str().to_owned(),
-    };
+    let uploader = photos::member_uploader(&member.ctx, member.user.name.as_str());
     let (mut created, mut existing) = (0u32, 0u32);
     while let Some(field) = form.next_field().await.map_err(|_| bad_form())? {
         if field.name() != Some("photos") || field.file_name().is_none_or(str::is_empty) {
             continue;
         }
-        match photos::upload(&state.services, member.tenant.id, event, &uploader, field).await {
+        match photos::upload(&state.services, &member.ctx, event, &uploader, field).await {
             Ok(Accepted::Created(_)) => created += 1,
             Ok(Accepted::Existing(_)) => existing += 1,
             Err(e) => {
                 // Say what happened to this file; the ones before it are saved.
-                let err = upload_error(e);
+                let err = WebError::from(e);
                 let WebError::Rejected {
                     status, message, ..
                 } = &err
@@ -425,7 +306,7 @@ pub async fn serve_media(
     Path(key): Path<String>,
     Query(q): Query<MediaParams>,
 ) -> Result<Response, WebError> {
-    let now = domain::time::now();
+    let now = state.services.now();
     if key.contains("..")
         || !service::media_urls::verify(&state.services.secret, &key, q.e, &q.s, now)
     {
@@ -495,40 +376,9 @@ fn blob_error(e: &media::BlobError) -> WebError {
     }
 }
 
-/// All published photos of an event, page by page (keyset), for archives.
-pub async fn all_published(
-    state: &AppState,
-    tenant: TenantId,
-    event: EventId,
-) -> Result<Vec<Photo>, WebError> {
-    all_in_gallery(state, tenant, event, store::GalleryQuery::default()).await
-}
-
-/// Every photo a gallery query matches, page by page (keyset), for archives.
-pub async fn all_in_gallery(
-    state: &AppState,
-    tenant: TenantId,
-    event: EventId,
-    mut q: store::GalleryQuery,
-) -> Result<Vec<Photo>, WebError> {
-    q.after = None;
-    q.limit = 200;
-    let mut out = Vec::new();
-    loop {
-        let mut tx = state.services.db.begin(Scope::Tenant(tenant)).await?;
-        let (page, more) = tx.list_gallery(tenant, event, &q).await?;
-        tx.commit().await?;
-        q.after = page.last().map(store::GalleryCursor::after);
-        out.extend(page);
-        if !more {
-            return Ok(out);
-        }
-    }
-}
-
 /// `uploader/anna-ben-140312-01a2b3c4.jpg`: a folder per uploader, then the event, the time
 /// it arrived and enough of the id to be unique.
-pub fn zip_path(t: &Catalog, e: &store::Event, p: &Photo, ext: &str) -> String {
+pub fn zip_path(t: &Catalog, e: &service::records::Event, p: &Photo, ext: &str) -> String {
     let who = crate::pages::zip::segment(&p.uploader_name, t.get("guest.anonymous"));
     let id = p.id.as_uuid().simple().to_string();
     format!(
@@ -547,9 +397,7 @@ pub async fn download_zip(
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Result<Response, WebError> {
     let t = Catalog::english();
-    let e = service::events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
-        .await
-        .map_err(event_error)?;
+    let e = service::events::get_event(&state.services, &member.ctx, parse_id(&id)?).await?;
     // `?photo=ID&photo=ID`: a selection (any photo of the event that has its file); otherwise
     // every published photo.
     let pairs: Vec<(String, String)> = query
@@ -561,26 +409,8 @@ pub async fn download_zip(
         .filter(|(k, _)| k == "photo")
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
-    let photos = if selected.is_empty() {
-        all_published(&state, member.tenant.id, e.id).await?
-    } else {
-        let mut tx = state
-            .services
-            .db
-            .begin(Scope::Tenant(member.tenant.id))
-            .await?;
-        let mut chosen = Vec::new();
-        for id in selected.iter().take(5000) {
-            if let Some(p) = tx.get_photo(member.tenant.id, *id).await?
-                && p.event_id == e.id
-                && p.status != domain::PhotoStatus::Failed
-            {
-                chosen.push(p);
-            }
-        }
-        tx.commit().await?;
-        chosen
-    };
+    let photos =
+        photos::originals_for_archive(&state.services, &member.ctx, e.id, &selected).await?;
     let items = photos
         .iter()
         .map(|p| crate::pages::zip::ZipItem {
@@ -595,12 +425,6 @@ pub async fn download_zip(
     ))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ReactForm {
-    #[serde(default)]
-    kind: String,
-}
-
 /// `POST /app/events/{id}/photos/{photo}/react`: a member toggles a reaction (one of each kind
 /// per member per photo, like guests).
 pub async fn react(
@@ -610,31 +434,12 @@ pub async fn react(
     Path((id, photo)): Path<(String, String)>,
     crate::auth::CsrfForm(form): crate::auth::CsrfForm<ReactForm>,
 ) -> Result<Response, WebError> {
-    let e = service::events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
-        .await
-        .map_err(event_error)?;
+    let e = service::events::get_event(&state.services, &member.ctx, parse_id(&id)?).await?;
     let photo: PhotoId = photo.parse().map_err(|_| WebError::NotFound)?;
-    let toggled = service::reactions::toggle(
-        &state.services,
-        member.tenant.id,
-        e.id,
-        photo,
-        &service::reactions::member_reactor(member.user.id),
-        &form.kind,
-    )
-    .await?
-    .ok_or(WebError::NotFound)?;
-    let wants_json = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"));
-    if wants_json {
-        return Ok(axum::Json(serde_json::json!({
-            "kind": form.kind, "on": toggled.on, "count": toggled.count,
-        }))
-        .into_response());
-    }
-    Ok(Redirect::to(&format!("/app/events/{}/photos#photo-{photo}", e.id)).into_response())
+    let toggled =
+        service::reactions::toggle(&state.services, &member.ctx, &e, photo, &form.kind).await?;
+    let back = format!("/app/events/{}/photos#photo-{photo}", e.id);
+    Ok(reaction_reply(&headers, &form.kind, toggled, &back))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -650,20 +455,8 @@ pub async fn set_cover(
     Path(id): Path<String>,
     crate::auth::CsrfForm(form): crate::auth::CsrfForm<CoverForm>,
 ) -> Result<Response, WebError> {
-    let e = service::events::get_event(&state.services, member.tenant.id, parse_id(&id)?)
-        .await
-        .map_err(event_error)?;
+    let event = parse_id(&id)?;
     let photo: PhotoId = form.photo.parse().map_err(|_| WebError::NotFound)?;
-    if !service::events::set_cover(
-        &state.services,
-        member.tenant.id,
-        member.user.id,
-        e.id,
-        photo,
-    )
-    .await?
-    {
-        return Err(WebError::NotFound);
-    }
-    Ok(Redirect::to(&format!("/app/events/{}/photos?cover=1", e.id)).into_response())
+    service::events::set_cover(&state.services, &member.ctx, event, photo).await?;
+    Ok(Redirect::to(&format!("/app/events/{event}/photos?cover=1")).into_response())
 }

@@ -1,0 +1,96 @@
+//! What the pages and the API read from paths and query strings, parsed once into the values
+//! the use cases take: ids, the event list's filters, and the keyset cursors of long lists.
+
+use base64::Engine;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use domain::{EventId, PhotoId};
+use serde::Deserialize;
+use service::records::{Event, EventCursor, EventQuery, EventSort, Photo};
+
+use crate::WebError;
+
+/// An event id from a path: anything else is "not found".
+pub fn parse_id(raw: &str) -> Result<EventId, WebError> {
+    raw.parse().map_err(|_| WebError::NotFound)
+}
+
+/// A photo id from a path: anything else is "not found".
+pub fn parse_photo_id(raw: &str) -> Result<PhotoId, WebError> {
+    raw.parse().map_err(|_| WebError::NotFound)
+}
+
+/// Query of the list page (all optional; bad values are ignored rather than refused).
+#[derive(Debug, Default, Deserialize)]
+pub struct ListParams {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub sort: String,
+    #[serde(default)]
+    pub after: String,
+    pub limit: Option<u32>,
+}
+
+pub fn encode_cursor(e: &Event) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+        "{}|{}|{}",
+        e.starts_at.to_rfc3339(),
+        e.id,
+        e.name
+    ))
+}
+
+pub fn decode_cursor(s: &str) -> Option<EventCursor> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s)
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let mut parts = text.splitn(3, '|');
+    let starts_at = DateTime::parse_from_rfc3339(parts.next()?)
+        .ok()?
+        .with_timezone(&Utc);
+    let id = parts.next()?.parse().ok()?;
+    let name = parts.next()?.to_owned();
+    Some(EventCursor {
+        starts_at,
+        name,
+        id,
+    })
+}
+
+fn day(s: &str) -> Option<DateTime<Utc>> {
+    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
+    Utc.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).single()
+}
+
+/// The store query for these parameters. Unknown values fall back to the defaults.
+pub fn list_query(p: &ListParams) -> EventQuery {
+    EventQuery {
+        search: Some(p.q.clone()).filter(|q| !q.trim().is_empty()),
+        status: p.status.parse().ok(),
+        starts_from: day(&p.from),
+        starts_before: day(&p.to).map(|d| d + chrono::Duration::days(1)),
+        sort: EventSort::parse(&p.sort).unwrap_or_default(),
+        after: decode_cursor(&p.after),
+        limit: p.limit.unwrap_or(20).clamp(1, 100),
+    }
+}
+
+/// The cursor after `p` in a newest-first list of an event's photos.
+pub fn encode_photo_cursor(p: &Photo) -> String {
+    format!("{}_{}", p.created_at.timestamp_micros(), p.id)
+}
+
+pub fn decode_photo_cursor(s: &str) -> Option<(DateTime<Utc>, PhotoId)> {
+    let (micros, id) = s.split_once('_')?;
+    Some((
+        DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+        id.parse().ok()?,
+    ))
+}
