@@ -17,6 +17,7 @@ mod observe;
 mod pages;
 pub mod security;
 mod state;
+mod views;
 
 use axum::Router;
 use axum::routing::{get, post};

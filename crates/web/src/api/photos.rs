@@ -13,7 +13,8 @@ use store::Photo;
 use crate::auth::CurrentMember;
 use crate::i18n::Catalog;
 use crate::pages::events::parse_id;
-use crate::pages::photos::{decode_photo_cursor, encode_photo_cursor, photo_page, upload_error};
+use crate::pages::photos::{decode_photo_cursor, encode_photo_cursor, photo_page};
+use crate::views::upload_error;
 use crate::{AppState, WebError};
 
 /// A photo as JSON: never GPS (it is not even stored), links signed for a few hours.

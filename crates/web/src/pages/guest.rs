@@ -20,8 +20,8 @@ use crate::auth::{
 use crate::i18n::Catalog;
 use crate::pages::Layout;
 use crate::pages::events::when;
-use crate::pages::photos::upload_error;
 use crate::security::CspNonce;
+use crate::views::{ReactionButton, reaction_buttons, upload_error};
 use crate::{AppState, WebError};
 
 fn render(t: impl Template) -> Result<Html<String>, WebError> {
@@ -399,7 +399,7 @@ async fn guest_page(
             status_label: t
                 .get(&format!("guest.status.{}", p.status.as_str()))
                 .to_owned(),
-            thumb: crate::pages::photos::thumb_url(&state.services.secret, p, now),
+            thumb: crate::views::thumb_url(&state.services.secret, p, now),
             failure: p.failure.clone().unwrap_or_default(),
         })
         .collect();
@@ -422,7 +422,7 @@ async fn guest_page(
         tiles,
         notice,
         error,
-        messages: crate::pages::photos::uploader_messages(t, max_mb),
+        messages: crate::views::uploader_messages(t, max_mb),
     };
     Ok((status, render(page)?).into_response())
 }
@@ -596,42 +596,6 @@ pub struct GalleryTile {
     pub details: String,
     pub download: String,
     pub placeholder: String,
-}
-
-/// One reaction button under a photo.
-#[derive(Debug)]
-pub struct ReactionButton {
-    pub kind: &'static str,
-    pub emoji: String,
-    pub label: String,
-    pub count: i64,
-    pub mine: bool,
-}
-
-/// The reaction buttons of a photo from a summary.
-pub fn reaction_buttons(
-    t: &Catalog,
-    summary: &store::ReactionSummary,
-    photo: domain::PhotoId,
-) -> Vec<ReactionButton> {
-    store::REACTION_KINDS
-        .iter()
-        .map(|&kind| ReactionButton {
-            kind,
-            emoji: t.get(&format!("reaction.{kind}.emoji")).to_owned(),
-            label: t.get(&format!("reaction.{kind}.label")).to_owned(),
-            count: summary
-                .counts
-                .get(&photo)
-                .and_then(|c| c.get(kind))
-                .copied()
-                .unwrap_or(0),
-            mine: summary
-                .mine
-                .get(&photo)
-                .is_some_and(|m| m.iter().any(|k| k == kind)),
-        })
-        .collect()
 }
 
 #[derive(Template)]
@@ -835,7 +799,7 @@ pub async fn gallery(
                     .to_string(),
                 reactions: reaction_buttons(t, &summary, ph.id),
                 details: photo_details(t, ph),
-                placeholder: crate::pages::photos::placeholder_url(ph),
+                placeholder: crate::views::placeholder_url(ph),
                 download: if e.settings.guest_downloads {
                     format!("/g/{}/photos/{}/download", e.id, ph.id)
                 } else {
@@ -1039,7 +1003,7 @@ pub async fn report_form(
         .filter(|p| p.event_id == e.id && p.status == domain::PhotoStatus::Published)
         .ok_or(WebError::NotFound)?;
     let now = domain::time::now();
-    let thumb = crate::pages::photos::thumb_url(&state.services.secret, &p, now);
+    let thumb = crate::views::thumb_url(&state.services.secret, &p, now);
     Ok(render(ReportPage {
         layout: Layout::for_guest(nonce),
         csrf: form_token.0.clone(),
@@ -1125,7 +1089,7 @@ pub async fn download_zip(
     }
     let photos = if e.settings.guest_visibility == domain::GuestVisibility::Everyone {
         // The gallery's filters apply: "download what I am looking at".
-        crate::pages::photos::all_in_gallery(&state, guest.tenant_id, e.id, p.query(&e)).await?
+        crate::pages::zip::all_in_gallery(&state, guest.tenant_id, e.id, p.query(&e)).await?
     } else {
         guests::own_photos(&state.services, &guest)
             .await?
@@ -1139,7 +1103,7 @@ pub async fn download_zip(
             let r = p.renditions.iter().max_by_key(|r| r.max_edge)?;
             Some(crate::pages::zip::ZipItem {
                 key: r.key.clone(),
-                path: crate::pages::photos::zip_path(t, &e, p, "webp"),
+                path: crate::pages::zip::zip_path(t, &e, p, "webp"),
             })
         })
         .collect();
@@ -1361,7 +1325,7 @@ pub async fn confirm_delete_own(
         csrf: form_token.0.clone(),
         event_id: e.id.to_string(),
         photo_id: p.id.to_string(),
-        thumb: crate::pages::photos::thumb_url(&state.services.secret, &p, now),
+        thumb: crate::views::thumb_url(&state.services.secret, &p, now),
     })?
     .into_response())
 }

@@ -13,8 +13,8 @@ use crate::auth::{CsrfForm, CurrentMember};
 use crate::i18n::Catalog;
 use crate::pages::Layout;
 use crate::pages::events::{event_error, parse_id};
-use crate::pages::photos::{Tile, tile};
 use crate::security::CspNonce;
+use crate::views::{Tile, tile};
 use crate::{AppState, WebError};
 
 /// The catalogue key of an audit action: `photo.approve` → `approve`, `guest.block` → `block`.

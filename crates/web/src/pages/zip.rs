@@ -1,16 +1,22 @@
 //! ZIP downloads streamed as they are built: each photo is read from storage and written into
 //! the archive while the client downloads it; memory stays flat whatever the event's size
 //! (stored entries with data descriptors, ZIP64 past 4 GB or 65,535 files), and no temporary
-//! file of the archive is ever written.
+//! file of the archive is ever written. Also what goes in (every photo a gallery query
+//! matches) and where each photo goes inside the archive, for the members' and guests' downloads.
 
 use async_zip::base::write::ZipFileWriter;
 use async_zip::{Compression, ZipEntryBuilder};
 use axum::body::Body;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use domain::{EventId, TenantId};
 use futures::{AsyncWriteExt, StreamExt};
 use media::BlobStore;
+use store::{Photo, PhotoRepo, Scope};
 use tokio_util::io::ReaderStream;
+
+use crate::i18n::Catalog;
+use crate::{AppState, WebError};
 
 /// One file of the archive: where its bytes are, and its path inside the ZIP.
 #[derive(Debug, Clone)]
@@ -95,6 +101,41 @@ pub fn zip_response(blobs: BlobStore, items: Vec<ZipItem>, filename: &str) -> Re
         HeaderValue::from_static("private, no-store"),
     );
     res
+}
+
+/// Every photo a gallery query matches, page by page (keyset), for archives.
+pub async fn all_in_gallery(
+    state: &AppState,
+    tenant: TenantId,
+    event: EventId,
+    mut q: store::GalleryQuery,
+) -> Result<Vec<Photo>, WebError> {
+    q.after = None;
+    q.limit = 200;
+    let mut out = Vec::new();
+    loop {
+        let mut tx = state.services.db.begin(Scope::Tenant(tenant)).await?;
+        let (page, more) = tx.list_gallery(tenant, event, &q).await?;
+        tx.commit().await?;
+        q.after = page.last().map(store::GalleryCursor::after);
+        out.extend(page);
+        if !more {
+            return Ok(out);
+        }
+    }
+}
+
+/// `uploader/anna-ben-140312-01a2b3c4.jpg`: a folder per uploader, then the event, the time
+/// it arrived and enough of the id to be unique.
+pub fn zip_path(t: &Catalog, e: &store::Event, p: &Photo, ext: &str) -> String {
+    let who = segment(&p.uploader_name, t.get("guest.anonymous"));
+    let id = p.id.as_uuid().simple().to_string();
+    format!(
+        "{who}/{}-{}-{}.{ext}",
+        e.slug.as_str(),
+        p.created_at.with_timezone(&e.time_zone.0).format("%H%M%S"),
+        &id[id.len() - 8..]
+    )
 }
 
 #[cfg(test)]
