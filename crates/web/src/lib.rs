@@ -20,6 +20,7 @@ mod pages;
 mod params;
 pub mod security;
 mod state;
+mod views;
 
 use axum::Router;
 use axum::routing::{get, post};

@@ -12,9 +12,7 @@ use serde_json::json;
 use service::events;
 use service::guests::{self, GuestUploadError, JoinError, UploadRefusal};
 use service::photos::Accepted;
-use service::records::{
-    Event, GalleryCursor, GalleryQuery, GallerySort, Guest, Photo, REACTION_KINDS, ReactionSummary,
-};
+use service::records::{Event, GalleryCursor, GalleryQuery, GallerySort, Guest, Photo};
 
 use crate::auth::{
     ClientIp, CsrfForm, CurrentGuest, FormToken, check_token, cookie, enforce_limit, limits,
@@ -25,6 +23,7 @@ use crate::i18n::Catalog;
 use crate::pages::events::when;
 use crate::pages::{Layout, ReactForm, reaction_reply};
 use crate::security::CspNonce;
+use crate::views::{ReactionButton, reaction_buttons};
 use crate::{AppState, WebError};
 
 fn render(t: impl Template) -> Result<Html<String>, WebError> {
@@ -393,7 +392,7 @@ async fn guest_page(
             status_label: t
                 .get(&format!("guest.status.{}", p.status.as_str()))
                 .to_owned(),
-            thumb: crate::pages::photos::thumb_url(&state.services.secret, p, now),
+            thumb: crate::views::thumb_url(&state.services.secret, p, now),
             failure: p.failure.clone().unwrap_or_default(),
         })
         .collect();
@@ -416,7 +415,7 @@ async fn guest_page(
         tiles,
         notice,
         error,
-        messages: crate::pages::photos::uploader_messages(t, max_mb),
+        messages: crate::views::uploader_messages(t, max_mb),
     };
     Ok((status, render(page)?).into_response())
 }
@@ -564,42 +563,6 @@ pub struct GalleryTile {
     pub details: String,
     pub download: String,
     pub placeholder: String,
-}
-
-/// One reaction button under a photo.
-#[derive(Debug)]
-pub struct ReactionButton {
-    pub kind: &'static str,
-    pub emoji: String,
-    pub label: String,
-    pub count: i64,
-    pub mine: bool,
-}
-
-/// The reaction buttons of a photo from a summary.
-pub fn reaction_buttons(
-    t: &Catalog,
-    summary: &ReactionSummary,
-    photo: domain::PhotoId,
-) -> Vec<ReactionButton> {
-    REACTION_KINDS
-        .iter()
-        .map(|&kind| ReactionButton {
-            kind,
-            emoji: t.get(&format!("reaction.{kind}.emoji")).to_owned(),
-            label: t.get(&format!("reaction.{kind}.label")).to_owned(),
-            count: summary
-                .counts
-                .get(&photo)
-                .and_then(|c| c.get(kind))
-                .copied()
-                .unwrap_or(0),
-            mine: summary
-                .mine
-                .get(&photo)
-                .is_some_and(|m| m.iter().any(|k| k == kind)),
-        })
-        .collect()
 }
 
 #[derive(Template)]
@@ -761,7 +724,7 @@ pub async fn gallery(
                     .to_string(),
                 reactions: reaction_buttons(t, &summary, ph.id),
                 details: photo_details(t, ph),
-                placeholder: crate::pages::photos::placeholder_url(ph),
+                placeholder: crate::views::placeholder_url(ph),
                 download: if e.settings.guest_downloads {
                     format!("/g/{}/photos/{}/download", e.id, ph.id)
                 } else {
@@ -926,7 +889,7 @@ pub async fn report_form(
 ) -> Result<Response, WebError> {
     let p = service::photos::gallery_photo_of(&state.services, &g.ctx, &g.event, parse_photo(&id)?)
         .await?;
-    let thumb = crate::pages::photos::thumb_url(&state.services.secret, &p, g.ctx.now);
+    let thumb = crate::views::thumb_url(&state.services.secret, &p, g.ctx.now);
     Ok(render(ReportPage {
         layout: Layout::for_guest(nonce),
         csrf: form_token.0.clone(),
@@ -1012,7 +975,7 @@ pub async fn download_zip(
             let r = p.renditions.iter().max_by_key(|r| r.max_edge)?;
             Some(crate::pages::zip::ZipItem {
                 key: r.key.clone(),
-                path: crate::pages::photos::zip_path(t, e, p, "webp"),
+                path: crate::pages::zip::zip_path(t, e, p, "webp"),
             })
         })
         .collect();
@@ -1213,7 +1176,7 @@ pub async fn confirm_delete_own(
         csrf: form_token.0.clone(),
         event_id: g.event.id.to_string(),
         photo_id: p.id.to_string(),
-        thumb: crate::pages::photos::thumb_url(&state.services.secret, &p, g.ctx.now),
+        thumb: crate::views::thumb_url(&state.services.secret, &p, g.ctx.now),
     })?
     .into_response())
 }

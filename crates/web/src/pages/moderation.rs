@@ -11,9 +11,9 @@ use service::moderation;
 use crate::auth::{CsrfForm, CurrentMember};
 use crate::i18n::Catalog;
 use crate::pages::Layout;
-use crate::pages::photos::{Tile, tile};
 use crate::params::parse_id;
 use crate::security::CspNonce;
+use crate::views::{Tile, tile};
 use crate::{AppState, WebError};
 
 /// The catalogue key of an audit action: `photo.approve` → `approve`, `guest.block` → `block`.

@@ -7,115 +7,18 @@ use axum::body::Body;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::{DateTime, Utc};
 use domain::PhotoId;
 use serde::Deserialize;
 use service::photos::{self, Accepted};
-use service::records::Photo;
 
 use crate::auth::{CurrentMember, check_form_token};
 use crate::i18n::Catalog;
+use crate::pages::zip::zip_path;
 use crate::pages::{Layout, ReactForm, reaction_reply};
 use crate::params::{decode_photo_cursor, encode_photo_cursor, parse_id};
 use crate::security::CspNonce;
+use crate::views::{Tile, reaction_buttons, tile, uploader_messages};
 use crate::{AppState, WebError};
-
-pub fn uploader_messages(t: &Catalog, max_mb: u64) -> String {
-    let m = serde_json::json!({
-        "waiting": t.get("photos.waiting"),
-        "uploading": t.get("photos.uploading"),
-        "processing": t.get("photos.processing"),
-        "published": t.get("photos.done_published"),
-        "pending_review": t.get("photos.done_pending"),
-        "failed": t.get("photos.failed"),
-        "already": t.get("photos.already"),
-        "dropped": t.get("photos.dropped"),
-        "retrying": t.get("photos.retrying"),
-        "retry": t.get("photos.retry"),
-        "too_large": t.get("upload.too_large").replace("{mb}", &max_mb.to_string()),
-    });
-    m.to_string()
-}
-
-/// One tile of the grid.
-#[derive(Debug)]
-pub struct Tile {
-    pub id: String,
-    pub status: &'static str,
-    pub status_label: String,
-    pub uploader: String,
-    pub thumb: String,
-    pub srcset: String,
-    pub large: String,
-    pub width: u32,
-    pub height: u32,
-    pub failure: String,
-    /// The guest who uploaded it, if a guest did ("" for members).
-    pub guest_id: String,
-    /// A blurry preview shown at once (`data:` PNG of the thumbhash), or "".
-    pub placeholder: String,
-    /// Reaction buttons (published photos on the members' page; empty elsewhere).
-    pub reactions: Vec<crate::pages::guest::ReactionButton>,
-    /// The original file (members only), signed.
-    pub original: String,
-}
-
-/// The signed URL of a photo's smallest rendition (its thumbnail), or "" before processing.
-pub fn thumb_url(secret: &service::secrets::SecretKey, p: &Photo, now: DateTime<Utc>) -> String {
-    p.renditions
-        .iter()
-        .min_by_key(|r| r.max_edge)
-        .map(|r| service::media_urls::signed_path(secret, &r.key, now))
-        .unwrap_or_default()
-}
-
-/// The `data:` URL of a photo's blurry placeholder, or "".
-pub fn placeholder_url(p: &Photo) -> String {
-    use base64::Engine;
-    p.placeholder
-        .as_deref()
-        .and_then(media::pipeline::placeholder_png)
-        .map(|png| {
-            format!(
-                "data:image/png;base64,{}",
-                base64::engine::general_purpose::STANDARD.encode(png)
-            )
-        })
-        .unwrap_or_default()
-}
-
-/// Signed links to a photo's renditions: (150 for the tile, srcset, the largest).
-pub fn tile(state: &AppState, t: &Catalog, p: &Photo, now: DateTime<Utc>) -> Tile {
-    let secret = &state.services.secret;
-    let url = |key: &str| service::media_urls::signed_path(secret, key, now);
-    let smallest = p.renditions.iter().min_by_key(|r| r.max_edge);
-    let largest = p.renditions.iter().max_by_key(|r| r.max_edge);
-    let srcset = p
-        .renditions
-        .iter()
-        .rev()
-        .map(|r| format!("{} {}w", url(&r.key), r.width))
-        .collect::<Vec<_>>()
-        .join(", ");
-    Tile {
-        id: p.id.to_string(),
-        status: p.status.as_str(),
-        status_label: t
-            .get(&format!("photos.status.{}", p.status.as_str()))
-            .to_owned(),
-        uploader: p.uploader_name.clone(),
-        thumb: smallest.map(|r| url(&r.key)).unwrap_or_default(),
-        srcset,
-        large: largest.map(|r| url(&r.key)).unwrap_or_default(),
-        width: smallest.map_or(150, |r| r.width),
-        height: smallest.map_or(150, |r| r.height),
-        failure: p.failure.clone().unwrap_or_default(),
-        guest_id: p.guest_id.map(|g| g.to_string()).unwrap_or_default(),
-        placeholder: placeholder_url(p),
-        reactions: Vec::new(),
-        original: url(&p.original_key),
-    }
-}
 
 #[derive(Template)]
 #[template(path = "event_photos.html")]
@@ -207,7 +110,7 @@ async fn render_photos(
             .map(|ph| {
                 let mut tl = tile(state, t, ph, now);
                 if ph.status == domain::PhotoStatus::Published {
-                    tl.reactions = crate::pages::guest::reaction_buttons(t, &summary, ph.id);
+                    tl.reactions = reaction_buttons(t, &summary, ph.id);
                 }
                 tl
             })
@@ -374,19 +277,6 @@ fn blob_error(e: &media::BlobError) -> WebError {
     } else {
         WebError::internal(e.to_string())
     }
-}
-
-/// `uploader/anna-ben-140312-01a2b3c4.jpg`: a folder per uploader, then the event, the time
-/// it arrived and enough of the id to be unique.
-pub fn zip_path(t: &Catalog, e: &service::records::Event, p: &Photo, ext: &str) -> String {
-    let who = crate::pages::zip::segment(&p.uploader_name, t.get("guest.anonymous"));
-    let id = p.id.as_uuid().simple().to_string();
-    format!(
-        "{who}/{}-{}-{}.{ext}",
-        e.slug.as_str(),
-        p.created_at.with_timezone(&e.time_zone.0).format("%H%M%S"),
-        &id[id.len() - 8..]
-    )
 }
 
 /// `GET /app/events/{id}/download.zip`: every published photo's original, streamed.

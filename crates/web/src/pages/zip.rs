@@ -1,7 +1,8 @@
 //! ZIP downloads streamed as they are built: each photo is read from storage and written into
 //! the archive while the client downloads it; memory stays flat whatever the event's size
 //! (stored entries with data descriptors, ZIP64 past 4 GB or 65,535 files), and no temporary
-//! file of the archive is ever written.
+//! file of the archive is ever written. Also what goes in (every photo a gallery query
+//! matches) and where each photo goes inside the archive, for the members' and guests' downloads.
 
 use async_zip::base::write::ZipFileWriter;
 use async_zip::{Compression, ZipEntryBuilder};
@@ -10,7 +11,10 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures::{AsyncWriteExt, StreamExt};
 use media::BlobStore;
+use service::records::{Event, Photo};
 use tokio_util::io::ReaderStream;
+
+use crate::i18n::Catalog;
 
 /// One file of the archive: where its bytes are, and its path inside the ZIP.
 #[derive(Debug, Clone)]
@@ -95,6 +99,19 @@ pub fn zip_response(blobs: BlobStore, items: Vec<ZipItem>, filename: &str) -> Re
         HeaderValue::from_static("private, no-store"),
     );
     res
+}
+
+/// `uploader/anna-ben-140312-01a2b3c4.jpg`: a folder per uploader, then the event, the time
+/// it arrived and enough of the id to be unique.
+pub fn zip_path(t: &Catalog, e: &Event, p: &Photo, ext: &str) -> String {
+    let who = segment(&p.uploader_name, t.get("guest.anonymous"));
+    let id = p.id.as_uuid().simple().to_string();
+    format!(
+        "{who}/{}-{}-{}.{ext}",
+        e.slug.as_str(),
+        p.created_at.with_timezone(&e.time_zone.0).format("%H%M%S"),
+        &id[id.len() - 8..]
+    )
 }
 
 #[cfg(test)]
