@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
+use domain::time::Clock;
 use domain::{EventId, GuestId, TenantId};
 use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -160,6 +161,39 @@ where
     S: Stream<Item = Result<Bytes, E>>,
     E: std::fmt::Display,
 {
+    append_at(
+        services,
+        event,
+        guest,
+        session,
+        offset,
+        body,
+        &domain::time::SystemClock,
+    )
+    .await
+}
+
+/// [`append`] with the time read from `clock` (tests move a manual clock past the event's
+/// end). Every piece is held to the event's rules as they are now: once uploads closed (the
+/// event ended, the window shut, the guest was blocked), the next piece is refused at once,
+/// with the reason a new upload would get, rather than taken in and refused at the last one.
+pub async fn append_at<S, E>(
+    services: &Services,
+    event: &Event,
+    guest: &Guest,
+    session: &Session,
+    offset: u64,
+    body: S,
+    clock: &dyn Clock,
+) -> Result<(u64, Option<Accepted>), ResumeError>
+where
+    S: Stream<Item = Result<Bytes, E>>,
+    E: std::fmt::Display,
+{
+    let count = guests::photo_count(services, guest)
+        .await
+        .map_err(UploadError::Store)?;
+    guests::may_upload(event, guest, count, clock.now()).map_err(GuestUploadError::Refused)?;
     let (part, meta) = paths(services, &session.id);
     let mut file = tokio::fs::OpenOptions::new()
         .append(true)
@@ -176,7 +210,7 @@ where
     while let Some(chunk) = body.next().await {
         match chunk {
             Ok(c) => {
-                if at + c.len() as u64 > session.length {
+                if at.saturating_add(c.len() as u64) > session.length {
                     return Err(UploadError::TooLarge {
                         limit_mb: session.length >> 20,
                     }
@@ -205,8 +239,7 @@ where
     let count = guests::photo_count(services, guest)
         .await
         .map_err(UploadError::Store)?;
-    guests::may_upload(event, guest, count, domain::time::now())
-        .map_err(GuestUploadError::Refused)?;
+    guests::may_upload(event, guest, count, clock.now()).map_err(GuestUploadError::Refused)?;
     let uploader = photos::Uploader {
         user: None,
         guest: Some(guest.id),
@@ -219,7 +252,7 @@ where
         &uploader,
         &staged,
         &probe,
-        domain::time::now(),
+        clock.now(),
     )
     .await?;
     Ok((at, Some(accepted)))
