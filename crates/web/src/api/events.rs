@@ -7,7 +7,7 @@
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -19,6 +19,7 @@ use service::events::{self, EventError, EventInput, format_local};
 use store::Event;
 
 use crate::auth::CurrentMember;
+use crate::extract::{Path, Query};
 use crate::i18n::Catalog;
 use crate::pages::events::{
     ListParams, base_url, encode_cursor, event_field_message, list_page, list_query, parse_id,

@@ -1,7 +1,7 @@
 //! `/api/v1/…/photos`: upload (raw body or multipart), list, one photo, and an event's figures.
 
 use axum::Json;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -11,6 +11,7 @@ use service::photos::{self, Accepted, Uploader};
 use store::Photo;
 
 use crate::auth::CurrentMember;
+use crate::extract::{Path, Query};
 use crate::i18n::Catalog;
 use crate::pages::events::parse_id;
 use crate::pages::photos::{decode_photo_cursor, encode_photo_cursor, photo_page, upload_error};

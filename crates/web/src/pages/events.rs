@@ -3,17 +3,18 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use base64::Engine;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use domain::{EventId, EventStatus, EventZone};
 use serde::Deserialize;
 use service::events::{self, EventError, EventFieldProblem, EventInput};
 use store::{Event, EventCursor, EventQuery, EventRepo, EventSort, Scope};
 
 use crate::auth::{CsrfForm, CurrentMember};
+use crate::extract::{Path, Query};
 use crate::i18n::Catalog;
 use crate::pages::{Layout, field_message};
 use crate::security::CspNonce;
@@ -82,6 +83,10 @@ pub fn event_field_message(t: &Catalog, p: &EventFieldProblem) -> String {
             .get("events.out_of_range")
             .replace("{min}", &min.to_string())
             .replace("{max}", &max.to_string()),
+        EventFieldProblem::Rule(EventRuleProblem::TimeOutOfRange { first, last }) => t
+            .get("events.time_out_of_range")
+            .replace("{first}", &first.to_string())
+            .replace("{last}", &last.to_string()),
         EventFieldProblem::BadDateTime => t.get("events.bad_datetime").to_owned(),
         EventFieldProblem::SkippedTime => t.get("events.skipped_time").to_owned(),
         EventFieldProblem::NotANumber => t.get("events.not_a_number").to_owned(),
@@ -188,7 +193,10 @@ fn decode_cursor(s: &str) -> Option<EventCursor> {
         .ok()?
         .with_timezone(&Utc);
     let id = parts.next()?.parse().ok()?;
-    let name = parts.next()?.to_owned();
+    let name = parts
+        .next()
+        .filter(|n| !n.contains(char::is_control))?
+        .to_owned();
     Some(EventCursor {
         starts_at,
         name,
@@ -197,8 +205,7 @@ fn decode_cursor(s: &str) -> Option<EventCursor> {
 }
 
 fn day(s: &str) -> Option<DateTime<Utc>> {
-    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
-    Utc.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).single()
+    domain::time::filter_day(s)
 }
 
 /// The store query for these parameters. Unknown values fall back to the defaults.
@@ -207,7 +214,7 @@ pub fn list_query(p: &ListParams) -> EventQuery {
         search: Some(p.q.clone()).filter(|q| !q.trim().is_empty()),
         status: p.status.parse().ok(),
         starts_from: day(&p.from),
-        starts_before: day(&p.to).map(|d| d + chrono::Duration::days(1)),
+        starts_before: day(&p.to).and_then(|d| d.checked_add_signed(chrono::Duration::days(1))),
         sort: EventSort::parse(&p.sort).unwrap_or_default(),
         after: decode_cursor(&p.after),
         limit: p.limit.unwrap_or(20).clamp(1, 100),
@@ -928,7 +935,7 @@ pub async fn qr_image(
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-cache"),
+        HeaderValue::from_static("private, no-store"),
     );
     if let Ok(v) = HeaderValue::from_str(&format!(
         "attachment; filename=\"qr-{}-{ext}\"",

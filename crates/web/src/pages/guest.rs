@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::{EventId, EventStatus};
@@ -17,6 +17,7 @@ use store::{Event, Guest};
 use crate::auth::{
     ClientIp, CsrfForm, FormToken, check_token, cookie, enforce_limit, limits, set_cookie,
 };
+use crate::extract::Path;
 use crate::i18n::Catalog;
 use crate::pages::Layout;
 use crate::pages::events::when;
@@ -63,7 +64,10 @@ async fn current_guest(
     headers: &HeaderMap,
     event: EventId,
 ) -> Result<Option<(Guest, Event)>, WebError> {
-    match cookie(headers, &guests::cookie_name(event)) {
+    match cookie(
+        headers,
+        &guests::cookie_name(event, state.config.is_https()),
+    ) {
         Some(v) => Ok(guests::resume(&state.services, event, v).await?),
         None => Ok(None),
     }
@@ -211,7 +215,7 @@ pub async fn join_submit(
             res.headers_mut().append(
                 header::SET_COOKIE,
                 set_cookie(
-                    &guests::cookie_name(e.id),
+                    &guests::cookie_name(e.id, https),
                     &guests::cookie_value(guest.tenant_id, &session),
                     Some(age),
                     https,
@@ -237,6 +241,16 @@ pub async fn join_submit(
             &form.name,
             t.get("join.name_too_long")
                 .replace("{max}", &guests::MAX_NAME.to_string()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            String::new(),
+        ),
+        Err(JoinError::NameNotAllowed) => join_page(
+            nonce,
+            &form_token,
+            &token,
+            &e,
+            &form.name,
+            t.get("form.control_chars").to_owned(),
             StatusCode::UNPROCESSABLE_ENTITY,
             String::new(),
         ),
@@ -349,7 +363,7 @@ pub async fn show(
     Extension(form_token): Extension<FormToken>,
     headers: HeaderMap,
     Path(event): Path<String>,
-    axum::extract::Query(p): axum::extract::Query<GuestParams>,
+    crate::extract::Query(p): crate::extract::Query<GuestParams>,
 ) -> Result<Response, WebError> {
     let (guest, e) = require_guest(&state, &headers, &event).await?;
     let t = Catalog::english();
@@ -689,8 +703,8 @@ impl GalleryParams {
                     .from_local_datetime(&next.and_hms_opt(0, 0, 0)?)
                     .earliest()?;
                 Some((
-                    start.with_timezone(&chrono::Utc),
-                    end.with_timezone(&chrono::Utc),
+                    domain::time::clamp_to_range(start.with_timezone(&chrono::Utc)),
+                    domain::time::clamp_to_range(end.with_timezone(&chrono::Utc)),
                 ))
             });
         store::GalleryQuery {
@@ -733,7 +747,9 @@ fn decode_gallery_cursor(s: &str) -> Option<store::GalleryCursor> {
     let mut parts = s.splitn(3, '_');
     Some(store::GalleryCursor {
         reactions: parts.next()?.parse().ok()?,
-        created_at: chrono::DateTime::from_timestamp_micros(parts.next()?.parse().ok()?)?,
+        created_at: domain::time::clamp_to_range(chrono::DateTime::from_timestamp_micros(
+            parts.next()?.parse().ok()?,
+        )?),
         id: parts.next()?.parse().ok()?,
     })
 }
@@ -746,7 +762,7 @@ pub async fn gallery(
     Extension(form_token): Extension<FormToken>,
     headers: HeaderMap,
     Path(event): Path<String>,
-    axum::extract::Query(p): axum::extract::Query<GalleryParams>,
+    crate::extract::Query(p): crate::extract::Query<GalleryParams>,
 ) -> Result<Response, WebError> {
     use store::PhotoRepo;
     let t = Catalog::english();
@@ -1066,6 +1082,13 @@ pub async fn report(
     let (guest, e) = require_guest(&state, &headers, &event).await?;
     enforce_limit(&state, limits::GUEST_REACT_PER_GUEST, &guest.id.to_string()).await?;
     let photo: domain::PhotoId = id.parse().map_err(|_| WebError::NotFound)?;
+    if domain::values::check_chars(&form.reason, true).is_err() {
+        return Err(WebError::Rejected {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid",
+            message: Catalog::english().get("form.control_chars").to_owned(),
+        });
+    }
     service::moderation::report(
         &state.services,
         &guest,
@@ -1112,7 +1135,7 @@ pub async fn download_zip(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(event): Path<String>,
-    axum::extract::Query(p): axum::extract::Query<GalleryParams>,
+    crate::extract::Query(p): crate::extract::Query<GalleryParams>,
 ) -> Result<Response, WebError> {
     let t = Catalog::english();
     let (guest, e) = require_guest(&state, &headers, &event).await?;

@@ -3,13 +3,14 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::{ModerationAction, PhotoId, PhotoStatus};
 use service::moderation;
 use store::{PhotoRepo, Scope, UserRepo};
 
 use crate::auth::{CsrfForm, CurrentMember};
+use crate::extract::Path;
 use crate::i18n::Catalog;
 use crate::pages::Layout;
 use crate::pages::events::{event_error, parse_id};
@@ -57,7 +58,7 @@ pub async fn show(
     Extension(nonce): Extension<CspNonce>,
     member: CurrentMember,
     Path(id): Path<String>,
-    axum::extract::Query(p): axum::extract::Query<Params>,
+    crate::extract::Query(p): crate::extract::Query<Params>,
 ) -> Result<Html<String>, WebError> {
     let t = Catalog::english();
     let tenant = member.tenant.id;

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Extension;
 use axum::body::Body;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
@@ -14,6 +14,7 @@ use service::photos::{self, Accepted, UploadError, Uploader};
 use store::{Photo, PhotoRepo, Scope};
 
 use crate::auth::{CurrentMember, check_form_token};
+use crate::extract::{Multipart, Path, Query};
 use crate::i18n::Catalog;
 use crate::pages::Layout;
 use crate::pages::events::{event_error, parse_id};
@@ -224,7 +225,7 @@ pub fn encode_photo_cursor(p: &Photo) -> String {
 pub fn decode_photo_cursor(s: &str) -> Option<(DateTime<Utc>, PhotoId)> {
     let (micros, id) = s.split_once('_')?;
     Some((
-        DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+        domain::time::clamp_to_range(DateTime::from_timestamp_micros(micros.parse().ok()?)?),
         id.parse().ok()?,
     ))
 }
