@@ -299,6 +299,17 @@ pub enum EventRuleProblem {
     WindowOutsideEvent,
     #[error("between {min} and {max}")]
     OutOfRange { min: u32, max: u32 },
+    /// A time outside the years [`crate::time::FIRST_YEAR`]..=[`crate::time::LAST_YEAR`].
+    #[error("a time between the years {first} and {last}")]
+    TimeOutOfRange { first: i32, last: i32 },
+}
+
+impl EventRuleProblem {
+    /// The problem of a time outside the supported years.
+    pub const TIME_OUT_OF_RANGE: Self = Self::TimeOutOfRange {
+        first: crate::time::FIRST_YEAR,
+        last: crate::time::LAST_YEAR,
+    };
 }
 
 /// Checks times and settings together; each problem names its field.
@@ -308,6 +319,18 @@ pub fn check_event_rules(
     s: &EventSettings,
 ) -> Vec<(&'static str, EventRuleProblem)> {
     let mut out = Vec::new();
+    for (field, t) in [
+        ("starts_at", Some(starts_at)),
+        ("ends_at", Some(ends_at)),
+        ("upload_opens_at", s.upload_opens_at),
+        ("upload_closes_at", s.upload_closes_at),
+    ] {
+        if let Some(t) = t
+            && !crate::time::in_range(t)
+        {
+            out.push((field, EventRuleProblem::TIME_OUT_OF_RANGE));
+        }
+    }
     if ends_at <= starts_at {
         out.push(("ends_at", EventRuleProblem::EndsBeforeStart));
     }
@@ -470,5 +493,18 @@ mod tests {
             ..s
         };
         assert_eq!(check_event_rules(at(14), at(23), &silly).len(), 2);
+        let far = DateTime::<Utc>::MAX_UTC;
+        assert_eq!(
+            check_event_rules(at(14), far, &s),
+            vec![("ends_at", EventRuleProblem::TIME_OUT_OF_RANGE)]
+        );
+        let ancient = EventSettings {
+            upload_opens_at: Some(DateTime::<Utc>::MIN_UTC),
+            ..s
+        };
+        assert_eq!(
+            check_event_rules(at(14), at(23), &ancient),
+            vec![("upload_opens_at", EventRuleProblem::TIME_OUT_OF_RANGE)]
+        );
     }
 }

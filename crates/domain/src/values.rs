@@ -85,6 +85,50 @@ impl fmt::Display for Email {
     }
 }
 
+/// Whether `c` may appear in text a person typed: no control characters (NUL, escape …), and
+/// line breaks and tabs only in a multi-line field (`multiline`). Bidirectional overrides and
+/// other invisible format characters (U+202E …) are refused too: they make a name or caption
+/// read differently from what it is.
+pub fn allowed_char(c: char, multiline: bool) -> bool {
+    if matches!(c, '\n' | '\r' | '\t') {
+        return multiline;
+    }
+    !c.is_control() && !is_invisible_format(c)
+}
+
+/// Bidirectional controls (U+202A–U+202E, U+2066–U+2069, U+200E/F, U+061C) and the other
+/// invisible format characters that can disguise text.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206F}'
+        | '\u{061C}'
+        | '\u{FEFF}'
+        | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// `Ok` when every character of `s` is [`allowed_char`]; else [`ParseError::ControlCharacters`].
+pub fn check_chars(s: &str, multiline: bool) -> Result<(), ParseError> {
+    if s.chars().all(|c| allowed_char(c, multiline)) {
+        Ok(())
+    } else {
+        Err(ParseError::ControlCharacters)
+    }
+}
+
+/// Free text from a form, trimmed: may be empty, at most `max` characters, no control
+/// characters (line breaks only when `multiline`).
+pub fn free_text(raw: &str, max: usize, multiline: bool) -> Result<String, ParseError> {
+    let s = raw.trim();
+    if s.chars().count() > max {
+        return Err(ParseError::TooLong { max });
+    }
+    check_chars(s, multiline)?;
+    Ok(s.to_owned())
+}
+
 fn parse_text(raw: &str, max: usize) -> Result<String, ParseError> {
     let s = raw.trim();
     if s.is_empty() {
@@ -93,6 +137,8 @@ fn parse_text(raw: &str, max: usize) -> Result<String, ParseError> {
     if s.chars().count() > max {
         return Err(ParseError::TooLong { max });
     }
+    // Only control characters here: stored names are parsed again when read, and a name saved
+    // before invisible format characters were refused must still load.
     if s.chars().any(char::is_control) {
         return Err(ParseError::ControlCharacters);
     }
@@ -189,6 +235,44 @@ mod tests {
         assert_eq!(
             OrgName::parse("Acme\u{0}"),
             Err(ParseError::ControlCharacters)
+        );
+        assert_eq!(
+            PersonName::parse("Ana\nLima"),
+            Err(ParseError::ControlCharacters)
+        );
+    }
+
+    #[test]
+    fn free_text_allows_line_breaks_only_where_asked() {
+        assert_eq!(free_text("  ", 10, false), Ok(String::new()));
+        assert_eq!(
+            free_text("two\nlines", 20, true),
+            Ok("two\nlines".to_owned())
+        );
+        for bad in [
+            "a\u{0}b",
+            "a\u{1b}[31m",
+            "a\u{7f}",
+            "a\u{2066}b",
+            "a\u{200F}",
+        ] {
+            assert_eq!(
+                free_text(bad, 20, true),
+                Err(ParseError::ControlCharacters),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            free_text("two\nlines", 20, false),
+            Err(ParseError::ControlCharacters)
+        );
+        assert_eq!(
+            free_text("abcdef", 5, true),
+            Err(ParseError::TooLong { max: 5 })
+        );
+        assert_eq!(
+            free_text("Fête à Noël 🎉", 20, false),
+            Ok("Fête à Noël 🎉".to_owned())
         );
     }
 }

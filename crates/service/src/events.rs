@@ -144,6 +144,11 @@ fn parse_local(
     let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
         .map_err(|_| EventFieldProblem::BadDateTime)?;
+    // Years 2000 to 2100 only: a date like +262142 would overflow every sum made with it (a
+    // guest's cookie lifetime) and -262143 is beyond what PostgreSQL stores.
+    if !domain::time::year_in_range(&naive) {
+        return Err(EventFieldProblem::Rule(EventRuleProblem::TIME_OUT_OF_RANGE));
+    }
     let Some(zone) = zone else {
         return Ok(None);
     };
@@ -168,20 +173,19 @@ struct EventFields {
     settings: EventSettings,
 }
 
-fn text(raw: &str, max: usize, required: bool) -> Result<String, EventFieldProblem> {
-    let s = raw.trim();
+/// A text field of the form: trimmed, at most `max` characters, no control characters (line
+/// breaks only in a `multiline` field such as the description).
+fn text(
+    raw: &str,
+    max: usize,
+    required: bool,
+    multiline: bool,
+) -> Result<String, EventFieldProblem> {
+    let s = domain::values::free_text(raw, max, multiline).map_err(EventFieldProblem::Parse)?;
     if s.is_empty() && required {
         return Err(EventFieldProblem::Parse(ParseError::Empty));
     }
-    if s.chars().count() > max {
-        return Err(EventFieldProblem::Parse(ParseError::TooLong { max }));
-    }
-    if s.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        return Err(EventFieldProblem::Parse(ParseError::ControlCharacters));
-    }
-    Ok(s.to_owned())
+    Ok(s)
 }
 
 fn parse_fields(input: &EventInput) -> Result<EventFields, Vec<(&'static str, EventFieldProblem)>> {
@@ -199,7 +203,11 @@ fn parse_fields(input: &EventInput) -> Result<EventFields, Vec<(&'static str, Ev
             }
         }
     }
-    let name = take(&mut errors, "name", text(&input.name, MAX_NAME, true));
+    let name = take(
+        &mut errors,
+        "name",
+        text(&input.name, MAX_NAME, true, false),
+    );
     let slug = if input.slug.trim().is_empty() {
         name.as_deref().map(EventSlug::suggest)
     } else {
@@ -209,11 +217,15 @@ fn parse_fields(input: &EventInput) -> Result<EventFields, Vec<(&'static str, Ev
             EventSlug::parse(&input.slug).map_err(EventFieldProblem::Slug),
         )
     };
-    let venue = take(&mut errors, "venue", text(&input.venue, MAX_VENUE, false));
+    let venue = take(
+        &mut errors,
+        "venue",
+        text(&input.venue, MAX_VENUE, false, false),
+    );
     let description = take(
         &mut errors,
         "description",
-        text(&input.description, MAX_DESCRIPTION, false),
+        text(&input.description, MAX_DESCRIPTION, false, true),
     );
     let zone = take(
         &mut errors,
@@ -849,6 +861,83 @@ mod tests {
                 "ends_at",
                 EventFieldProblem::Rule(EventRuleProblem::EndsBeforeStart)
             )]
+        );
+    }
+
+    #[test]
+    fn times_outside_the_supported_years_are_refused_on_their_field() {
+        let far = EventInput {
+            ends_at: "+262142-12-31T23:00".into(),
+            upload_opens_at: "-262143-01-01T00:00".into(),
+            upload_closes_at: "1999-12-31T23:59".into(),
+            ..input()
+        };
+        let rule = EventFieldProblem::Rule(EventRuleProblem::TIME_OUT_OF_RANGE);
+        assert_eq!(
+            parse_fields(&far).unwrap_err(),
+            vec![
+                ("ends_at", rule.clone()),
+                ("upload_opens_at", rule.clone()),
+                ("upload_closes_at", rule),
+            ]
+        );
+        let edge = EventInput {
+            starts_at: "2000-01-01T00:00".into(),
+            ends_at: "2100-12-31T23:59".into(),
+            time_zone: "UTC".into(),
+            ..input()
+        };
+        assert!(parse_fields(&edge).is_ok());
+    }
+
+    #[test]
+    fn text_fields_refuse_control_characters() {
+        let problem = EventFieldProblem::Parse(ParseError::ControlCharacters);
+        for (field, bad) in [
+            (
+                "name",
+                EventInput {
+                    name: "Anna\u{0}Ben".into(),
+                    ..input()
+                },
+            ),
+            (
+                "name",
+                EventInput {
+                    name: "Anna\nBen".into(),
+                    ..input()
+                },
+            ),
+            (
+                "venue",
+                EventInput {
+                    venue: "Hall \u{202E}A".into(),
+                    ..input()
+                },
+            ),
+            (
+                "description",
+                EventInput {
+                    description: "Bring\u{1b}[2J".into(),
+                    ..input()
+                },
+            ),
+        ] {
+            assert_eq!(
+                parse_fields(&bad).unwrap_err(),
+                vec![(field, problem.clone())],
+                "{field}"
+            );
+        }
+        let lines = EventInput {
+            description: "Dinner at 7.\r\nDancing after.".into(),
+            ..input()
+        };
+        assert_eq!(
+            parse_fields(&lines)
+                .expect("a multi-line description")
+                .description,
+            "Dinner at 7.\r\nDancing after."
         );
     }
 

@@ -19,6 +19,9 @@ pub enum JoinError {
     NameRequired,
     #[error("the name is longer than {MAX_NAME} characters")]
     NameTooLong,
+    /// Control characters (NUL, escapes …) or invisible format characters in the name.
+    #[error("the name has characters that are not allowed")]
+    NameNotAllowed,
     #[error("the event is not open")]
     NotOpen,
     #[error(transparent)]
@@ -41,8 +44,11 @@ pub enum UploadRefusal {
 }
 
 /// The cookie that holds a guest's session for one event (a phone can be a guest of several).
-pub fn cookie_name(event: EventId) -> String {
-    format!("mq_g_{}", event.as_uuid().simple())
+/// Over https it has the `__Host-` prefix like the member's session cookie: the browser then
+/// insists on Secure, `Path=/` and no Domain, so a sibling subdomain cannot plant one.
+pub fn cookie_name(event: EventId, https: bool) -> String {
+    let prefix = if https { "__Host-" } else { "" };
+    format!("{prefix}mq_g_{}", event.as_uuid().simple())
 }
 
 fn token_hash(token: &str) -> String {
@@ -65,12 +71,26 @@ pub fn cookie_value(tenant: TenantId, token: &str) -> String {
 /// How long a guest's cookie lives: to the end of the event and thirty days after (people
 /// come back for the photos), at least a day.
 pub fn session_length(event: &Event, now: DateTime<Utc>) -> Duration {
-    (event.ends_at + Duration::days(30) - now).max(Duration::days(1))
+    // Checked: a row from before event times were bounded may end in year +262142.
+    let until = event
+        .ends_at
+        .checked_add_signed(Duration::days(30))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    until
+        .signed_duration_since(now)
+        .clamp(Duration::days(1), MAX_SESSION)
 }
+
+/// The longest a guest's cookie lives, whatever the event's end says (browsers keep none
+/// longer than 400 days anyway).
+pub const MAX_SESSION: Duration = Duration::days(400);
 
 /// A name as the guest typed it, checked against the event's setting.
 pub fn parse_name(event: &Event, raw: &str) -> Result<String, JoinError> {
     let name: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if domain::values::check_chars(&name, false).is_err() {
+        return Err(JoinError::NameNotAllowed);
+    }
     if name.chars().count() > MAX_NAME {
         return Err(JoinError::NameTooLong);
     }
@@ -131,7 +151,7 @@ pub async fn resume(
             use store::EventRepo;
             let e = tx.get_event(tenant, event).await?;
             let now = services.now();
-            if now - g.last_seen_at > Duration::minutes(5) {
+            if now.signed_duration_since(g.last_seen_at) > Duration::minutes(5) {
                 tx.touch_guest(tenant, g.id, now).await?;
             }
             e.map(|e| (g, e))
@@ -341,5 +361,42 @@ mod tests {
         ));
         e.settings.guest_name_required = false;
         assert_eq!(parse_name(&e, "").expect("optional"), "");
+        for bad in ["Ana\u{0}", "\u{202E}anA", "Ana\u{7}"] {
+            assert!(
+                matches!(parse_name(&e, bad), Err(JoinError::NameNotAllowed)),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn session_length_never_overflows() {
+        let mut e = event(EventStatus::Live);
+        let now = e.starts_at;
+        assert_eq!(
+            session_length(&e, now),
+            Duration::hours(4) + Duration::days(30)
+        );
+        e.ends_at = DateTime::<Utc>::MAX_UTC;
+        assert_eq!(session_length(&e, now), MAX_SESSION);
+        e.ends_at = DateTime::<Utc>::MIN_UTC;
+        assert_eq!(session_length(&e, now), Duration::days(1));
+        assert_eq!(
+            session_length(&event(EventStatus::Live), DateTime::<Utc>::MIN_UTC),
+            MAX_SESSION
+        );
+    }
+
+    #[test]
+    fn guest_cookies_have_the_host_prefix_over_https() {
+        let id = EventId::new();
+        assert_eq!(
+            cookie_name(id, false),
+            format!("mq_g_{}", id.as_uuid().simple())
+        );
+        assert_eq!(
+            cookie_name(id, true),
+            format!("__Host-mq_g_{}", id.as_uuid().simple())
+        );
     }
 }

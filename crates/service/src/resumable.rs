@@ -164,6 +164,13 @@ where
     E: std::fmt::Display,
 {
     guests::check_actor(ctx, event, guest)?;
+    // Every piece is held to the event's rules as they are now: once uploads closed (the event
+    // ended, the window shut, the guest was blocked), the next piece is refused at once, with
+    // the reason a new upload would get, rather than taken in and refused at the last one.
+    let count = guests::photo_count(services, guest)
+        .await
+        .map_err(UploadError::Store)?;
+    guests::may_upload(event, guest, count, ctx.now).map_err(GuestUploadError::Refused)?;
     let (part, meta) = paths(services, &session.id);
     let mut file = tokio::fs::OpenOptions::new()
         .append(true)
@@ -180,7 +187,7 @@ where
     while let Some(chunk) = body.next().await {
         match chunk {
             Ok(c) => {
-                if at + c.len() as u64 > session.length {
+                if at.saturating_add(c.len() as u64) > session.length {
                     return Err(UploadError::TooLarge {
                         limit_mb: session.length >> 20,
                     }

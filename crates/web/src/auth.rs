@@ -295,7 +295,8 @@ impl FromRequestParts<AppState> for CurrentGuest {
             .and_then(|rest| rest.split('/').next())
             .and_then(|id| id.parse().ok())
             .ok_or(WebError::NotFound)?;
-        let found = match cookie(&parts.headers, &service::guests::cookie_name(event)) {
+        let name = service::guests::cookie_name(event, state.config.is_https());
+        let found = match cookie(&parts.headers, &name) {
             Some(v) => service::guests::resume(&state.services, event, v).await?,
             None => None,
         };

@@ -2,14 +2,16 @@
 //! JSON API, and the static assets embedded in the binary.
 //!
 //! A request passes, outermost first: [`observe`] (request id, one log line, metrics) →
-//! [`security`] (CSP nonce and security headers) → [`error::render_errors`] (turns an error
-//! into an HTML page or a JSON envelope) → [`auth::check_origin`] (refuses cross-site
+//! [`security`] (CSP nonce, security headers, `no-store`) → [`error::render_errors`] (turns an
+//! error into an HTML page or a JSON envelope) → [`security::check_host`] (refuses a `Host`
+//! that is no host name) → [`auth::check_origin`] (refuses cross-site
 //! state-changing requests) → [`auth::sessions`] (the session cookie) → the route's handler.
 
 mod api;
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod extract;
 mod health;
 pub mod i18n;
 mod links;
@@ -151,6 +153,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::check_origin,
         ))
+        .layer(axum::middleware::from_fn(security::check_host))
         .layer(axum::middleware::from_fn(error::render_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

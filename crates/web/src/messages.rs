@@ -68,6 +68,10 @@ pub fn event_field_message(t: &Catalog, p: &EventFieldProblem) -> String {
             .get("events.out_of_range")
             .replace("{min}", &min.to_string())
             .replace("{max}", &max.to_string()),
+        EventFieldProblem::Rule(EventRuleProblem::TimeOutOfRange { first, last }) => t
+            .get("events.time_out_of_range")
+            .replace("{first}", &first.to_string())
+            .replace("{last}", &last.to_string()),
         EventFieldProblem::BadDateTime => t.get("events.bad_datetime").to_owned(),
         EventFieldProblem::SkippedTime => t.get("events.skipped_time").to_owned(),
         EventFieldProblem::NotANumber => t.get("events.not_a_number").to_owned(),

@@ -2,7 +2,7 @@
 //! the use cases take: ids, the event list's filters, and the keyset cursors of long lists.
 
 use base64::Engine;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use domain::{EventId, PhotoId};
 use serde::Deserialize;
 use service::records::{Event, EventCursor, EventQuery, EventSort, Photo};
@@ -56,7 +56,10 @@ pub fn decode_cursor(s: &str) -> Option<EventCursor> {
         .ok()?
         .with_timezone(&Utc);
     let id = parts.next()?.parse().ok()?;
-    let name = parts.next()?.to_owned();
+    let name = parts
+        .next()
+        .filter(|n| !n.contains(char::is_control))?
+        .to_owned();
     Some(EventCursor {
         starts_at,
         name,
@@ -65,8 +68,7 @@ pub fn decode_cursor(s: &str) -> Option<EventCursor> {
 }
 
 fn day(s: &str) -> Option<DateTime<Utc>> {
-    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
-    Utc.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).single()
+    domain::time::filter_day(s)
 }
 
 /// The store query for these parameters. Unknown values fall back to the defaults.
@@ -75,7 +77,7 @@ pub fn list_query(p: &ListParams) -> EventQuery {
         search: Some(p.q.clone()).filter(|q| !q.trim().is_empty()),
         status: p.status.parse().ok(),
         starts_from: day(&p.from),
-        starts_before: day(&p.to).map(|d| d + chrono::Duration::days(1)),
+        starts_before: day(&p.to).and_then(|d| d.checked_add_signed(chrono::Duration::days(1))),
         sort: EventSort::parse(&p.sort).unwrap_or_default(),
         after: decode_cursor(&p.after),
         limit: p.limit.unwrap_or(20).clamp(1, 100),
@@ -90,7 +92,7 @@ pub fn encode_photo_cursor(p: &Photo) -> String {
 pub fn decode_photo_cursor(s: &str) -> Option<(DateTime<Utc>, PhotoId)> {
     let (micros, id) = s.split_once('_')?;
     Some((
-        DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+        domain::time::clamp_to_range(DateTime::from_timestamp_micros(micros.parse().ok()?)?),
         id.parse().ok()?,
     ))
 }

@@ -7,7 +7,7 @@
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -19,6 +19,7 @@ use service::records::Event;
 
 use super::views::{EventView, Page};
 use crate::auth::CurrentMember;
+use crate::extract::{Path, Query};
 use crate::i18n::Catalog;
 use crate::links::base_url;
 use crate::params::{ListParams, encode_cursor, list_query, parse_id};

@@ -1,7 +1,7 @@
 //! `/api/v1/…/photos`: upload (raw body or multipart), list, one photo.
 
 use axum::Json;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -9,6 +9,7 @@ use service::photos::{self, Accepted};
 
 use super::views::{Page, PhotoView};
 use crate::auth::CurrentMember;
+use crate::extract::{Path, Query};
 use crate::i18n::Catalog;
 use crate::params::{decode_photo_cursor, encode_photo_cursor, parse_id, parse_photo_id};
 use crate::{AppState, WebError};

@@ -2,13 +2,14 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use service::accounts::{self, AccountError, PasswordChange};
 
 use crate::auth::{CsrfForm, CurrentMember};
+use crate::extract::Query;
 use crate::i18n::Catalog;
 use crate::messages::field_message;
 use crate::pages::{Field, Layout};

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -12,6 +12,7 @@ use crate::auth::{
     ClientIp, CsrfForm, FormToken, SESSION_COOKIE_AGE, SessionCtx, enforce_limit, limits,
     safe_return_path, session_cookie_name, set_cookie,
 };
+use crate::extract::Query;
 use crate::i18n::Catalog;
 use crate::messages::field_message;
 use crate::pages::{Field, Layout, wait_phrase};

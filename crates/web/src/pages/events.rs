@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
@@ -13,6 +13,7 @@ use service::events::{self, EventError, EventFieldProblem, EventInput};
 use service::records::Event;
 
 use crate::auth::{CsrfForm, CurrentMember};
+use crate::extract::{Path, Query};
 use crate::i18n::Catalog;
 use crate::links::base_url;
 use crate::messages::event_field_message;
@@ -730,7 +731,7 @@ pub async fn qr_image(
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-cache"),
+        HeaderValue::from_static("private, no-store"),
     );
     if let Ok(v) = HeaderValue::from_str(&format!(
         "attachment; filename=\"qr-{}-{ext}\"",

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::{EventId, EventStatus};
@@ -19,6 +19,7 @@ use crate::auth::{
     set_cookie,
 };
 use crate::error::json_error;
+use crate::extract::Path;
 use crate::i18n::Catalog;
 use crate::pages::events::when;
 use crate::pages::{Layout, ReactForm, reaction_reply};
@@ -66,7 +67,10 @@ async fn current_guest(
     headers: &HeaderMap,
     event: EventId,
 ) -> Result<Option<(Guest, Event)>, WebError> {
-    match cookie(headers, &guests::cookie_name(event)) {
+    match cookie(
+        headers,
+        &guests::cookie_name(event, state.config.is_https()),
+    ) {
         Some(v) => Ok(guests::resume(&state.services, event, v).await?),
         None => Ok(None),
     }
@@ -224,7 +228,7 @@ pub async fn join_submit(
             res.headers_mut().append(
                 header::SET_COOKIE,
                 set_cookie(
-                    &guests::cookie_name(e.id),
+                    &guests::cookie_name(e.id, https),
                     &guests::cookie_value(guest.tenant_id, &session),
                     Some(age),
                     https,
@@ -250,6 +254,16 @@ pub async fn join_submit(
             &form.name,
             t.get("join.name_too_long")
                 .replace("{max}", &guests::MAX_NAME.to_string()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            String::new(),
+        ),
+        Err(JoinError::NameNotAllowed) => join_page(
+            nonce,
+            &form_token,
+            &token,
+            &e,
+            &form.name,
+            t.get("form.control_chars").to_owned(),
             StatusCode::UNPROCESSABLE_ENTITY,
             String::new(),
         ),
@@ -345,7 +359,7 @@ pub async fn show(
     Extension(nonce): Extension<CspNonce>,
     Extension(form_token): Extension<FormToken>,
     g: CurrentGuest,
-    axum::extract::Query(p): axum::extract::Query<GuestParams>,
+    crate::extract::Query(p): crate::extract::Query<GuestParams>,
 ) -> Result<Response, WebError> {
     let t = Catalog::english();
     let notice = match (p.uploaded, p.deleted) {
@@ -620,8 +634,8 @@ impl GalleryParams {
                     .from_local_datetime(&next.and_hms_opt(0, 0, 0)?)
                     .earliest()?;
                 Some((
-                    start.with_timezone(&chrono::Utc),
-                    end.with_timezone(&chrono::Utc),
+                    domain::time::clamp_to_range(start.with_timezone(&chrono::Utc)),
+                    domain::time::clamp_to_range(end.with_timezone(&chrono::Utc)),
                 ))
             });
         GalleryQuery {
@@ -664,7 +678,9 @@ fn decode_gallery_cursor(s: &str) -> Option<GalleryCursor> {
     let mut parts = s.splitn(3, '_');
     Some(GalleryCursor {
         reactions: parts.next()?.parse().ok()?,
-        created_at: chrono::DateTime::from_timestamp_micros(parts.next()?.parse().ok()?)?,
+        created_at: domain::time::clamp_to_range(chrono::DateTime::from_timestamp_micros(
+            parts.next()?.parse().ok()?,
+        )?),
         id: parts.next()?.parse().ok()?,
     })
 }
@@ -676,7 +692,7 @@ pub async fn gallery(
     Extension(nonce): Extension<CspNonce>,
     Extension(form_token): Extension<FormToken>,
     g: CurrentGuest,
-    axum::extract::Query(p): axum::extract::Query<GalleryParams>,
+    crate::extract::Query(p): crate::extract::Query<GalleryParams>,
 ) -> Result<Response, WebError> {
     let t = Catalog::english();
     let e = &g.event;
@@ -920,6 +936,13 @@ pub async fn report(
     )
     .await?;
     let photo = parse_photo(&id)?;
+    if domain::values::check_chars(&form.reason, true).is_err() {
+        return Err(WebError::Rejected {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid",
+            message: Catalog::english().get("form.control_chars").to_owned(),
+        });
+    }
     service::moderation::report(&state.services, &g.ctx, &g.event, photo, &form.reason).await?;
     Ok(Redirect::to(&format!("/g/{}/gallery?reported=1", g.event.id)).into_response())
 }
@@ -956,7 +979,7 @@ pub fn photo_details(t: &Catalog, p: &Photo) -> String {
 pub async fn download_zip(
     State(state): State<AppState>,
     g: CurrentGuest,
-    axum::extract::Query(p): axum::extract::Query<GalleryParams>,
+    crate::extract::Query(p): crate::extract::Query<GalleryParams>,
 ) -> Result<Response, WebError> {
     let t = Catalog::english();
     let e = &g.event;

@@ -3,12 +3,13 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::{ModerationAction, PhotoId};
 use service::moderation;
 
 use crate::auth::{CsrfForm, CurrentMember};
+use crate::extract::Path;
 use crate::i18n::Catalog;
 use crate::pages::Layout;
 use crate::params::parse_id;
@@ -56,7 +57,7 @@ pub async fn show(
     Extension(nonce): Extension<CspNonce>,
     member: CurrentMember,
     Path(id): Path<String>,
-    axum::extract::Query(p): axum::extract::Query<Params>,
+    crate::extract::Query(p): crate::extract::Query<Params>,
 ) -> Result<Html<String>, WebError> {
     let t = Catalog::english();
     let view = moderation::moderation_view(&state.services, &member.ctx, parse_id(&id)?).await?;

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Extension;
 use axum::body::Body;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::PhotoId;
@@ -12,6 +12,7 @@ use serde::Deserialize;
 use service::photos::{self, Accepted};
 
 use crate::auth::{CurrentMember, check_form_token};
+use crate::extract::{Multipart, Path, Query};
 use crate::i18n::Catalog;
 use crate::pages::zip::zip_path;
 use crate::pages::{Layout, ReactForm, reaction_reply};
