@@ -493,7 +493,7 @@ pub async fn get_event(
     tenant: TenantId,
     id: EventId,
 ) -> Result<Event, EventError> {
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
     let e = tx.get_event(tenant, id).await?;
     tx.commit().await?;
     e.ok_or(EventError::NotFound)
@@ -609,7 +609,7 @@ pub async fn resolve_join(services: &Services, token: &str) -> Result<JoinTarget
     if token.len() != 26 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Ok(JoinTarget::Unknown);
     }
-    let mut tx = services.db.begin(Scope::System).await?;
+    let mut tx = services.db.begin_read(Scope::System).await?;
     let link = tx.find_join_link(&join_token_hash(&token)).await?;
     tx.commit().await?;
     let Some(link) = link else {
@@ -618,7 +618,10 @@ pub async fn resolve_join(services: &Services, token: &str) -> Result<JoinTarget
     if link.replaced_at.is_some() {
         return Ok(JoinTarget::Replaced);
     }
-    let mut tx = services.db.begin(Scope::Tenant(link.tenant_id)).await?;
+    let mut tx = services
+        .db
+        .begin_read(Scope::Tenant(link.tenant_id))
+        .await?;
     let event = tx.get_event(link.tenant_id, link.event_id).await?;
     tx.commit().await?;
     Ok(event.map_or(JoinTarget::Unknown, |e| JoinTarget::Event(Box::new(e))))
@@ -661,7 +664,7 @@ pub async fn cover_key(
     event: EventId,
 ) -> Result<Option<String>, StoreError> {
     use store::PhotoRepo;
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
     let key = match tx.event_cover(tenant, event).await? {
         Some(id) => tx
             .get_photo(tenant, id)

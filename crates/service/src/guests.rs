@@ -192,7 +192,10 @@ impl From<StoreError> for GuestUploadError {
 
 /// How many photos a guest has in their event.
 pub async fn photo_count(services: &Services, guest: &Guest) -> Result<i64, StoreError> {
-    let mut tx = services.db.begin(Scope::Tenant(guest.tenant_id)).await?;
+    let mut tx = services
+        .db
+        .begin_read(Scope::Tenant(guest.tenant_id))
+        .await?;
     let n = tx
         .count_guest_photos(guest.tenant_id, guest.event_id, guest.id)
         .await?;
@@ -226,7 +229,10 @@ pub async fn own_photos(
     services: &Services,
     guest: &Guest,
 ) -> Result<Vec<store::Photo>, StoreError> {
-    let mut tx = services.db.begin(Scope::Tenant(guest.tenant_id)).await?;
+    let mut tx = services
+        .db
+        .begin_read(Scope::Tenant(guest.tenant_id))
+        .await?;
     let photos = tx
         .list_guest_photos(guest.tenant_id, guest.event_id, guest.id, 500)
         .await?;

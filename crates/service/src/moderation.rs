@@ -78,7 +78,7 @@ pub async fn history(
     event: EventId,
     limit: u32,
 ) -> Result<Vec<AuditEntry>, StoreError> {
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
     let entries = tx
         .list_audit_for(tenant, &format!("event:{event}/"), limit)
         .await?;

@@ -382,7 +382,7 @@ pub async fn accept(
     probe: &pipeline::Probe,
     now: DateTime<Utc>,
 ) -> Result<Accepted, UploadError> {
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
     let Some(ev) = tx.get_event(tenant, event).await? else {
         return Err(UploadError::EventNotFound);
     };
@@ -437,7 +437,7 @@ pub async fn accept(
             if let Err(e) = services.blobs.delete(&key).await {
                 tracing::warn!(error = %e, "could not remove a duplicate original");
             }
-            let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+            let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
             let existing = tx.find_photo_by_hash(tenant, event, &staged.sha256).await?;
             tx.commit().await?;
             return existing
@@ -509,7 +509,7 @@ impl Handler<ProcessPhoto> for ProcessPhotoHandler {
         let (tenant, id) = (job.tenant, job.photo);
         let mut tx = self
             .db
-            .begin(Scope::Tenant(tenant))
+            .begin_read(Scope::Tenant(tenant))
             .await
             .map_err(JobError::retry)?;
         let photo = tx.get_photo(tenant, id).await.map_err(JobError::retry)?;
@@ -651,7 +651,7 @@ pub async fn max_upload_bytes(
     tenant: TenantId,
     event: EventId,
 ) -> Result<u64, UploadError> {
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
     let ev = tx.get_event(tenant, event).await?;
     tx.commit().await?;
     let ev = ev.ok_or(UploadError::EventNotFound)?;
@@ -667,7 +667,7 @@ pub async fn get_photo(
     tenant: TenantId,
     id: PhotoId,
 ) -> Result<Option<Photo>, StoreError> {
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
     let p = tx.get_photo(tenant, id).await?;
     tx.commit().await?;
     Ok(p)

@@ -298,7 +298,7 @@ impl FromRequestParts<AppState> for CurrentMember {
         };
         let db = &state.services.db;
         let load = async {
-            let mut tx = db.begin(Scope::Tenant(session.tenant_id)).await?;
+            let mut tx = db.begin_read(Scope::Tenant(session.tenant_id)).await?;
             let user = tx.get_user(session.user_id).await?;
             let membership = tx
                 .get_membership(session.tenant_id, session.user_id)

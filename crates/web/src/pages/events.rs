@@ -239,7 +239,7 @@ pub async fn list_page(
     q: &EventQuery,
 ) -> Result<(Vec<Event>, bool, i64), WebError> {
     let tenant = member.tenant.id;
-    let mut tx = state.services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut tx = state.services.db.begin_read(Scope::Tenant(tenant)).await?;
     let (events, more) = tx.list_events(tenant, q).await?;
     let total = tx.count_events(tenant).await?;
     tx.commit().await?;
@@ -592,7 +592,7 @@ pub async fn event_figures(
 ) -> Result<EventFigures, WebError> {
     use store::PhotoRepo;
     let t = Catalog::english();
-    let mut tx = state.services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut tx = state.services.db.begin_read(Scope::Tenant(tenant)).await?;
     let stats = tx.event_photo_stats(tenant, event).await?;
     let top = tx.top_contributors(tenant, event, 5).await?;
     let hours = tx.uploads_by_hour(tenant, event).await?;

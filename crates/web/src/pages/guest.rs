@@ -758,7 +758,7 @@ pub async fn gallery(
         let mut tx = state
             .services
             .db
-            .begin(store::Scope::Tenant(guest.tenant_id))
+            .begin_read(store::Scope::Tenant(guest.tenant_id))
             .await?;
         let page = tx.list_gallery(guest.tenant_id, e.id, &p.query(&e)).await?;
         tx.commit().await?;
@@ -768,7 +768,7 @@ pub async fn gallery(
         let mut tx = state
             .services
             .db
-            .begin(store::Scope::Tenant(guest.tenant_id))
+            .begin_read(store::Scope::Tenant(guest.tenant_id))
             .await?;
         let top = tx.top_contributors(guest.tenant_id, e.id, 200).await?;
         tx.commit().await?;
@@ -786,7 +786,7 @@ pub async fn gallery(
         let mut tx = state
             .services
             .db
-            .begin(store::Scope::Tenant(guest.tenant_id))
+            .begin_read(store::Scope::Tenant(guest.tenant_id))
             .await?;
         let s = tx
             .reaction_summary(

@@ -64,7 +64,7 @@ pub async fn show(
     let e = service::events::get_event(&state.services, tenant, parse_id(&id)?)
         .await
         .map_err(event_error)?;
-    let mut tx = state.services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut tx = state.services.db.begin_read(Scope::Tenant(tenant)).await?;
     let pending = tx
         .list_event_photos_in(tenant, e.id, &[PhotoStatus::PendingReview], 200)
         .await?;

@@ -237,7 +237,7 @@ pub async fn photo_page(
     before: Option<(DateTime<Utc>, PhotoId)>,
     limit: u32,
 ) -> Result<(Vec<Photo>, bool), WebError> {
-    let mut tx = state.services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut tx = state.services.db.begin_read(Scope::Tenant(tenant)).await?;
     let page = tx.list_event_photos(tenant, event, before, limit).await?;
     tx.commit().await?;
     Ok(page)
@@ -306,7 +306,7 @@ async fn render_photos(
             let mut tx = state
                 .services
                 .db
-                .begin(Scope::Tenant(member.tenant.id))
+                .begin_read(Scope::Tenant(member.tenant.id))
                 .await?;
             let summary = tx
                 .reaction_summary(
@@ -515,7 +515,7 @@ pub async fn all_in_gallery(
     q.limit = 200;
     let mut out = Vec::new();
     loop {
-        let mut tx = state.services.db.begin(Scope::Tenant(tenant)).await?;
+        let mut tx = state.services.db.begin_read(Scope::Tenant(tenant)).await?;
         let (page, more) = tx.list_gallery(tenant, event, &q).await?;
         tx.commit().await?;
         q.after = page.last().map(store::GalleryCursor::after);
@@ -567,7 +567,7 @@ pub async fn download_zip(
         let mut tx = state
             .services
             .db
-            .begin(Scope::Tenant(member.tenant.id))
+            .begin_read(Scope::Tenant(member.tenant.id))
             .await?;
         let mut chosen = Vec::new();
         for id in selected.iter().take(5000) {
