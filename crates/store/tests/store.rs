@@ -247,6 +247,10 @@ async fn postgres_rls_shows_each_tenant_only_its_rows_and_nothing_without_a_tena
         store::schema::rls_tables(&db).await.unwrap(),
         vec![
             "audit_log",
+            "event_hour_counts",
+            "event_photo_counts",
+            "event_totals",
+            "event_uploader_counts",
             "events",
             "guests",
             "memberships",

@@ -602,7 +602,7 @@ pub async fn event_figures(
     };
     let views = {
         use store::ViewRepo;
-        tx.event_views(tenant, event, 5).await?.0
+        tx.count_event_views(tenant, event).await?
     };
     tx.commit().await?;
     let series = crate::pages::chart::hourly_series(&hours, 48);

@@ -770,7 +770,7 @@ pub async fn gallery(
             .db
             .begin_read(store::Scope::Tenant(guest.tenant_id))
             .await?;
-        let top = tx.top_contributors(guest.tenant_id, e.id, 200).await?;
+        let top = tx.gallery_uploaders(guest.tenant_id, e.id, 200).await?;
         tx.commit().await?;
         let mut names: Vec<String> = top
             .into_iter()
