@@ -71,16 +71,17 @@ pub async fn moderate(
     Ok(changed)
 }
 
-/// The event's moderation log, newest first.
+/// The event's moderation log, newest first, with each actor's name (`None`: no actor, or the
+/// account is gone).
 pub async fn history(
     services: &Services,
     tenant: TenantId,
     event: EventId,
     limit: u32,
-) -> Result<Vec<AuditEntry>, StoreError> {
+) -> Result<Vec<(AuditEntry, Option<String>)>, StoreError> {
     let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
     let entries = tx
-        .list_audit_for(tenant, &format!("event:{event}/"), limit)
+        .list_audit_for_named(tenant, &format!("event:{event}/"), limit)
         .await?;
     tx.commit().await?;
     Ok(entries)

@@ -144,9 +144,9 @@ pub struct EventPhotoStats {
 }
 
 #[derive(sqlx::FromRow)]
-struct PhotoRow {
+pub(crate) struct PhotoRow {
     tenant_id: Uuid,
-    id: Uuid,
+    pub(crate) id: Uuid,
     event_id: Uuid,
     uploaded_by: Option<Uuid>,
     guest_id: Option<Uuid>,
@@ -213,7 +213,7 @@ impl TryFrom<PhotoRow> for Photo {
     }
 }
 
-const COLUMNS: &str = "tenant_id, id, event_id, uploaded_by, uploader_name, sha256, kind, \
+pub(crate) const COLUMNS: &str = "tenant_id, id, event_id, uploaded_by, uploader_name, sha256, kind, \
     original_key, original_bytes, status, failure, width, height, taken_at_local, taken_offset, \
     camera_make, camera_model, lens, placeholder, renditions, storage_bytes, created_at, \
     processed_at, guest_id, reaction_count";

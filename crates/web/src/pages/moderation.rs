@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::{ModerationAction, PhotoId, PhotoStatus};
 use service::moderation;
-use store::{PhotoRepo, Scope, UserRepo};
+use store::{PhotoRepo, Scope};
 
 use crate::auth::{CsrfForm, CurrentMember};
 use crate::i18n::Catalog;
@@ -79,31 +79,25 @@ pub async fn show(
     let mut reported_photos = Vec::new();
     let reports = {
         use store::ReportRepo;
-        tx.event_reports(tenant, e.id).await?
+        tx.event_reported_photos(tenant, e.id).await?
     };
-    for r in reports {
-        if let Some(p) = tx.get_photo(tenant, r.photo_id).await? {
-            let reasons = r
-                .reasons
-                .iter()
-                .filter(|s| !s.is_empty())
-                .map(|s| format!("“{s}”"))
-                .collect::<Vec<_>>()
-                .join(" ");
-            reported_photos.push((p, r.count, reasons));
-        }
+    for (p, r) in reports {
+        let reasons = r
+            .reasons
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| format!("“{s}”"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        reported_photos.push((p, r.count, reasons));
     }
     tx.commit().await?;
-    let entries = moderation::history(&state.services, tenant, e.id, 100).await?;
-    let mut names = std::collections::HashMap::new();
-    let mut tx = state.services.db.begin(Scope::Tenant(tenant)).await?;
-    for a in entries.iter().filter_map(|e| e.actor) {
-        if let std::collections::hash_map::Entry::Vacant(v) = names.entry(a) {
-            let user = tx.get_user(a).await?;
-            v.insert(user.map_or_else(String::new, |u| u.name.as_str().to_owned()));
-        }
-    }
-    tx.commit().await?;
+    let named = moderation::history(&state.services, tenant, e.id, 100).await?;
+    let names: std::collections::HashMap<_, _> = named
+        .iter()
+        .filter_map(|(e, name)| Some((e.actor?, name.clone().unwrap_or_default())))
+        .collect();
+    let entries: Vec<_> = named.into_iter().map(|(e, _)| e).collect();
     let now = domain::time::now();
     let log = entries
         .iter()
