@@ -14,6 +14,6 @@ pub mod values;
 pub use event::{EventSettings, EventSlug, EventStatus, EventZone, GuestVisibility, Moderation};
 pub use ids::{AuditId, EventId, GuestId, JobId, PhotoId, TenantId, UserId};
 pub use password::PasswordProblem;
-pub use photo::{ModerationAction, PhotoStatus};
+pub use photo::{GallerySort, ModerationAction, PhotoStatus, REACTION_KINDS};
 pub use role::{Action, Role};
 pub use values::{Email, OrgName, ParseError, PersonName};

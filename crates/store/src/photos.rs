@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use domain::{EventId, GuestId, PhotoId, PhotoStatus, TenantId, UserId};
+use domain::{EventId, GallerySort, GuestId, PhotoId, PhotoStatus, TenantId, UserId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -53,34 +53,6 @@ pub struct Photo {
     pub processed_at: Option<DateTime<Utc>>,
     /// Reactions of every kind (kept with the photo for sorting).
     pub reaction_count: i64,
-}
-
-/// How the gallery is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum GallerySort {
-    #[default]
-    Newest,
-    Oldest,
-    MostReacted,
-}
-
-impl GallerySort {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "newest" => Some(Self::Newest),
-            "oldest" => Some(Self::Oldest),
-            "reacted" => Some(Self::MostReacted),
-            _ => None,
-        }
-    }
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Newest => "newest",
-            Self::Oldest => "oldest",
-            Self::MostReacted => "reacted",
-        }
-    }
 }
 
 /// Where a gallery page ends (the next one starts after it).

@@ -10,9 +10,6 @@ use uuid::Uuid;
 use crate::sql::{Arg, execute, fetch_all};
 use crate::{Result, Tx};
 
-/// The kinds people can react with, in display order.
-pub const REACTION_KINDS: [&str; 5] = ["heart", "laugh", "wow", "clap", "party"];
-
 /// Counts per photo and kind, and which kinds `reactor` used.
 #[derive(Debug, Clone, Default)]
 pub struct ReactionSummary {
