@@ -16,6 +16,8 @@ pub use actor::{Actor, Denied};
 pub use event::{EventSettings, EventSlug, EventStatus, EventZone, GuestVisibility, Moderation};
 pub use ids::{AuditId, EventId, GuestId, JobId, PhotoId, TenantId, UserId};
 pub use password::PasswordProblem;
-pub use photo::{GuestSight, ModerationAction, PhotoFacts, PhotoStatus, guest_sight};
+pub use photo::{
+    GallerySort, GuestSight, ModerationAction, PhotoFacts, PhotoStatus, REACTION_KINDS, guest_sight,
+};
 pub use role::{Action, Role};
 pub use values::{Email, OrgName, ParseError, PersonName};

@@ -168,6 +168,37 @@ impl FromStr for PhotoStatus {
     }
 }
 
+/// The kinds people can react to a photo with, in display order.
+pub const REACTION_KINDS: [&str; 5] = ["heart", "laugh", "wow", "clap", "party"];
+
+/// How the gallery is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GallerySort {
+    #[default]
+    Newest,
+    Oldest,
+    MostReacted,
+}
+
+impl GallerySort {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "newest" => Some(Self::Newest),
+            "oldest" => Some(Self::Oldest),
+            "reacted" => Some(Self::MostReacted),
+            _ => None,
+        }
+    }
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Newest => "newest",
+            Self::Oldest => "oldest",
+            Self::MostReacted => "reacted",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,5 +274,18 @@ mod tests {
             assert_eq!(ModerationAction::parse(a.as_str()), Some(a));
         }
         assert_eq!(ModerationAction::parse("delete"), None);
+    }
+
+    #[test]
+    fn gallery_sorts_round_trip() {
+        for s in [
+            GallerySort::Newest,
+            GallerySort::Oldest,
+            GallerySort::MostReacted,
+        ] {
+            assert_eq!(GallerySort::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(GallerySort::parse("random"), None);
+        assert_eq!(GallerySort::default(), GallerySort::Newest);
     }
 }

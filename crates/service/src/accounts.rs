@@ -242,13 +242,13 @@ async fn home_tenant(
     services: &Services,
     user: UserId,
 ) -> Result<Option<(Tenant, Role)>, StoreError> {
-    let mut tx = services.db.begin(Scope::User(user)).await?;
+    let mut tx = services.db.begin_read(Scope::User(user)).await?;
     let memberships = tx.memberships_of_user(user).await?;
     tx.commit().await?;
     let Some(m) = memberships.into_iter().next() else {
         return Ok(None);
     };
-    let mut tx = services.db.begin(Scope::Tenant(m.tenant_id)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(m.tenant_id)).await?;
     let tenant = tx.get_tenant(m.tenant_id).await?;
     tx.commit().await?;
     Ok(tenant.map(|t| (t, m.role)))
@@ -265,7 +265,7 @@ pub async fn login(
 ) -> Result<Account, AccountError> {
     let user = match Email::parse(email) {
         Ok(email) => {
-            let mut tx = services.db.begin(Scope::System).await?;
+            let mut tx = services.db.begin_read(Scope::System).await?;
             let user = tx.find_user_by_email(&email).await?;
             tx.commit().await?;
             user
@@ -420,7 +420,10 @@ pub async fn current_member(
     services: &Services,
     session: &SessionRecord,
 ) -> Result<Option<Member>, StoreError> {
-    let mut tx = services.db.begin(Scope::Tenant(session.tenant_id)).await?;
+    let mut tx = services
+        .db
+        .begin_read(Scope::Tenant(session.tenant_id))
+        .await?;
     let user = tx.get_user(session.user_id).await?;
     let membership = tx
         .get_membership(session.tenant_id, session.user_id)
@@ -508,7 +511,7 @@ pub async fn change_password(
     form: &PasswordChange<'_>,
     now: DateTime<Utc>,
 ) -> Result<u64, AccountError> {
-    let mut tx = services.db.begin(Scope::System).await?;
+    let mut tx = services.db.begin_read(Scope::System).await?;
     let user = tx.get_user(session.user_id).await?;
     tx.commit().await?;
     let Some(user) = user else {

@@ -516,7 +516,7 @@ pub async fn get_event(services: &Services, ctx: &Ctx, id: EventId) -> Result<Ev
     if ctx.guest_of(id).is_none() {
         ctx.require(Action::ViewEvents)?;
     }
-    let mut tx = services.db.begin(Scope::Tenant(ctx.tenant)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(ctx.tenant)).await?;
     let e = tx.get_event(ctx.tenant, id).await?;
     tx.commit().await?;
     e.ok_or(EventError::NotFound)
@@ -632,7 +632,7 @@ pub async fn list_events(
 ) -> Result<EventList, crate::Error> {
     ctx.require(Action::ViewEvents)?;
     let tenant = ctx.tenant;
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
     let (events, more) = tx.list_events(tenant, q).await?;
     let total = tx.count_events(tenant).await?;
     tx.commit().await?;
@@ -664,12 +664,12 @@ pub async fn event_figures(
     use store::{PhotoRepo, ReactionRepo, ViewRepo};
     ctx.require(Action::ViewEvents)?;
     let tenant = ctx.tenant;
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
     let stats = tx.event_photo_stats(tenant, event).await?;
     let top = tx.top_contributors(tenant, event, 5).await?;
     let hours = tx.uploads_by_hour(tenant, event).await?;
     let reactions = tx.count_event_reactions(tenant, event).await?;
-    let views = tx.event_views(tenant, event, 5).await?.0;
+    let views = tx.count_event_views(tenant, event).await?;
     tx.commit().await?;
     Ok(EventFigures {
         stats,
@@ -697,7 +697,7 @@ pub async fn resolve_join(services: &Services, token: &str) -> Result<JoinTarget
     if token.len() != 26 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Ok(JoinTarget::Unknown);
     }
-    let mut tx = services.db.begin(Scope::System).await?;
+    let mut tx = services.db.begin_read(Scope::System).await?;
     let link = tx.find_join_link(&join_token_hash(&token)).await?;
     tx.commit().await?;
     let Some(link) = link else {
@@ -706,7 +706,10 @@ pub async fn resolve_join(services: &Services, token: &str) -> Result<JoinTarget
     if link.replaced_at.is_some() {
         return Ok(JoinTarget::Replaced);
     }
-    let mut tx = services.db.begin(Scope::Tenant(link.tenant_id)).await?;
+    let mut tx = services
+        .db
+        .begin_read(Scope::Tenant(link.tenant_id))
+        .await?;
     let event = tx.get_event(link.tenant_id, link.event_id).await?;
     tx.commit().await?;
     Ok(event.map_or(JoinTarget::Unknown, |e| JoinTarget::Event(Box::new(e))))
@@ -771,7 +774,7 @@ async fn read_cover_key(
     event: EventId,
 ) -> Result<Option<String>, StoreError> {
     use store::PhotoRepo;
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
     let key = match tx.event_cover(tenant, event).await? {
         Some(id) => tx
             .get_photo(tenant, id)

@@ -43,20 +43,21 @@ pub async fn guest_gallery(
         });
     }
     let tenant = ctx.tenant;
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
     let (photos, more) = tx.list_gallery(tenant, event.id, query).await?;
-    let top = tx.top_contributors(tenant, event.id, 200).await?;
+    let named = tx.gallery_uploaders(tenant, event.id, 200).await?;
     let ids: Vec<PhotoId> = photos.iter().map(|p| p.id).collect();
     let reactions = tx
         .reaction_summary(tenant, &ids, &format!("g:{guest}"))
         .await?;
     tx.commit().await?;
-    let mut uploaders: Vec<String> = top
+    // Only people with photos in the gallery (published): never anyone whose photos are
+    // waiting for approval or held after reports.
+    let uploaders: Vec<String> = named
         .into_iter()
         .map(|(n, _)| n)
         .filter(|n| !n.is_empty())
         .collect();
-    uploaders.sort();
     Ok(GalleryView {
         photos,
         more,
@@ -78,7 +79,7 @@ pub async fn guest_archive(
     if event.settings.guest_visibility == GuestVisibility::Everyone {
         return every_match(services, tenant, event.id, query).await;
     }
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
     let own = tx.list_guest_photos(tenant, event.id, guest, 500).await?;
     tx.commit().await?;
     Ok(own
@@ -98,7 +99,7 @@ pub async fn every_match(
     q.limit = 200;
     let mut out = Vec::new();
     loop {
-        let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+        let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
         let (page, more) = tx.list_gallery(tenant, event, &q).await?;
         tx.commit().await?;
         q.after = page.last().map(GalleryCursor::after);

@@ -212,7 +212,10 @@ impl From<StoreError> for GuestUploadError {
 
 /// How many photos a guest has in their event.
 pub(crate) async fn photo_count(services: &Services, guest: &Guest) -> Result<i64, StoreError> {
-    let mut tx = services.db.begin(Scope::Tenant(guest.tenant_id)).await?;
+    let mut tx = services
+        .db
+        .begin_read(Scope::Tenant(guest.tenant_id))
+        .await?;
     let n = tx
         .count_guest_photos(guest.tenant_id, guest.event_id, guest.id)
         .await?;
@@ -259,7 +262,7 @@ pub async fn own_photos(
     event: EventId,
 ) -> Result<Vec<store::Photo>, crate::Error> {
     let guest = ctx.guest_of(event).ok_or(crate::Error::NotFound)?;
-    let mut tx = services.db.begin(Scope::Tenant(ctx.tenant)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(ctx.tenant)).await?;
     let photos = tx.list_guest_photos(ctx.tenant, event, guest, 500).await?;
     tx.commit().await?;
     Ok(photos)

@@ -8,8 +8,7 @@ use media::BlobStore;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use store::{
-    AuditEntry, AuditRepo, Event, EventRepo, NewAuditEntry, Photo, PhotoRepo, ReportRepo, Scope,
-    Tx, UserRepo,
+    AuditEntry, AuditRepo, Event, EventRepo, NewAuditEntry, Photo, PhotoRepo, ReportRepo, Scope, Tx,
 };
 
 use crate::{Ctx, Error, Services};
@@ -111,7 +110,7 @@ pub async fn moderation_view(
 ) -> Result<ModerationView, Error> {
     ctx.require(Action::ViewEvents)?;
     let tenant = ctx.tenant;
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
     let Some(event) = tx.get_event(tenant, event).await? else {
         return Err(Error::NotFound);
     };
@@ -126,34 +125,23 @@ pub async fn moderation_view(
             200,
         )
         .await?;
-    let mut reported = Vec::new();
-    for r in tx.event_reports(tenant, event.id).await? {
-        if let Some(photo) = tx.get_photo(tenant, r.photo_id).await? {
-            reported.push(ReportedPhoto {
-                photo,
-                count: r.count,
-                reasons: r.reasons.into_iter().filter(|s| !s.is_empty()).collect(),
-            });
-        }
-    }
-    let entries = tx
-        .list_audit_for(tenant, &format!("event:{}/", event.id), 100)
-        .await?;
-    let mut names = std::collections::HashMap::new();
-    for a in entries.iter().filter_map(|e| e.actor) {
-        if let std::collections::hash_map::Entry::Vacant(v) = names.entry(a) {
-            let user = tx.get_user(a).await?;
-            v.insert(user.map(|u| u.name.as_str().to_owned()));
-        }
-    }
-    tx.commit().await?;
-    let log = entries
+    let reported = tx
+        .event_reported_photos(tenant, event.id)
+        .await?
         .into_iter()
-        .map(|entry| LogEntry {
-            actor_name: entry.actor.and_then(|a| names.get(&a).cloned().flatten()),
-            entry,
+        .map(|(photo, r)| ReportedPhoto {
+            photo,
+            count: r.count,
+            reasons: r.reasons.into_iter().filter(|s| !s.is_empty()).collect(),
         })
         .collect();
+    let log = tx
+        .list_audit_for_named(tenant, &format!("event:{}/", event.id), 100)
+        .await?
+        .into_iter()
+        .map(|(entry, actor_name)| LogEntry { entry, actor_name })
+        .collect();
+    tx.commit().await?;
     Ok(ModerationView {
         event,
         pending,

@@ -387,7 +387,7 @@ pub async fn accept(
     probe: &pipeline::Probe,
     now: DateTime<Utc>,
 ) -> Result<Accepted, UploadError> {
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
     let Some(ev) = tx.get_event(tenant, event).await? else {
         return Err(UploadError::EventNotFound);
     };
@@ -442,7 +442,7 @@ pub async fn accept(
             if let Err(e) = services.blobs.delete(&key).await {
                 tracing::warn!(error = %e, "could not remove a duplicate original");
             }
-            let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+            let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
             let existing = tx.find_photo_by_hash(tenant, event, &staged.sha256).await?;
             tx.commit().await?;
             return existing
@@ -516,7 +516,7 @@ impl Handler<ProcessPhoto> for ProcessPhotoHandler {
         let (tenant, id) = (job.tenant, job.photo);
         let mut tx = self
             .db
-            .begin(Scope::Tenant(tenant))
+            .begin_read(Scope::Tenant(tenant))
             .await
             .map_err(JobError::retry)?;
         let photo = tx.get_photo(tenant, id).await.map_err(JobError::retry)?;
@@ -664,7 +664,7 @@ pub(crate) async fn max_upload_bytes(
     tenant: TenantId,
     event: EventId,
 ) -> Result<u64, UploadError> {
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
     let ev = tx.get_event(tenant, event).await?;
     tx.commit().await?;
     let ev = ev.ok_or(UploadError::EventNotFound)?;
@@ -690,7 +690,7 @@ pub async fn upload_limit(
 /// One photo of the organization, for a member who may see events.
 pub async fn get_photo(services: &Services, ctx: &Ctx, id: PhotoId) -> Result<Photo, Error> {
     ctx.require(Action::ViewEvents)?;
-    let mut tx = services.db.begin(Scope::Tenant(ctx.tenant)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(ctx.tenant)).await?;
     let p = tx.get_photo(ctx.tenant, id).await?;
     tx.commit().await?;
     p.ok_or(Error::NotFound)
@@ -724,7 +724,7 @@ pub async fn photo_of(
     if guest.is_none() {
         ctx.require(Action::ViewEvents)?;
     }
-    let mut tx = services.db.begin(Scope::Tenant(ctx.tenant)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(ctx.tenant)).await?;
     let p = tx.get_photo(ctx.tenant, id).await?;
     tx.commit().await?;
     let p = p
@@ -790,7 +790,7 @@ pub async fn member_photos(
 ) -> Result<MemberPhotos, Error> {
     ctx.require(Action::ViewEvents)?;
     let tenant = ctx.tenant;
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
     let event = tx.get_event(tenant, event).await?.ok_or(Error::NotFound)?;
     let (photos, more) = tx
         .list_event_photos(tenant, event.id, before, limit)
@@ -821,7 +821,7 @@ pub async fn originals_for_archive(
             .await;
     }
     let tenant = ctx.tenant;
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
     let mut out = Vec::new();
     for id in chosen.iter().take(5000) {
         if let Some(p) = tx.get_photo(tenant, *id).await?

@@ -73,6 +73,14 @@ pub trait AuditRepo {
         prefix: &str,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
+    /// [`AuditRepo::list_audit_for`] with each actor's name (`None`: no actor, or the account
+    /// is gone), in one query.
+    fn list_audit_for_named(
+        &mut self,
+        tenant: TenantId,
+        prefix: &str,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(AuditEntry, Option<String>)>>> + Send;
     /// Newest first.
     fn list_audit(
         &mut self,
@@ -150,13 +158,6 @@ impl AuditRepo for Tx {
         prefix: &str,
         limit: u32,
     ) -> Result<Vec<AuditEntry>> {
-        let pattern = format!(
-            "{}%",
-            prefix
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
         let sql = format!(
             "SELECT {COLUMNS} FROM audit_log WHERE tenant_id = ? AND subject LIKE ? ESCAPE '\\' \
              ORDER BY created_at DESC, id DESC LIMIT ?"
@@ -165,13 +166,51 @@ impl AuditRepo for Tx {
             self,
             Some(tenant),
             &sql,
-            &[
-                crate::sql::Arg::Uuid(tenant.as_uuid()),
-                crate::sql::Arg::Text(pattern),
-                crate::sql::Arg::Int(i64::from(limit)),
-            ],
+            &prefix_args(tenant, prefix, limit),
         )
         .await?;
         Ok(rows.into_iter().map(AuditEntry::from).collect())
     }
+
+    async fn list_audit_for_named(
+        &mut self,
+        tenant: TenantId,
+        prefix: &str,
+        limit: u32,
+    ) -> Result<Vec<(AuditEntry, Option<String>)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            entry: AuditRow,
+            actor_name: Option<String>,
+        }
+        let sql = "SELECT a.id, a.tenant_id, a.actor_user_id, a.action, a.subject, a.details, \
+                   a.created_at, u.name AS actor_name \
+                   FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id \
+                   WHERE a.tenant_id = ? AND a.subject LIKE ? ESCAPE '\\' \
+                   ORDER BY a.created_at DESC, a.id DESC LIMIT ?";
+        let rows: Vec<Row> =
+            crate::sql::fetch_all(self, Some(tenant), sql, &prefix_args(tenant, prefix, limit))
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (AuditEntry::from(r.entry), r.actor_name))
+            .collect())
+    }
+}
+
+/// The arguments of a query for `tenant`'s entries whose subject starts with `prefix`.
+fn prefix_args(tenant: TenantId, prefix: &str, limit: u32) -> [crate::sql::Arg; 3] {
+    let pattern = format!(
+        "{}%",
+        prefix
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    [
+        crate::sql::Arg::Uuid(tenant.as_uuid()),
+        crate::sql::Arg::Text(pattern),
+        crate::sql::Arg::Int(i64::from(limit)),
+    ]
 }

@@ -59,7 +59,13 @@ impl Default for DbOptions {
 /// A connection pool to SQLite or PostgreSQL. Cheap to clone.
 #[derive(Debug, Clone)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    /// `pool` writes (every transaction `BEGIN IMMEDIATE`, one writer at a time); `read` holds
+    /// connections that refuse writes (`PRAGMA query_only`) and read in deferred transactions,
+    /// beside the writer (WAL).
+    Sqlite {
+        pool: SqlitePool,
+        read: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -93,12 +99,21 @@ impl Db {
                 {
                     std::fs::create_dir_all(parent).map_err(|e| StoreError::Sqlx(e.into()))?;
                 }
+                // The readers' options: the same file (or the same shared in-memory database,
+                // whose name the URL parse fixed) with writes refused by SQLite itself.
+                let read_connect = connect.clone().pragma("query_only", "ON");
                 let pool = SqlitePoolOptions::new()
                     .max_connections(options.max_connections)
                     .acquire_timeout(options.acquire_timeout)
                     .connect_with(connect)
                     .await?;
-                Ok(Db::Sqlite(pool))
+                // Opened after the writer, which created the file and switched it to WAL.
+                let read = SqlitePoolOptions::new()
+                    .max_connections(options.max_connections)
+                    .acquire_timeout(options.acquire_timeout)
+                    .connect_with(read_connect)
+                    .await?;
+                Ok(Db::Sqlite { pool, read })
             }
             Backend::Postgres => {
                 let connect = PgConnectOptions::from_str(url)?.application_name("momentique");
@@ -131,7 +146,7 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         match self {
-            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Sqlite { .. } => Backend::Sqlite,
             Db::Postgres(_) => Backend::Postgres,
         }
     }
@@ -140,7 +155,7 @@ impl Db {
     /// owner (`MOMENTIQUE_DATABASE_ADMIN_URL`), then [`Db::grant_runtime_role`].
     pub async fn migrate(&self) -> Result<()> {
         match self {
-            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Db::Sqlite { pool, .. } => SQLITE_MIGRATIONS.run(pool).await?,
             Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -182,47 +197,78 @@ impl Db {
     /// A cheap round trip, for readiness checks.
     pub async fn ping(&self) -> Result<()> {
         match self {
-            Db::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(|_| ())?,
+            Db::Sqlite { pool, .. } => sqlx::query("SELECT 1").execute(pool).await.map(|_| ())?,
             Db::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(|_| ())?,
         };
         Ok(())
     }
 
-    /// Begins a transaction acting for `scope`. On SQLite it takes the write lock up front
-    /// (`BEGIN IMMEDIATE`) so two writers queue on `busy_timeout` instead of failing with
-    /// "database is locked" when a read upgrades to a write.
+    /// Begins a transaction acting for `scope`, to write. On SQLite it takes the write lock up
+    /// front (`BEGIN IMMEDIATE`) so two writers queue on `busy_timeout` instead of failing with
+    /// "database is locked" when a read upgrades to a write. Work that only reads belongs in
+    /// [`Db::begin_read`].
     pub async fn begin(&self, scope: Scope) -> Result<Tx> {
         let inner = match self {
-            Db::Sqlite(pool) => TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite { pool, .. } => TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => TxInner::Postgres(scoped(pool.begin().await?, scope).await?),
+        };
+        Ok(Tx {
+            inner,
+            scope,
+            read_only: false,
+        })
+    }
+
+    /// Begins a transaction acting for `scope` that only reads, and never waits for the writer:
+    /// on SQLite a deferred transaction on the read-only pool (WAL readers run beside the one
+    /// writer and see what was committed when they start); on PostgreSQL `READ ONLY`, with the
+    /// same tenant settings as [`Db::begin`]. The database refuses any write made in it.
+    pub async fn begin_read(&self, scope: Scope) -> Result<Tx> {
+        let inner = match self {
+            Db::Sqlite { read, .. } => TxInner::Sqlite(read.begin_with("BEGIN").await?),
             Db::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                let (key, value) = match scope {
-                    Scope::System => (None, String::new()),
-                    Scope::Tenant(t) => (Some("app.tenant_id"), t.to_string()),
-                    Scope::User(u) => (Some("app.user_id"), u.to_string()),
-                };
-                if let Some(key) = key {
-                    // Transaction-local (third argument true): the setting dies with the
-                    // transaction, so a pooled connection never carries a tenant over.
-                    sqlx::query("SELECT set_config($1, $2, true)")
-                        .bind(key)
-                        .bind(value)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                TxInner::Postgres(tx)
+                TxInner::Postgres(scoped(pool.begin_with("BEGIN READ ONLY").await?, scope).await?)
             }
         };
-        Ok(Tx { inner, scope })
+        Ok(Tx {
+            inner,
+            scope,
+            read_only: true,
+        })
     }
 
     /// Closes every connection (at shutdown, and before a test drops its database).
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(pool) => pool.close().await,
+            Db::Sqlite { pool, read } => {
+                read.close().await;
+                pool.close().await;
+            }
             Db::Postgres(pool) => pool.close().await,
         }
     }
+}
+
+/// Sets the session values the row-level-security policies read for `scope`.
+async fn scoped(
+    mut tx: sqlx::Transaction<'static, Postgres>,
+    scope: Scope,
+) -> Result<sqlx::Transaction<'static, Postgres>> {
+    let (key, value) = match scope {
+        Scope::System => (None, String::new()),
+        Scope::Tenant(t) => (Some("app.tenant_id"), t.to_string()),
+        Scope::User(u) => (Some("app.user_id"), u.to_string()),
+    };
+    if let Some(key) = key {
+        // Transaction-local (third argument true): the setting dies with the transaction, so a
+        // pooled connection never carries a tenant over.
+        sqlx::query("SELECT set_config($1, $2, true)")
+            .bind(key)
+            .bind(value)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(tx)
 }
 
 /// The user name in `postgres://user[:pw]@host/db`: the runtime role to grant.
@@ -245,6 +291,7 @@ fn quote_ident(name: &str) -> String {
 pub struct Tx {
     inner: TxInner,
     scope: Scope,
+    read_only: bool,
 }
 
 #[derive(Debug)]
@@ -263,6 +310,11 @@ pub enum Conn<'a> {
 impl Tx {
     pub fn scope(&self) -> Scope {
         self.scope
+    }
+
+    /// True for a transaction from [`Db::begin_read`].
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     pub fn backend(&self) -> Backend {

@@ -291,7 +291,7 @@ impl JobQueue for Db {
         let token = Uuid::new_v4();
         let until = lease_until(now, lease);
         let row: Option<ClaimRow> = match self {
-            Db::Sqlite(_) => {
+            Db::Sqlite { .. } => {
                 let mut tx = self.begin(Scope::System).await?;
                 let Conn::Sqlite(c) = tx.conn() else {
                     unreachable!("sqlite pool")
@@ -357,7 +357,7 @@ impl JobQueue for Db {
 
     async fn heartbeat_job(&self, job: JobId, token: Uuid, until: DateTime<Utc>) -> Result<bool> {
         let n = match self {
-            Db::Sqlite(pool) => {
+            Db::Sqlite { pool, .. } => {
                 sqlx::query(
                     "UPDATE jobs SET locked_until = ? WHERE id = ? AND lease_token = ? AND state = 'running'",
                 )
@@ -385,7 +385,7 @@ impl JobQueue for Db {
 
     async fn complete_job(&self, job: JobId, token: Uuid, now: DateTime<Utc>) -> Result<bool> {
         let n = match self {
-            Db::Sqlite(pool) => sqlx::query(
+            Db::Sqlite { pool, .. } => sqlx::query(
                 "UPDATE jobs SET state = 'done', locked_by = NULL, lease_token = NULL, \
                      locked_until = NULL, updated_at = ?1, finished_at = ?1 \
                      WHERE id = ?2 AND lease_token = ?3 AND state = 'running'",
@@ -420,7 +420,7 @@ impl JobQueue for Db {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let n = match self {
-            Db::Sqlite(pool) => sqlx::query(
+            Db::Sqlite { pool, .. } => sqlx::query(
                 "UPDATE jobs SET state = 'queued', run_at = ?1, last_error = ?2, locked_by = NULL, \
                      lease_token = NULL, locked_until = NULL, updated_at = ?3 \
                      WHERE id = ?4 AND lease_token = ?5 AND state = 'running'",
@@ -458,7 +458,7 @@ impl JobQueue for Db {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let n = match self {
-            Db::Sqlite(pool) => {
+            Db::Sqlite { pool, .. } => {
                 sqlx::query(
                     "UPDATE jobs SET state = 'dead', last_error = ?1, locked_by = NULL, lease_token = NULL, \
                      locked_until = NULL, updated_at = ?2, finished_at = ?2 \
@@ -492,7 +492,7 @@ impl JobQueue for Db {
 
     async fn release_job(&self, job: JobId, token: Uuid, now: DateTime<Utc>) -> Result<bool> {
         let n = match self {
-            Db::Sqlite(pool) => {
+            Db::Sqlite { pool, .. } => {
                 sqlx::query(
                     "UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), locked_by = NULL, \
                      lease_token = NULL, locked_until = NULL, run_at = ?1, updated_at = ?1 \
@@ -524,7 +524,7 @@ impl JobQueue for Db {
 
     async fn queue_stats(&self, now: DateTime<Utc>) -> Result<QueueStats> {
         let rows: Vec<(String, i64, i64)> = match self {
-            Db::Sqlite(pool) => {
+            Db::Sqlite { read: pool, .. } => {
                 sqlx::query_as(
                     "SELECT state, count(*), coalesce(sum(CASE WHEN run_at <= ? THEN 1 ELSE 0 END), 0) \
                      FROM jobs GROUP BY state",
@@ -562,7 +562,7 @@ impl JobQueue for Db {
         let limit = i64::from(limit);
         let rows: Vec<SummaryRow> =
             match self {
-                Db::Sqlite(pool) => sqlx::query_as(
+                Db::Sqlite { read: pool, .. } => sqlx::query_as(
                     "SELECT id, kind, state, attempts, max_attempts, run_at, last_error FROM jobs \
                      WHERE state = ? ORDER BY updated_at DESC LIMIT ?",
                 )
@@ -595,7 +595,7 @@ impl JobQueue for Db {
 
     async fn retry_dead_job(&self, job: JobId, now: DateTime<Utc>) -> Result<bool> {
         let n = match self {
-            Db::Sqlite(pool) => sqlx::query(
+            Db::Sqlite { pool, .. } => sqlx::query(
                 "UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?1, updated_at = ?1, \
                      finished_at = NULL WHERE id = ?2 AND state = 'dead'",
             )
@@ -619,7 +619,7 @@ impl JobQueue for Db {
 
     async fn purge_done_jobs(&self, before: DateTime<Utc>) -> Result<u64> {
         let n = match self {
-            Db::Sqlite(pool) => {
+            Db::Sqlite { pool, .. } => {
                 sqlx::query("DELETE FROM jobs WHERE state = 'done' AND finished_at < ?")
                     .bind(before)
                     .execute(pool)

@@ -35,12 +35,13 @@ pub use events::{Event, EventCursor, EventQuery, EventRepo, EventSort, JoinLink,
 pub use guests::{Guest, GuestRepo};
 pub use jobs::{ClaimedJob, JobQueue, JobRepo, JobState, JobSummary, NewJob, QueueStats};
 pub use memberships::{Membership, MembershipRepo};
+// Domain vocabulary the store's queries use, re-exported for the callers that name it here.
+pub use domain::{GallerySort, REACTION_KINDS};
 pub use photos::{
-    EventPhotoStats, GalleryCursor, GalleryQuery, GallerySort, Photo, PhotoRepo, ProcessedPhoto,
-    StoredRendition,
+    EventPhotoStats, GalleryCursor, GalleryQuery, Photo, PhotoRepo, ProcessedPhoto, StoredRendition,
 };
 pub use rate_limits::{Decision, Limit, RateLimiter};
-pub use reactions::{REACTION_KINDS, ReactionRepo, ReactionSummary, ViewRepo};
+pub use reactions::{ReactionRepo, ReactionSummary, ViewRepo};
 pub use redis_store::Redis;
 pub use reports::{PhotoReports, ReportRepo};
 pub use sessions::{SessionRecord, SessionStore};

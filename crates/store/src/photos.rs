@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use domain::{EventId, GuestId, PhotoId, PhotoStatus, TenantId, UserId};
+use domain::{EventId, GallerySort, GuestId, PhotoId, PhotoStatus, TenantId, UserId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -53,34 +53,6 @@ pub struct Photo {
     pub processed_at: Option<DateTime<Utc>>,
     /// Reactions of every kind (kept with the photo for sorting).
     pub reaction_count: i64,
-}
-
-/// How the gallery is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum GallerySort {
-    #[default]
-    Newest,
-    Oldest,
-    MostReacted,
-}
-
-impl GallerySort {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "newest" => Some(Self::Newest),
-            "oldest" => Some(Self::Oldest),
-            "reacted" => Some(Self::MostReacted),
-            _ => None,
-        }
-    }
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Newest => "newest",
-            Self::Oldest => "oldest",
-            Self::MostReacted => "reacted",
-        }
-    }
 }
 
 /// Where a gallery page ends (the next one starts after it).
@@ -144,9 +116,9 @@ pub struct EventPhotoStats {
 }
 
 #[derive(sqlx::FromRow)]
-struct PhotoRow {
+pub(crate) struct PhotoRow {
     tenant_id: Uuid,
-    id: Uuid,
+    pub(crate) id: Uuid,
     event_id: Uuid,
     uploaded_by: Option<Uuid>,
     guest_id: Option<Uuid>,
@@ -213,7 +185,7 @@ impl TryFrom<PhotoRow> for Photo {
     }
 }
 
-const COLUMNS: &str = "tenant_id, id, event_id, uploaded_by, uploader_name, sha256, kind, \
+pub(crate) const COLUMNS: &str = "tenant_id, id, event_id, uploaded_by, uploader_name, sha256, kind, \
     original_key, original_bytes, status, failure, width, height, taken_at_local, taken_offset, \
     camera_make, camera_model, lens, placeholder, renditions, storage_bytes, created_at, \
     processed_at, guest_id, reaction_count";
@@ -373,6 +345,14 @@ pub trait PhotoRepo {
         event: EventId,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
+    /// Who has photos a guest may see (published), with how many, by name: the gallery's
+    /// "who" filter. Read from counters kept as photos change, not counted per request.
+    fn gallery_uploaders(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
     /// Uploads per UTC hour (`2026-06-20T14`), oldest first.
     fn uploads_by_hour(
         &mut self,
@@ -492,8 +472,20 @@ impl PhotoRepo for Tx {
         event: EventId,
         q: &GalleryQuery,
     ) -> Result<(Vec<Photo>, bool)> {
+        // Only photos with reactions, by time: the partial index holds exactly those. SQLite's
+        // planner, having no statistics, would rather sort every reacted photo: name it.
+        let hint = if q.with_reactions
+            && q.uploader.is_none()
+            && q.sort != GallerySort::MostReacted
+            && self.backend() == Backend::Sqlite
+        {
+            " INDEXED BY photos_gallery_reacted"
+        } else {
+            ""
+        };
         let mut sql = format!(
-            "SELECT {COLUMNS} FROM photos WHERE tenant_id = ? AND event_id = ? AND status = 'published'"
+            "SELECT {COLUMNS} FROM photos{hint} \
+             WHERE tenant_id = ? AND event_id = ? AND status = 'published'"
         );
         let mut args = vec![Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())];
         if let Some(name) = &q.uploader {
@@ -609,14 +601,30 @@ impl PhotoRepo for Tx {
         if statuses.is_empty() {
             return Ok(Vec::new());
         }
-        let marks = vec!["?"; statuses.len()].join(", ");
-        let sql = format!(
-            "SELECT {COLUMNS} FROM photos WHERE tenant_id = ? AND event_id = ? \
-             AND status IN ({marks}) ORDER BY created_at ASC, id ASC LIMIT ?"
+        // One index range per status, merged: a single `status IN (…)` would walk the whole
+        // event in time order looking for the few photos in those statuses.
+        let limit = i64::from(limit.clamp(1, 500));
+        let one = format!(
+            "SELECT {COLUMNS} FROM photos WHERE tenant_id = ? AND event_id = ? AND status = ? \
+             ORDER BY created_at ASC, id ASC LIMIT ?"
         );
-        let mut args = vec![Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())];
-        args.extend(statuses.iter().map(|s| Arg::Text(s.as_str().to_owned())));
-        args.push(Arg::Int(i64::from(limit.clamp(1, 500))));
+        let sql = statuses
+            .iter()
+            .enumerate()
+            .map(|(i, _)| format!("SELECT * FROM ({one}) AS s{i}"))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ")
+            + " ORDER BY created_at ASC, id ASC LIMIT ?";
+        let mut args = Vec::new();
+        for st in statuses {
+            args.extend([
+                Arg::Uuid(tenant.as_uuid()),
+                Arg::Uuid(event.as_uuid()),
+                Arg::Text(st.as_str().to_owned()),
+                Arg::Int(limit),
+            ]);
+        }
+        args.push(Arg::Int(limit));
         let rows: Vec<PhotoRow> = fetch_all(self, Some(tenant), &sql, &args).await?;
         rows.into_iter().map(Photo::try_from).collect()
     }
@@ -677,45 +685,49 @@ impl PhotoRepo for Tx {
         tenant: TenantId,
         event: EventId,
     ) -> Result<EventPhotoStats> {
-        let sql = "SELECT \
-              count(*) FILTER (WHERE status IN ('published', 'pending_review', 'processing')) AS photos, \
-              count(*) FILTER (WHERE status = 'published') AS published, \
-              count(*) FILTER (WHERE status = 'pending_review') AS pending_review, \
-              count(*) FILTER (WHERE status = 'processing') AS processing, \
-              count(*) FILTER (WHERE status = 'failed') AS failed, \
-              count(DISTINCT coalesce(CAST(uploaded_by AS TEXT), CAST(guest_id AS TEXT), uploader_name)) \
-                  FILTER (WHERE status IN ('published', 'pending_review', 'processing')) AS contributors, \
-              CAST(coalesce(sum(storage_bytes), 0) AS BIGINT) AS storage_bytes \
-            FROM photos WHERE tenant_id = ? AND event_id = ?";
         #[derive(sqlx::FromRow)]
         struct Row {
+            status: String,
             photos: i64,
-            published: i64,
-            pending_review: i64,
-            processing: i64,
-            failed: i64,
-            contributors: i64,
             storage_bytes: i64,
         }
         let rows: Vec<Row> = fetch_all(
             self,
             Some(tenant),
-            sql,
+            "SELECT status, photos, storage_bytes FROM event_photo_counts \
+             WHERE tenant_id = ? AND event_id = ?",
             &[Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())],
         )
         .await?;
-        Ok(rows
-            .into_iter()
-            .next()
-            .map_or_else(EventPhotoStats::default, |r| EventPhotoStats {
-                photos: r.photos,
-                published: r.published,
-                pending_review: r.pending_review,
-                processing: r.processing,
-                failed: r.failed,
-                contributors: r.contributors,
-                storage_bytes: r.storage_bytes,
-            }))
+        let mut stats = EventPhotoStats::default();
+        for r in rows {
+            match r.status.as_str() {
+                "published" => stats.published = r.photos,
+                "pending_review" => stats.pending_review = r.photos,
+                "processing" => stats.processing = r.photos,
+                "failed" => stats.failed = r.photos,
+                _ => {}
+            }
+            stats.storage_bytes += r.storage_bytes;
+        }
+        stats.photos = stats.published + stats.pending_review + stats.processing;
+        #[derive(sqlx::FromRow)]
+        struct Count {
+            n: i64,
+        }
+        let sql = format!(
+            "SELECT count(DISTINCT contributor) AS n FROM event_uploader_counts \
+             WHERE tenant_id = ? AND event_id = ? AND status IN {IN_THE_RUNNING} AND photos > 0"
+        );
+        let rows: Vec<Count> = fetch_all(
+            self,
+            Some(tenant),
+            &sql,
+            &[Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())],
+        )
+        .await?;
+        stats.contributors = rows.first().map_or(0, |r| r.n);
+        Ok(stats)
     }
 
     async fn top_contributors(
@@ -724,26 +736,24 @@ impl PhotoRepo for Tx {
         event: EventId,
         limit: u32,
     ) -> Result<Vec<(String, i64)>> {
-        let sql = "SELECT uploader_name AS name, count(*) AS n FROM photos \
-                   WHERE tenant_id = ? AND event_id = ? AND status IN ('published', 'pending_review', 'processing') \
-                   GROUP BY uploader_name ORDER BY n DESC, name ASC LIMIT ?";
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            name: String,
-            n: i64,
-        }
-        let rows: Vec<Row> = fetch_all(
+        uploader_counts(
             self,
-            Some(tenant),
-            sql,
-            &[
-                Arg::Uuid(tenant.as_uuid()),
-                Arg::Uuid(event.as_uuid()),
-                Arg::Int(i64::from(limit)),
-            ],
+            tenant,
+            event,
+            IN_THE_RUNNING,
+            "n DESC, name ASC",
+            limit,
         )
-        .await?;
-        Ok(rows.into_iter().map(|r| (r.name, r.n)).collect())
+        .await
+    }
+
+    async fn gallery_uploaders(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        limit: u32,
+    ) -> Result<Vec<(String, i64)>> {
+        uploader_counts(self, tenant, event, "('published')", "name ASC", limit).await
     }
 
     async fn uploads_by_hour(
@@ -751,15 +761,10 @@ impl PhotoRepo for Tx {
         tenant: TenantId,
         event: EventId,
     ) -> Result<Vec<(String, i64)>> {
-        // The same 13-character hour label on both: `2026-06-20T14`.
-        let hour = match self.backend() {
-            Backend::Sqlite => "substr(created_at, 1, 13)",
-            Backend::Postgres => "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')",
-        };
         let sql = format!(
-            "SELECT {hour} AS hour, count(*) AS n FROM photos \
-             WHERE tenant_id = ? AND event_id = ? AND status IN ('published', 'pending_review', 'processing') \
-             GROUP BY 1 ORDER BY 1"
+            "SELECT hour, CAST(sum(photos) AS BIGINT) AS n FROM event_hour_counts \
+             WHERE tenant_id = ? AND event_id = ? AND status IN {IN_THE_RUNNING} \
+             GROUP BY hour HAVING sum(photos) > 0 ORDER BY hour"
         );
         #[derive(sqlx::FromRow)]
         struct Row {
@@ -775,4 +780,41 @@ impl PhotoRepo for Tx {
         .await?;
         Ok(rows.into_iter().map(|r| (r.hour, r.n)).collect())
     }
+}
+
+/// The statuses of photos in the running (not failed, rejected or hidden), as SQL.
+const IN_THE_RUNNING: &str = "('published', 'pending_review', 'processing')";
+
+/// Photos per uploader name among `statuses` (an SQL list), from the counters.
+async fn uploader_counts(
+    tx: &mut Tx,
+    tenant: TenantId,
+    event: EventId,
+    statuses: &str,
+    order: &str,
+    limit: u32,
+) -> Result<Vec<(String, i64)>> {
+    let sql = format!(
+        "SELECT uploader_name AS name, CAST(sum(photos) AS BIGINT) AS n \
+         FROM event_uploader_counts \
+         WHERE tenant_id = ? AND event_id = ? AND status IN {statuses} \
+         GROUP BY uploader_name HAVING sum(photos) > 0 ORDER BY {order} LIMIT ?"
+    );
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        name: String,
+        n: i64,
+    }
+    let rows: Vec<Row> = fetch_all(
+        tx,
+        Some(tenant),
+        &sql,
+        &[
+            Arg::Uuid(tenant.as_uuid()),
+            Arg::Uuid(event.as_uuid()),
+            Arg::Int(i64::from(limit)),
+        ],
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.name, r.n)).collect())
 }

@@ -10,9 +10,6 @@ use uuid::Uuid;
 use crate::sql::{Arg, execute, fetch_all};
 use crate::{Result, Tx};
 
-/// The kinds people can react with, in display order.
-pub const REACTION_KINDS: [&str; 5] = ["heart", "laugh", "wow", "clap", "party"];
-
 /// Counts per photo and kind, and which kinds `reactor` used.
 #[derive(Debug, Clone, Default)]
 pub struct ReactionSummary {
@@ -38,7 +35,7 @@ pub trait ReactionRepo {
         photos: &[PhotoId],
         reactor: &str,
     ) -> impl Future<Output = Result<ReactionSummary>> + Send;
-    /// All reactions in an event (the dashboard figure).
+    /// All reactions in an event (the dashboard figure), from a counter kept as they change.
     fn count_event_reactions(
         &mut self,
         tenant: TenantId,
@@ -153,7 +150,7 @@ impl ReactionRepo for Tx {
         let rows: Vec<Row> = fetch_all(
             self,
             Some(tenant),
-            "SELECT count(*) AS n FROM reactions WHERE tenant_id = ? AND event_id = ?",
+            "SELECT reactions AS n FROM event_totals WHERE tenant_id = ? AND event_id = ?",
             &[Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())],
         )
         .await?;
@@ -172,6 +169,12 @@ pub trait ViewRepo {
         viewer: &str,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// Views in an event (the dashboard figure), from a counter kept as they change.
+    fn count_event_views(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+    ) -> impl Future<Output = Result<i64>> + Send;
     /// Views in an event, and the most viewed photos (id, views), most first.
     fn event_views(
         &mut self,
@@ -205,6 +208,21 @@ impl ViewRepo for Tx {
         )
         .await?;
         Ok(n == 1)
+    }
+
+    async fn count_event_views(&mut self, tenant: TenantId, event: EventId) -> Result<i64> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            n: i64,
+        }
+        let rows: Vec<Row> = fetch_all(
+            self,
+            Some(tenant),
+            "SELECT views AS n FROM event_totals WHERE tenant_id = ? AND event_id = ?",
+            &[Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())],
+        )
+        .await?;
+        Ok(rows.first().map_or(0, |r| r.n))
     }
 
     async fn event_views(

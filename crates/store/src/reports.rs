@@ -4,10 +4,10 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use domain::{EventId, GuestId, PhotoId, TenantId};
-use uuid::Uuid;
 
+use crate::photos::{COLUMNS, PhotoRow};
 use crate::sql::{Arg, execute, fetch_all};
-use crate::{Result, Tx};
+use crate::{Photo, Result, Tx};
 
 /// The reports on one photo.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,12 +30,12 @@ pub trait ReportRepo {
         reason: &str,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<i64>> + Send;
-    /// Reports of an event's photos, most reported first.
-    fn event_reports(
+    /// The event's reported photos with their reports, most reported first, in one query.
+    fn event_reported_photos(
         &mut self,
         tenant: TenantId,
         event: EventId,
-    ) -> impl Future<Output = Result<Vec<PhotoReports>>> + Send;
+    ) -> impl Future<Output = Result<Vec<(Photo, PhotoReports)>>> + Send;
     /// Clears a photo's reports (a member decided).
     fn clear_reports(
         &mut self,
@@ -102,40 +102,57 @@ impl ReportRepo for Tx {
         Ok(rows.first().map_or(0, |r| r.n))
     }
 
-    async fn event_reports(
+    async fn event_reported_photos(
         &mut self,
         tenant: TenantId,
         event: EventId,
-    ) -> Result<Vec<PhotoReports>> {
+    ) -> Result<Vec<(Photo, PhotoReports)>> {
         #[derive(sqlx::FromRow)]
         struct Row {
-            photo_id: Uuid,
+            #[sqlx(flatten)]
+            photo: PhotoRow,
             reason: String,
         }
+        let photo_columns = COLUMNS
+            .split(", ")
+            .map(|c| format!("p.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {photo_columns}, r.reason FROM reports r \
+             JOIN photos p ON p.tenant_id = r.tenant_id AND p.id = r.photo_id \
+             WHERE r.tenant_id = ? AND r.event_id = ? ORDER BY r.created_at DESC"
+        );
         let rows: Vec<Row> = fetch_all(
             self,
             Some(tenant),
-            "SELECT photo_id, reason FROM reports WHERE tenant_id = ? AND event_id = ? \
-             ORDER BY created_at DESC",
+            &sql,
             &[Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())],
         )
         .await?;
-        let mut out: Vec<PhotoReports> = Vec::new();
+        let mut out: Vec<(Photo, PhotoReports)> = Vec::new();
+        let mut at: std::collections::HashMap<PhotoId, usize> = std::collections::HashMap::new();
         for r in rows {
-            let id = PhotoId::from_uuid(r.photo_id);
-            match out.iter_mut().find(|p| p.photo_id == id) {
-                Some(p) => {
-                    p.count += 1;
-                    p.reasons.push(r.reason);
+            let id = PhotoId::from_uuid(r.photo.id);
+            match at.get(&id).and_then(|&i| out.get_mut(i)) {
+                Some((_, reports)) => {
+                    reports.count += 1;
+                    reports.reasons.push(r.reason);
                 }
-                None => out.push(PhotoReports {
-                    photo_id: id,
-                    count: 1,
-                    reasons: vec![r.reason],
-                }),
+                None => {
+                    at.insert(id, out.len());
+                    out.push((
+                        Photo::try_from(r.photo)?,
+                        PhotoReports {
+                            photo_id: id,
+                            count: 1,
+                            reasons: vec![r.reason],
+                        },
+                    ));
+                }
             }
         }
-        out.sort_by_key(|p| std::cmp::Reverse(p.count));
+        out.sort_by_key(|(_, r)| std::cmp::Reverse(r.count));
         Ok(out)
     }
 

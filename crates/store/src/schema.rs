@@ -29,7 +29,7 @@ pub fn type_family(declared: &str) -> &'static str {
 /// The application's tables and columns (migration bookkeeping left out), sorted.
 pub async fn columns(db: &Db) -> Result<Vec<ColumnInfo>> {
     let raw: Vec<(String, String, bool, String)> = match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite { read: pool, .. } => {
             sqlx::query_as(
                 "SELECT m.name, p.name, p.\"notnull\" = 0, p.type \
                  FROM sqlite_master m JOIN pragma_table_info(m.name) p \
@@ -64,7 +64,7 @@ pub async fn columns(db: &Db) -> Result<Vec<ColumnInfo>> {
 /// Tables that have row-level security enabled and forced (PostgreSQL; empty on SQLite).
 pub async fn rls_tables(db: &Db) -> Result<Vec<String>> {
     match db {
-        Db::Sqlite(_) => Ok(Vec::new()),
+        Db::Sqlite { .. } => Ok(Vec::new()),
         Db::Postgres(pool) => Ok(sqlx::query_scalar(
             "SELECT relname::text FROM pg_class \
              WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r' \

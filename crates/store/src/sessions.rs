@@ -148,7 +148,7 @@ impl SessionStore {
     pub async fn get(&self, id_hash: &str, now: DateTime<Utc>) -> Result<Option<SessionRecord>> {
         let found = match self {
             SessionStore::Db(db) => {
-                let mut tx = db.begin(Scope::System).await?;
+                let mut tx = db.begin_read(Scope::System).await?;
                 let row: Option<SessionRow> = match tx.conn() {
                     Conn::Sqlite(c) => {
                         sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -276,7 +276,7 @@ impl SessionStore {
     ) -> Result<Vec<SessionRecord>> {
         let mut all: Vec<SessionRecord> = match self {
             SessionStore::Db(db) => {
-                let mut tx = db.begin(Scope::System).await?;
+                let mut tx = db.begin_read(Scope::System).await?;
                 let rows: Vec<SessionRow> =
                     match tx.conn() {
                         Conn::Sqlite(c) => sqlx::query_as(sqlx::AssertSqlSafe(format!(

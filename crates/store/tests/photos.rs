@@ -226,3 +226,155 @@ db_test!(
         assert_eq!(fresh[0].id, late.id);
     }
 );
+
+/// What the gallery, the dashboard and the event page read about an event.
+#[derive(Debug, PartialEq)]
+struct Figures {
+    who: Vec<(String, i64)>,
+    top: Vec<(String, i64)>,
+    stats: store::EventPhotoStats,
+    reactions: i64,
+    views: i64,
+}
+
+async fn figures(db: &Db, t: TenantId, e: EventId) -> Figures {
+    use store::{ReactionRepo, ViewRepo};
+    let mut tx = db.begin_read(Scope::Tenant(t)).await.expect("begin");
+    let stats = tx.event_photo_stats(t, e).await.expect("stats");
+    let hours: i64 = tx
+        .uploads_by_hour(t, e)
+        .await
+        .expect("hours")
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(
+        hours, stats.photos,
+        "the chart counts the photos in the running"
+    );
+    let f = Figures {
+        who: tx.gallery_uploaders(t, e, 200).await.expect("who"),
+        top: tx.top_contributors(t, e, 5).await.expect("top"),
+        stats,
+        reactions: tx.count_event_reactions(t, e).await.expect("reactions"),
+        views: tx.count_event_views(t, e).await.expect("views"),
+    };
+    tx.commit().await.expect("commit");
+    f
+}
+
+db_test!(
+    async fn event_counters_follow_every_change(tdb) {
+        use domain::GuestId;
+        use store::{ReactionRepo, ViewRepo};
+        let db = open(&tdb).await;
+        let (t, e) = seed(&db, "Ada's Weddings").await;
+        let (ana, ben) = (GuestId::new(), GuestId::new());
+        let mut ps = vec![
+            photo(t, e, "a1", "Ana", 0),
+            photo(t, e, "a2", "Ana", 1),
+            photo(t, e, "b1", "Ben", 3600),
+            photo(t, e, "c1", "Cy", 7200),
+        ];
+        ps[0].guest_id = Some(ana);
+        ps[1].guest_id = Some(ana);
+        ps[2].guest_id = Some(ben);
+        let id = |i: usize| ps[i].id;
+        let mut tx = db.begin(Scope::Tenant(t)).await.expect("begin");
+        for p in &ps {
+            tx.insert_photo(t, p).await.expect("insert");
+        }
+        tx.commit().await.expect("commit");
+
+        let figures = || figures(&db, t, e);
+        let who = |list: &[(&str, i64)]| -> Vec<(String, i64)> {
+            list.iter().map(|(n, c)| ((*n).to_owned(), *c)).collect()
+        };
+
+        let f = figures().await;
+        assert_eq!(f.who, who(&[]), "nothing a guest may see yet");
+        assert_eq!((f.stats.processing, f.stats.photos, f.stats.contributors), (4, 4, 3));
+        assert_eq!(f.stats.storage_bytes, 4000);
+
+        // Processed: two published, one waiting for approval, one failed.
+        let done = ProcessedPhoto {
+            width: 10,
+            height: 10,
+            placeholder: "p".into(),
+            renditions: vec![StoredRendition { max_edge: 150, width: 10, height: 10, key: "k".into(), bytes: 50 }],
+            ..ProcessedPhoto::default()
+        };
+        let now = domain::time::now();
+        let mut tx = db.begin(Scope::Tenant(t)).await.expect("begin");
+        assert!(tx.finish_photo(t, id(0), PhotoStatus::Published, &done, now).await.expect("finish"));
+        assert!(tx.finish_photo(t, id(1), PhotoStatus::PendingReview, &done, now).await.expect("finish"));
+        assert!(tx.finish_photo(t, id(2), PhotoStatus::Published, &done, now).await.expect("finish"));
+        assert!(tx.fail_photo(t, id(3), "not a photo", now).await.expect("fail"));
+        tx.commit().await.expect("commit");
+        let f = figures().await;
+        assert_eq!(f.who, who(&[("Ana", 1), ("Ben", 1)]), "only published photos, by name");
+        assert_eq!(f.top, who(&[("Ana", 2), ("Ben", 1)]), "waiting ones count on the dashboard");
+        assert_eq!(
+            (f.stats.published, f.stats.pending_review, f.stats.processing, f.stats.failed),
+            (2, 1, 0, 1)
+        );
+        assert_eq!((f.stats.photos, f.stats.contributors), (3, 2));
+        assert_eq!(f.stats.storage_bytes, 3 * 1050 + 1000);
+
+        // Hidden by a member, and held after reports: gone from the "who" list.
+        let mut tx = db.begin(Scope::Tenant(t)).await.expect("begin");
+        let moderate = |from: PhotoStatus, to: PhotoStatus| (vec![from], to);
+        let (from, to) = moderate(PhotoStatus::Published, PhotoStatus::Hidden);
+        assert!(tx.moderate_photo(t, id(2), &from, to, None, now).await.expect("hide"));
+        let (from, to) = moderate(PhotoStatus::Published, PhotoStatus::PendingReview);
+        assert!(tx.moderate_photo(t, id(0), &from, to, None, now).await.expect("hold"));
+        tx.commit().await.expect("commit");
+        let f = figures().await;
+        assert_eq!(f.who, who(&[]));
+        assert_eq!(f.top, who(&[("Ana", 2)]));
+        assert_eq!((f.stats.published, f.stats.pending_review, f.stats.photos, f.stats.contributors), (0, 2, 2, 1));
+
+        // Restored and approved.
+        let mut tx = db.begin(Scope::Tenant(t)).await.expect("begin");
+        let (from, to) = moderate(PhotoStatus::Hidden, PhotoStatus::Published);
+        assert!(tx.moderate_photo(t, id(2), &from, to, None, now).await.expect("restore"));
+        for i in [0, 1] {
+            let (from, to) = moderate(PhotoStatus::PendingReview, PhotoStatus::Published);
+            assert!(tx.moderate_photo(t, id(i), &from, to, None, now).await.expect("approve"));
+        }
+        tx.commit().await.expect("commit");
+        let f = figures().await;
+        assert_eq!(f.who, who(&[("Ana", 2), ("Ben", 1)]));
+        assert_eq!((f.stats.published, f.stats.photos, f.stats.contributors), (3, 3, 2));
+
+        // Reactions and views, toggled and counted once per person.
+        let mut tx = db.begin(Scope::Tenant(t)).await.expect("begin");
+        assert!(tx.toggle_reaction(t, e, id(0), "g:x", "heart", now).await.expect("on"));
+        assert!(tx.toggle_reaction(t, e, id(0), "g:y", "laugh", now).await.expect("on"));
+        assert!(tx.toggle_reaction(t, e, id(2), "g:x", "heart", now).await.expect("on"));
+        assert!(!tx.toggle_reaction(t, e, id(2), "g:x", "heart", now).await.expect("off"));
+        assert!(tx.record_view(t, e, id(0), "g:x", now).await.expect("view"));
+        assert!(!tx.record_view(t, e, id(0), "g:x", now).await.expect("again"));
+        assert!(tx.record_view(t, e, id(2), "g:x", now).await.expect("view"));
+        tx.commit().await.expect("commit");
+        let f = figures().await;
+        assert_eq!((f.reactions, f.views), (2, 2));
+
+        // Deleted: the photo, its reactions and its views leave every figure.
+        let mut tx = db.begin(Scope::Tenant(t)).await.expect("begin");
+        assert!(tx.delete_photo(t, id(0)).await.expect("delete"));
+        tx.commit().await.expect("commit");
+        let f = figures().await;
+        assert_eq!(f.who, who(&[("Ana", 1), ("Ben", 1)]));
+        assert_eq!((f.stats.published, f.stats.photos, f.stats.contributors), (2, 2, 2));
+        assert_eq!(f.stats.storage_bytes, 2 * 1050 + 1000);
+        assert_eq!((f.reactions, f.views), (0, 1));
+
+        // Another organization's transaction cannot read them.
+        let (other, _) = seed(&db, "Mallory's Events").await;
+        let mut tx = db.begin_read(Scope::Tenant(other)).await.expect("begin");
+        assert!(matches!(tx.gallery_uploaders(t, e, 200).await, Err(StoreError::ScopeMismatch)));
+        assert!(tx.gallery_uploaders(other, e, 200).await.expect("who").is_empty());
+        assert_eq!(tx.count_event_reactions(other, e).await.expect("reactions"), 0);
+    }
+);

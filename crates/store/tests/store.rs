@@ -247,6 +247,10 @@ async fn postgres_rls_shows_each_tenant_only_its_rows_and_nothing_without_a_tena
         store::schema::rls_tables(&db).await.unwrap(),
         vec![
             "audit_log",
+            "event_hour_counts",
+            "event_photo_counts",
+            "event_totals",
+            "event_uploader_counts",
             "events",
             "guests",
             "memberships",
@@ -346,7 +350,7 @@ async fn postgres_rls_shows_each_tenant_only_its_rows_and_nothing_without_a_tena
 async fn sqlite_connections_use_wal_foreign_keys_full_sync_and_a_busy_timeout() {
     let tdb = TestDatabase::new(TestBackend::Sqlite).await;
     let db = open(&tdb).await;
-    let Db::Sqlite(pool) = &db else {
+    let Db::Sqlite { pool, .. } = &db else {
         unreachable!()
     };
     let mut conn = pool.acquire().await.unwrap();
@@ -370,4 +374,186 @@ async fn sqlite_connections_use_wal_foreign_keys_full_sync_and_a_busy_timeout() 
         .await
         .unwrap();
     assert!(busy >= 1000, "busy_timeout {busy} ms");
+    drop(conn);
+
+    // The readers' pool: the same settings, and writes refused by SQLite itself.
+    let Db::Sqlite { read, .. } = &db else {
+        unreachable!()
+    };
+    let mut conn = read.acquire().await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let query_only: i64 = sqlx::query_scalar("PRAGMA query_only")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(query_only, 1);
+}
+
+/// A database with a short lock wait, so a reader stuck behind the writer would fail fast
+/// with "database is locked" instead of passing after a long wait.
+async fn open_impatient(tdb: &TestDatabase) -> Db {
+    let options = DbOptions {
+        max_connections: 8,
+        acquire_timeout: Duration::from_secs(2),
+    };
+    Db::open(&tdb.url, tdb.admin_url.as_deref(), &options)
+        .await
+        .expect("open the test database")
+}
+
+db_test!(
+    async fn readers_run_beside_an_open_write_transaction(tdb) {
+        let db = open_impatient(&tdb).await;
+        let (t, u) = seed_org(&db, "Acme Weddings", "ana@example.com").await;
+
+        // A writer holds the write lock (SQLite) and an uncommitted row (both) throughout.
+        let mut writer = db.begin(Scope::Tenant(t.id)).await.unwrap();
+        assert!(!writer.is_read_only());
+        writer
+            .append_audit(
+                t.id,
+                &NewAuditEntry {
+                    actor: Some(u.id),
+                    action: "uncommitted".into(),
+                    subject: None,
+                    details: json!({}),
+                },
+            )
+            .await
+            .unwrap();
+
+        let started = std::time::Instant::now();
+        let readers: Vec<_> = (0..32).map(|_| {
+            let db = db.clone();
+            let tenant = t.id;
+            tokio::spawn(async move {
+                let mut tx = db.begin_read(Scope::Tenant(tenant)).await?;
+                assert!(tx.is_read_only());
+                let name = tx.get_tenant(tenant).await?.map(|t| t.name);
+                let actions: Vec<String> = tx
+                    .list_audit(tenant, 50)
+                    .await?
+                    .into_iter()
+                    .map(|e| e.action)
+                    .collect();
+                tx.commit().await?;
+                Ok::<_, StoreError>((name, actions))
+            })
+        }).collect();
+        for r in readers {
+            let (name, actions) = r.await.expect("reader task").expect("reader never waits for the writer");
+            assert_eq!(name.as_ref().map(|n| n.as_str()), Some("Acme Weddings"));
+            assert_eq!(actions, ["org.created"], "committed rows only");
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "32 readers took {:?} beside the writer",
+            started.elapsed()
+        );
+
+        writer.commit().await.unwrap();
+        let mut tx = db.begin_read(Scope::Tenant(t.id)).await.unwrap();
+        let actions: Vec<String> = tx
+            .list_audit(t.id, 50)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(actions.len(), 2, "the writer's row once committed: {actions:?}");
+        assert!(actions.contains(&"uncommitted".to_owned()));
+        tx.commit().await.unwrap();
+    }
+);
+
+db_test!(
+    async fn a_read_transaction_refuses_writes_and_keeps_its_scope(tdb) {
+        let db = open(&tdb).await;
+        let (a, u) = seed_org(&db, "A", "a@example.com").await;
+        let (b, _) = seed_org(&db, "B", "b@example.com").await;
+
+        let mut tx = db.begin_read(Scope::Tenant(a.id)).await.unwrap();
+        let err = tx
+            .append_audit(
+                a.id,
+                &NewAuditEntry {
+                    actor: Some(u.id),
+                    action: "sneaked".into(),
+                    subject: None,
+                    details: json!({}),
+                },
+            )
+            .await
+            .expect_err("a read transaction cannot insert");
+        let text = err.to_string();
+        assert!(
+            text.contains("readonly") || text.contains("read-only"),
+            "the database refused it: {text}"
+        );
+        drop(tx);
+        let mut tx = db.begin_read(Scope::System).await.unwrap();
+        let err = tx
+            .insert_user(&user("eve@example.com"))
+            .await
+            .expect_err("nor write a global table");
+        assert!(err.to_string().contains("read"), "{err}");
+        drop(tx);
+
+        // Nothing was written.
+        let mut tx = db.begin_read(Scope::Tenant(a.id)).await.unwrap();
+        let actions: Vec<String> = tx
+            .list_audit(a.id, 50)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(actions, ["org.created"]);
+        // The same scope rules as a writing transaction: another tenant is refused in code …
+        assert!(matches!(
+            tx.get_tenant(b.id).await,
+            Err(StoreError::ScopeMismatch)
+        ));
+        // … and on PostgreSQL the tenant setting is there for RLS: raw SQL sees one tenant.
+        if let store::Conn::Postgres(c) = tx.conn() {
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM tenants")
+                .fetch_one(&mut *c)
+                .await
+                .unwrap();
+            assert_eq!(n, 1);
+        }
+        tx.commit().await.unwrap();
+        let mut tx = db.begin_read(Scope::System).await.unwrap();
+        if let store::Conn::Postgres(c) = tx.conn() {
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM tenants")
+                .fetch_one(&mut *c)
+                .await
+                .unwrap();
+            assert_eq!(n, 0, "no tenant set: no rows");
+        }
+        tx.commit().await.unwrap();
+    }
+);
+
+/// An in-memory SQLite database still works: the readers' pool opens the same shared in-memory
+/// database as the writer, sees what it committed, and refuses writes too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_in_memory_sqlite_database_reads_what_was_written() {
+    let db = Db::open("sqlite::memory:", None, &DbOptions::default())
+        .await
+        .expect("open in memory");
+    let (t, _) = seed_org(&db, "Acme Weddings", "ana@example.com").await;
+    let mut tx = db.begin_read(Scope::Tenant(t.id)).await.unwrap();
+    assert_eq!(tx.get_tenant(t.id).await.unwrap(), Some(t.clone()));
+    let err = tx
+        .insert_user(&user("eve@example.com"))
+        .await
+        .expect_err("read-only");
+    assert!(err.to_string().contains("read"), "{err}");
+    drop(tx);
+    db.close().await;
 }
