@@ -25,6 +25,7 @@ pub fn photo_json(state: &AppState, p: &Photo, now: DateTime<Utc>) -> Value {
         "event_id": p.event_id,
         "status": p.status.as_str(),
         "failure": p.failure,
+        "failure_message": p.failure.as_deref().map(|c| Catalog::english().photo_failure(c)),
         "uploader_name": p.uploader_name,
         "kind": p.kind,
         "bytes": p.original_bytes,
