@@ -2,7 +2,6 @@
 //! processed.
 
 mod blobs;
-pub mod heif;
 pub mod pipeline;
 pub mod qr;
 

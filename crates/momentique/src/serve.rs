@@ -129,11 +129,11 @@ pub async fn open_services(config: &Config) -> Result<Services, StartError> {
         ..service::photos::UploadSettings::default()
     };
     prepare_upload_dir(&uploads.tmp_dir).map_err(|e| setting_error("upload_tmp_dir", e))?;
-    match media::heif::heif_support() {
-        media::heif::HeifSupport::Available { version } => {
+    match media::pipeline::heif_support() {
+        media::pipeline::HeifSupport::Available { version } => {
             info!(libheif = %version, "photos: JPEG, PNG, WebP and HEIC");
         }
-        media::heif::HeifSupport::Missing { reason } => {
+        media::pipeline::HeifSupport::Missing { reason } => {
             warn!("photos: JPEG, PNG and WebP; HEIC uploads are refused: {reason}");
         }
     }

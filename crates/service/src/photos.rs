@@ -124,166 +124,17 @@ impl StagedUpload {
     }
 
     /// The type and size from the bytes (not the name or the header the client sent), with the
-    /// pixel limits applied before anything is decoded.
+    /// pixel limits applied before anything is decoded, and the structure checked to the end (a
+    /// photo cut off in transfer has an intact header): [`pipeline::inspect_file`].
     pub async fn check(&self, limits: &Limits) -> Result<pipeline::Probe, UploadError> {
-        // The header of every accepted format sits in the first megabyte (JPEG's SOF follows
-        // the EXIF block, which is at most 64 KiB).
-        let mut head = vec![0u8; 1 << 20];
-        let mut f = tokio::fs::File::open(self.path()).await?;
-        let mut n = 0;
-        use tokio::io::AsyncReadExt;
-        while n < head.len() {
-            let got = f.read(&mut head[n..]).await?;
-            if got == 0 {
-                break;
-            }
-            n += got;
-        }
-        head.truncate(n);
-        if pipeline::sniff(&head).is_none() {
-            return Err(UploadError::Unsupported);
-        }
-        let probe = pipeline::probe(&head, limits).map_err(media_error)?;
-        // A photo cut off in transfer has an intact header: check its structure to the end.
         let path = self.path().to_owned();
-        let kind = probe.kind;
-        let complete = tokio::task::spawn_blocking(move || {
-            let f = std::fs::File::open(path)?;
-            let len = f.metadata()?.len();
-            is_complete(kind, std::io::BufReader::with_capacity(64 * 1024, f), len)
+        let limits = *limits;
+        let inspected = tokio::task::spawn_blocking(move || {
+            pipeline::inspect_file(std::fs::File::open(path)?, &limits)
         })
         .await
         .map_err(|e| UploadError::Io(std::io::Error::other(e)))??;
-        if !complete {
-            return Err(UploadError::Corrupt("the file ends too early".into()));
-        }
-        Ok(probe)
-    }
-}
-
-/// Whether a file of `kind` is whole: its structure runs to its end marker (JPEG: the EOI after
-/// the image data, PNG: IEND, WebP: the RIFF length, HEIC: every top-level box present). Reads
-/// the file once, front to back, in small pieces.
-pub fn is_complete(kind: Kind, mut r: impl std::io::Read, len: u64) -> std::io::Result<bool> {
-    use std::io::Read;
-    let mut byte = || -> std::io::Result<Option<u8>> {
-        let mut b = [0u8; 1];
-        match r.read(&mut b)? {
-            0 => Ok(None),
-            _ => Ok(Some(b[0])),
-        }
-    };
-    match kind {
-        Kind::Jpeg => {
-            // SOI, then segments; after each SOS, entropy data until the next real marker.
-            let (Some(0xFF), Some(0xD8)) = (byte()?, byte()?) else {
-                return Ok(false);
-            };
-            let mut pending: Option<u8> = None;
-            loop {
-                let marker = match pending.take() {
-                    Some(m) => m,
-                    None => {
-                        let Some(ff) = byte()? else { return Ok(false) };
-                        if ff != 0xFF {
-                            return Ok(false);
-                        }
-                        let mut m = byte()?;
-                        while m == Some(0xFF) {
-                            m = byte()?; // fill bytes
-                        }
-                        let Some(m) = m else { return Ok(false) };
-                        m
-                    }
-                };
-                match marker {
-                    0xD9 => return Ok(true),
-                    0x01 | 0xD0..=0xD7 => continue,
-                    _ => {}
-                }
-                let (Some(hi), Some(lo)) = (byte()?, byte()?) else {
-                    return Ok(false);
-                };
-                let seg = (usize::from(hi) << 8 | usize::from(lo)).saturating_sub(2);
-                for _ in 0..seg {
-                    if byte()?.is_none() {
-                        return Ok(false);
-                    }
-                }
-                if marker == 0xDA {
-                    // Entropy-coded data: FF 00 is a stuffed byte, FF D0–D7 a restart marker.
-                    loop {
-                        let Some(b) = byte()? else { return Ok(false) };
-                        if b != 0xFF {
-                            continue;
-                        }
-                        let mut m = byte()?;
-                        while m == Some(0xFF) {
-                            m = byte()?;
-                        }
-                        match m {
-                            None => return Ok(false),
-                            Some(0x00 | 0xD0..=0xD7) => continue,
-                            Some(m) => {
-                                pending = Some(m);
-                                break;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        Kind::Png => {
-            // Chunks: length, type, data, CRC; the last is IEND.
-            let mut header = [0u8; 8];
-            r.read_exact(&mut header)?;
-            loop {
-                let mut head = [0u8; 8];
-                if r.read_exact(&mut head).is_err() {
-                    return Ok(false);
-                }
-                let n = u64::from(u32::from_be_bytes([head[0], head[1], head[2], head[3]]));
-                if &head[4..8] == b"IEND" {
-                    return Ok(true);
-                }
-                let skipped = std::io::copy(&mut (&mut r).take(n + 4), &mut std::io::sink())?;
-                if skipped < n + 4 {
-                    return Ok(false);
-                }
-            }
-        }
-        Kind::Webp => {
-            let mut head = [0u8; 8];
-            r.read_exact(&mut head)?;
-            let riff = u64::from(u32::from_le_bytes([head[4], head[5], head[6], head[7]]));
-            Ok(riff + 8 <= len)
-        }
-        Kind::Heic => {
-            // Top-level ISO-BMFF boxes must add up to the file (mdat holds the pixels).
-            let mut at = 0u64;
-            while at < len {
-                let mut head = [0u8; 8];
-                if r.read_exact(&mut head).is_err() {
-                    return Ok(false);
-                }
-                let mut size = u64::from(u32::from_be_bytes([head[0], head[1], head[2], head[3]]));
-                let mut header = 8;
-                if size == 1 {
-                    let mut big = [0u8; 8];
-                    r.read_exact(&mut big)?;
-                    size = u64::from_be_bytes(big);
-                    header = 16;
-                } else if size == 0 {
-                    return Ok(true); // runs to the end of the file
-                }
-                if size < header || at + size > len {
-                    return Ok(false);
-                }
-                std::io::copy(&mut (&mut r).take(size - header), &mut std::io::sink())?;
-                at += size;
-            }
-            Ok(true)
-        }
+        inspected.map_err(media_error)
     }
 }
 
@@ -558,14 +409,14 @@ impl Handler<ProcessPhoto> for ProcessPhotoHandler {
         let processed = match outcome {
             Ok(p) => p,
             Err(e) => {
-                let reason = media_error(e).to_string();
-                tracing::warn!(tenant.id = %tenant, photo.id = %id, reason, "photo failed to process");
+                // Stored as the stable code; the web layer's catalogue words it for people.
+                tracing::warn!(tenant.id = %tenant, photo.id = %id, code = e.code(), reason = %e, "photo failed to process");
                 let mut tx = self
                     .db
                     .begin(Scope::Tenant(tenant))
                     .await
                     .map_err(JobError::retry)?;
-                tx.fail_photo(tenant, id, &reason, self.clock.now())
+                tx.fail_photo(tenant, id, e.code(), self.clock.now())
                     .await
                     .map_err(JobError::retry)?;
                 tx.commit().await.map_err(JobError::retry)?;

@@ -37,7 +37,9 @@ pub struct Photo {
     pub original_key: String,
     pub original_bytes: i64,
     pub status: PhotoStatus,
-    /// Why processing failed, in words a host understands.
+    /// Why processing failed: a stable code (`media_corrupt`, … from `MediaError::code`), put
+    /// into words for people by the web layer's catalogue. Rows failed before codes were stored
+    /// hold free text, which the catalogue shows as a general failure.
     pub failure: Option<String>,
     pub width: Option<u32>,
     pub height: Option<u32>,
@@ -270,12 +272,12 @@ pub trait PhotoRepo {
         done: &ProcessedPhoto,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool>> + Send;
-    /// `processing` → `failed` with the reason.
+    /// `processing` → `failed` with the failure's stable code.
     fn fail_photo(
         &mut self,
         tenant: TenantId,
         id: PhotoId,
-        reason: &str,
+        code: &str,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool>> + Send;
     /// A page of the gallery: published photos with the query's filters and order.
@@ -452,13 +454,13 @@ impl PhotoRepo for Tx {
         &mut self,
         tenant: TenantId,
         id: PhotoId,
-        reason: &str,
+        code: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let sql = "UPDATE photos SET status = 'failed', failure = ?, processed_at = ? \
                    WHERE tenant_id = ? AND id = ? AND status = 'processing'";
         let args = [
-            Arg::Text(reason.to_owned()),
+            Arg::Text(code.to_owned()),
             Arg::Time(now),
             Arg::Uuid(tenant.as_uuid()),
             Arg::Uuid(id.as_uuid()),

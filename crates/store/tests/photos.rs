@@ -126,7 +126,7 @@ db_test!(
             "a second run changes nothing"
         );
         assert!(tx.finish_photo(t, photos[1].id, PhotoStatus::PendingReview, &done, now).await.expect("finish"));
-        assert!(tx.fail_photo(t, photos[2].id, "not a photo", now).await.expect("fail"));
+        assert!(tx.fail_photo(t, photos[2].id, "media_corrupt", now).await.expect("fail"));
         let got = tx.get_photo(t, photos[0].id).await.expect("get").expect("there");
         assert_eq!(got.status, PhotoStatus::Published);
         assert_eq!((got.width, got.height), (Some(4000), Some(3000)));
@@ -134,7 +134,7 @@ db_test!(
         assert_eq!(got.storage_bytes, 1000 + 305);
         assert_eq!(got.taken_offset.as_deref(), Some("+02:00"));
         let failed = tx.get_photo(t, photos[2].id).await.expect("get").expect("there");
-        assert_eq!(failed.failure.as_deref(), Some("not a photo"));
+        assert_eq!(failed.failure.as_deref(), Some("media_corrupt"));
 
         let stats = tx.event_photo_stats(t, e).await.expect("stats");
         assert_eq!(stats.photos, 4, "failed ones are not counted");

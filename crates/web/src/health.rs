@@ -28,9 +28,9 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
     };
     // What this server can read, so an operator sees at once whether HEIC works.
-    let heic = match media::heif::heif_support() {
-        media::heif::HeifSupport::Available { version } => format!("ok (libheif {version})"),
-        media::heif::HeifSupport::Missing { reason } => format!("unavailable: {reason}"),
+    let heic = match media::pipeline::heif_support() {
+        media::pipeline::HeifSupport::Available { version } => format!("ok (libheif {version})"),
+        media::pipeline::HeifSupport::Missing { reason } => format!("unavailable: {reason}"),
     };
     let details =
         json!({ "photo_formats": { "jpeg": "ok", "png": "ok", "webp": "ok", "heic": heic } });

@@ -67,11 +67,56 @@ impl Catalog {
     pub fn contains(&self, key: &str) -> bool {
         self.messages.contains_key(key)
     }
+
+    /// Why a photo failed to process, in words, from the code stored with it. A code without a
+    /// message (rows failed before codes were stored hold free text) reads as a general failure.
+    pub fn photo_failure(&self, code: &str) -> String {
+        let key = format!("photos.failure.{code}");
+        let key = if self.contains(&key) {
+            key.as_str()
+        } else {
+            "photos.failure.other"
+        };
+        self.get(key).to_owned()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every code the pipeline stores for a failed photo has its own message.
+    #[test]
+    fn every_photo_failure_code_has_a_message() {
+        use media::pipeline::{Limits, MediaError};
+        let errors = [
+            MediaError::Unsupported,
+            MediaError::HeicUnavailable(String::new()),
+            MediaError::TooLarge {
+                width: 1,
+                height: 1,
+                limits: Limits::default(),
+            },
+            MediaError::Corrupt(String::new()),
+        ];
+        for error in &errors {
+            // A new variant fails to compile here until it is listed above.
+            match error {
+                MediaError::Unsupported
+                | MediaError::HeicUnavailable(_)
+                | MediaError::TooLarge { .. }
+                | MediaError::Corrupt(_) => {}
+            }
+            let key = format!("photos.failure.{}", error.code());
+            assert!(Catalog::english().contains(&key), "{key} is missing");
+        }
+        let t = Catalog::english();
+        assert!(t.photo_failure("media_corrupt").contains("damaged"));
+        assert_eq!(
+            t.photo_failure("the photo could not be read: old free text"),
+            t.get("photos.failure.other")
+        );
+    }
 
     /// Every `t.get("…")` in a template or `.get("…")` in the code names a message that exists.
     #[test]

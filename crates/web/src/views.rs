@@ -107,7 +107,11 @@ pub fn tile(state: &AppState, t: &Catalog, p: &Photo, now: DateTime<Utc>) -> Til
         large: largest.map(|r| url(&r.key)).unwrap_or_default(),
         width: smallest.map_or(150, |r| r.width),
         height: smallest.map_or(150, |r| r.height),
-        failure: p.failure.clone().unwrap_or_default(),
+        failure: p
+            .failure
+            .as_deref()
+            .map(|c| t.photo_failure(c))
+            .unwrap_or_default(),
         guest_id: p.guest_id.map(|g| g.to_string()).unwrap_or_default(),
         placeholder: placeholder_url(p),
         reactions: Vec::new(),

@@ -71,7 +71,7 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
       const photo = await res.json();
       if (photo.status !== "processing") {
         document.querySelector(".photos-empty")?.remove();
-        text(view.state, photo.status === "failed" ? `${label(photo.status)}: ${photo.failure || ""}` : label(photo.status));
+        text(view.state, photo.status === "failed" ? `${label(photo.status)}: ${photo.failure_message || ""}` : label(photo.status));
         view.li.dataset.state = photo.status;
         const small = photo.renditions[photo.renditions.length - 1];
         view.li.querySelector(".local-preview")?.remove();

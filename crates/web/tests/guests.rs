@@ -8,8 +8,8 @@ use std::io::Cursor;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use serde_json::{Value, json};
-use support::{Backing, Browser, Reply, TestApp, process, tenant_of};
+use serde_json::json;
+use support::{Backing, Browser, Reply, TestApp, join, live_event, process, set_status, tenant_of};
 use test_support::db_test;
 
 fn jpeg(w: u32, h: u32, seed: u8) -> Vec<u8> {
@@ -21,43 +21,6 @@ fn jpeg(w: u32, h: u32, seed: u8) -> Vec<u8> {
         .write_to(&mut out, image::ImageFormat::Jpeg)
         .expect("encode a JPEG");
     out.into_inner()
-}
-
-/// A host with a live event; returns (event id, join path).
-async fn live_event(host: &Browser<'_>, settings: Value) -> (String, String) {
-    let r = host
-        .json(
-            "POST",
-            "/api/v1/events",
-            Some(json!({
-                "name": "Anna & Ben", "time_zone": "UTC",
-                "starts_at": "2026-06-20T14:00", "ends_at": "2027-06-21T02:00",
-                "settings": settings,
-            })),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let v = r.json();
-    let id = v["id"].as_str().expect("id").to_owned();
-    set_status(host, &id, "live").await;
-    let url = v["join_url"].as_str().expect("url");
-    (id, url[url.find("/j/").expect("join path")..].to_owned())
-}
-
-async fn set_status(host: &Browser<'_>, id: &str, to: &str) {
-    let r = host
-        .json(
-            "POST",
-            &format!("/api/v1/events/{id}/status"),
-            Some(json!({"to": to})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-}
-
-/// Scans the code and joins with `name`; returns the guest page's path.
-async fn join(guest: &Browser<'_>, link: &str, name: &str) -> Reply {
-    guest.submit(link, link, &[("name", name)]).await
 }
 
 async fn upload(guest: &Browser<'_>, event: &str, bytes: Vec<u8>) -> Reply {

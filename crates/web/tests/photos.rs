@@ -244,6 +244,52 @@ db_test!(
     }
 );
 
+/// A whole, well-formed PNG of 16 × 16 whose pixel data is not zlib: it passes the upload
+/// checks (header, chunks to IEND) and fails only when decoded.
+fn png_with_broken_pixels() -> Vec<u8> {
+    let chunk = |kind: &[u8; 4], data: &[u8]| {
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        let mut out = (data.len() as u32).to_be_bytes().to_vec();
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32(&body).to_be_bytes());
+        out
+    };
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&16u32.to_be_bytes());
+    ihdr.extend_from_slice(&16u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(chunk(b"IHDR", &ihdr));
+    png.extend(chunk(b"IDAT", &[0xAB; 64]));
+    png.extend(chunk(b"IEND", &[]));
+    png
+}
+
+db_test!(
+    async fn a_photo_that_cannot_be_processed_says_why_in_words(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let b = app.browser("203.0.113.35");
+        b.register("Ada Host", "Ada's Weddings").await;
+        let tenant = tenant_of(&b).await;
+        let event = new_event(&b, json!({})).await;
+        let r = upload(&b, &event, png_with_broken_pixels()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.json()["id"].as_str().expect("id").to_owned();
+        process(&app, tenant, &id).await;
+
+        // Stored and sent as a stable code, worded by the catalogue.
+        let v = b.get(&format!("/api/v1/photos/{id}")).await.json();
+        assert_eq!(v["status"], "failed", "{v}");
+        assert_eq!(v["failure"], "media_corrupt");
+        let words = "This photo is damaged or incomplete, so no sizes could be made of it.";
+        assert!(v["failure_message"].as_str().expect("words").starts_with(words), "{v}");
+        let page = b.get(&format!("/app/events/{event}/photos")).await;
+        assert!(page.body.contains(words), "{}", page.body);
+        assert!(!page.body.contains("media_corrupt"));
+    }
+);
+
 db_test!(
     async fn the_plain_form_works_without_javascript(tdb) {
         let app = TestApp::new(&tdb, Backing::Local).await;

@@ -8,8 +8,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use super::{HeifSupport, heif_support};
 use super::{Limits, Processed, StageTimings, probe, process, render, sniff, webp};
-use crate::heif::{HeifSupport, heif_support};
 
 /// Timed runs per photo (after one warm-up); the median is reported.
 const RUNS: usize = 5;

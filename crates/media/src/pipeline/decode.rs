@@ -8,23 +8,8 @@ use std::io::Cursor;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 
-use super::probe::check_limits;
-use super::{Kind, Limits, MediaError, Pixels};
-
-/// A decoded photo, still in stored orientation.
-#[derive(Debug)]
-pub(crate) struct Decoded {
-    /// Possibly smaller than the original (shrink-on-load), never smaller than the largest
-    /// rendition needs.
-    pub pixels: Pixels,
-    /// Size of the original, in stored orientation.
-    pub full_width: u32,
-    pub full_height: u32,
-    /// Embedded ICC profile, if any.
-    pub icc: Option<Vec<u8>>,
-    /// Raw EXIF (TIFF structure) when the decoder extracted it.
-    pub exif: Option<Vec<u8>>,
-}
+use super::heif;
+use super::types::{Decoded, Kind, Limits, MediaError, Pixels, check_limits};
 
 /// Decodes `bytes` (already sniffed as `kind` and probed against `limits`) so that the long edge
 /// is at least `min_long_edge` (or the original's, when smaller).
@@ -54,7 +39,7 @@ pub(crate) fn decode(
             }
             decode_with_image(bytes, ImageFormat::WebP, limits)
         }
-        Kind::Heic => crate::heif::decode(bytes, limits),
+        Kind::Heic => heif::decode(bytes, limits),
     }
 }
 

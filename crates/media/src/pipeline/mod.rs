@@ -8,7 +8,7 @@
 //! 1. [`sniff`] the magic bytes and [`probe`] the header: refuse decompression bombs before a single
 //!    pixel is allocated.
 //! 2. Decode with shrink-on-load: JPEG through DCT scaling to the largest ½ᵏ that keeps the long
-//!    edge ≥ 1920; PNG and WebP through `image`; HEIC through the system libheif ([`crate::heif`]).
+//!    edge ≥ 1920; PNG and WebP through `image`; HEIC through the system libheif ([`heif_support`]).
 //! 3. Resize to the 1920 rendition (in stored orientation), then turn it upright and convert its
 //!    colours to sRGB: both are cheaper on 1920 px than on the original.
 //! 4. Cascade 1920 → 800 → 150 with Lanczos3, never upscaling.
@@ -17,12 +17,15 @@
 
 pub mod bench;
 mod color;
-pub(crate) mod decode;
+mod decode;
+mod heif;
 mod meta;
 mod orient;
 mod placeholder;
 mod probe;
 mod resize;
+mod structure;
+mod types;
 mod webp;
 
 #[cfg(test)]
@@ -31,70 +34,15 @@ mod tests;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
+pub use heif::{HeifSupport, heif_support};
 pub use placeholder::placeholder_png;
-pub(crate) use probe::check_limits;
 pub use probe::{probe, sniff};
+pub use structure::{inspect_file, is_complete};
+pub(crate) use types::Pixels;
+pub use types::{Kind, Limits, MediaError, Probe};
 
 /// Longest edge of each rendition, largest first. A smaller original is never upscaled.
 pub const RENDITION_SIZES: [u32; 3] = [1920, 800, 150];
-
-/// What [`probe`] and [`process`] refuse to decode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Width × height of the original.
-    pub max_pixels: u64,
-    /// Longest edge of the original.
-    pub max_side: u32,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_pixels: 100_000_000,
-            max_side: 20_000,
-        }
-    }
-}
-
-/// The formats the pipeline accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Jpeg,
-    Png,
-    Webp,
-    Heic,
-}
-
-impl Kind {
-    /// The MIME type of the original.
-    pub fn mime(self) -> &'static str {
-        match self {
-            Self::Jpeg => "image/jpeg",
-            Self::Png => "image/png",
-            Self::Webp => "image/webp",
-            Self::Heic => "image/heic",
-        }
-    }
-
-    /// The usual file extension of the original, without the dot.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Self::Jpeg => "jpg",
-            Self::Png => "png",
-            Self::Webp => "webp",
-            Self::Heic => "heic",
-        }
-    }
-}
-
-/// What the header says, read without decoding any pixel.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Probe {
-    pub kind: Kind,
-    /// Upright size: the EXIF orientation (JPEG) or the irot transform (HEIC) is applied.
-    pub width: u32,
-    pub height: u32,
-}
 
 /// The EXIF facts the product keeps. Only here: renditions carry no metadata at all.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -155,39 +103,6 @@ pub struct Processed {
     pub placeholder: String,
     pub meta: PhotoMeta,
     pub timings: StageTimings,
-}
-
-/// Why a photo was refused. Each message is short and safe to show to the uploader.
-#[derive(Debug, thiserror::Error)]
-pub enum MediaError {
-    #[error("unsupported file type: upload a JPEG, PNG, WebP or HEIC photo")]
-    Unsupported,
-    #[error("HEIC photos cannot be read on this server: {0}")]
-    HeicUnavailable(String),
-    #[error(
-        "photo too large: {width}x{height} pixels (limit {} pixels, {} px per side)",
-        limits.max_pixels,
-        limits.max_side
-    )]
-    TooLarge {
-        width: u32,
-        height: u32,
-        limits: Limits,
-    },
-    #[error("the photo could not be read: {0}")]
-    Corrupt(String),
-}
-
-impl MediaError {
-    /// A stable, machine-readable code for API clients and logs.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Unsupported => "media_unsupported",
-            Self::HeicUnavailable(_) => "media_heic_unavailable",
-            Self::TooLarge { .. } => "media_too_large",
-            Self::Corrupt(_) => "media_corrupt",
-        }
-    }
 }
 
 /// Probes, decodes and turns a photo into its renditions, placeholder and metadata.
@@ -301,19 +216,4 @@ pub(crate) fn render(
         meta,
         images,
     })
-}
-
-/// Interleaved 8-bit pixels: RGB, or RGBA when the original has an alpha channel.
-#[derive(Debug, Clone)]
-pub(crate) struct Pixels {
-    pub width: u32,
-    pub height: u32,
-    pub has_alpha: bool,
-    pub data: Vec<u8>,
-}
-
-impl Pixels {
-    pub fn channels(&self) -> usize {
-        if self.has_alpha { 4 } else { 3 }
-    }
 }

@@ -1,7 +1,8 @@
 //! Recognising a photo and reading its size from the header alone: the decompression-bomb guard.
 //! Nothing here allocates in proportion to the pixel count; a probe takes microseconds.
 
-use super::{Kind, Limits, MediaError, Probe, orient};
+use super::types::{Kind, Limits, MediaError, Probe, check_limits};
+use super::{heif, meta, orient};
 
 /// HEIF brands whose images are HEVC-coded (what libheif with libde265 decodes).
 const HEVC_BRANDS: [&[u8; 4]; 6] = [b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"];
@@ -60,7 +61,7 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe, MediaError> {
         }
         Kind::Png => png_header(bytes)?,
         Kind::Webp => webp_header(bytes)?,
-        Kind::Heic => crate::heif::probe(bytes)?,
+        Kind::Heic => heif::probe(bytes)?,
     };
     check_limits(width, height, limits)?;
     Ok(Probe {
@@ -68,24 +69,6 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe, MediaError> {
         width,
         height,
     })
-}
-
-pub(crate) fn check_limits(width: u32, height: u32, limits: &Limits) -> Result<(), MediaError> {
-    if width == 0 || height == 0 {
-        return Err(MediaError::Corrupt(
-            "the header gives an empty image".into(),
-        ));
-    }
-    if u64::from(width) * u64::from(height) > limits.max_pixels
-        || width.max(height) > limits.max_side
-    {
-        return Err(MediaError::TooLarge {
-            width,
-            height,
-            limits: *limits,
-        });
-    }
-    Ok(())
 }
 
 fn truncated() -> MediaError {
@@ -141,7 +124,7 @@ fn jpeg_header(bytes: &[u8]) -> Result<(u32, u32, u16), MediaError> {
                 return Ok((u32::from(width), u32::from(height), orientation));
             }
             0xE1 if segment.starts_with(b"Exif\0\0") => {
-                orientation = super::meta::orientation_from_tiff(&segment[6..]);
+                orientation = meta::orientation_from_tiff(&segment[6..]);
             }
             _ => {}
         }

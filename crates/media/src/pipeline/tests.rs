@@ -648,7 +648,7 @@ fn heic_from(image: &RgbImage) -> Option<Vec<u8>> {
 
 #[test]
 fn heic_is_decoded_through_libheif() {
-    if let crate::heif::HeifSupport::Missing { reason } = crate::heif::heif_support() {
+    if let HeifSupport::Missing { reason } = heif_support() {
         assert!(!in_ci(), "libheif is required under CI: {reason}");
         let bytes = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic";
         match process(bytes, &Limits::default()) {
@@ -702,4 +702,194 @@ fn a_real_heic_sample_when_given() {
     for rendition in &processed.renditions {
         assert_eq!(riff_chunks(&rendition.webp), ["VP8 "]);
     }
+}
+
+// ---- Whole files: the structure check uploads go through ----
+
+/// The real photos beside the repository (`shared/testdata/photos`; CI clones it there too).
+const TESTDATA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/testdata/photos"
+);
+
+fn real_heic() -> Vec<u8> {
+    let path = format!("{TESTDATA}/real_iphone13pro_pug_12mp.heic");
+    std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e} (shared/testdata must be beside the repository)"))
+}
+
+fn inspect(bytes: &[u8]) -> Result<Probe, MediaError> {
+    inspect_file(std::io::Cursor::new(bytes), &Limits::default())
+        .expect("reading memory cannot fail")
+}
+
+/// One ISO BMFF box: size, type, payload (`large`: the size in a 64-bit largesize).
+fn bmff_box(kind: &[u8; 4], payload: &[u8], large: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    if large {
+        out.extend(1u32.to_be_bytes());
+        out.extend(kind);
+        out.extend((payload.len() as u64 + 16).to_be_bytes());
+    } else {
+        out.extend((payload.len() as u32 + 8).to_be_bytes());
+        out.extend(kind);
+    }
+    out.extend(payload);
+    out
+}
+
+fn complete_heif(bytes: &[u8]) -> bool {
+    is_complete(Kind::Heic, bytes, bytes.len() as u64).expect("reading memory cannot fail")
+}
+
+#[test]
+fn a_real_iphone_heic_is_whole_and_a_cut_copy_is_not() {
+    let bytes = real_heic();
+    // Its layout: ftyp (36 bytes), meta (3,898), then mdat with a 64-bit largesize to the end.
+    assert_eq!(&bytes[4..8], b"ftyp");
+    assert_eq!(&bytes[40..44], b"meta");
+    assert_eq!(
+        (&bytes[3938..3942], &bytes[3934..3938]),
+        (&b"mdat"[..], &1u32.to_be_bytes()[..])
+    );
+    assert!(complete_heif(&bytes));
+
+    // Cut inside the image data, inside mdat's header, inside meta, inside ftyp: not whole.
+    let cuts = [
+        bytes.len() - 1,
+        bytes.len() - 100_000,
+        1 << 20,
+        3934 + 12,
+        3934 + 4,
+        2000,
+        20,
+    ];
+    for cut in cuts {
+        assert!(!complete_heif(&bytes[..cut]), "cut at {cut}");
+    }
+
+    if let HeifSupport::Missing { reason } = heif_support() {
+        assert!(!in_ci(), "libheif is required under CI: {reason}");
+        assert!(matches!(
+            inspect(&bytes),
+            Err(MediaError::HeicUnavailable(_))
+        ));
+        return;
+    }
+    // What uploads refused: the first megabyte alone is not enough for libheif (the items'
+    // data runs past it), so the container must be read from the whole file.
+    assert!(matches!(
+        probe(&bytes[..1 << 20], &Limits::default()),
+        Err(MediaError::Corrupt(_))
+    ));
+    let probed = inspect(&bytes).expect("the real iPhone photo passes");
+    assert_eq!(
+        (probed.kind, probed.width, probed.height),
+        (Kind::Heic, 4032, 3024)
+    );
+    for cut in cuts {
+        let refused = inspect(&bytes[..cut]);
+        assert!(
+            matches!(refused, Err(MediaError::Corrupt(_))),
+            "cut at {cut}: {refused:?}"
+        );
+    }
+    // Cut exactly after meta, the boxes tile what is left; the items' data is missing.
+    assert!(complete_heif(&bytes[..3934]));
+    assert!(matches!(
+        inspect(&bytes[..3934]),
+        Err(MediaError::Corrupt(_))
+    ));
+    // The pixel limits apply before anything is decoded.
+    let small = Limits {
+        max_pixels: 1_000_000,
+        max_side: 20_000,
+    };
+    assert!(matches!(
+        inspect_file(std::io::Cursor::new(&bytes), &small).expect("memory"),
+        Err(MediaError::TooLarge {
+            width: 4032,
+            height: 3024,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn heif_boxes_follow_the_iso_bmff_size_rules() {
+    let ftyp = bmff_box(b"ftyp", b"heic\0\0\0\0mif1heic", false);
+    let meta = bmff_box(b"meta", &[0u8; 40], false);
+    let pixels = vec![7u8; 300];
+    let file = |boxes: &[Vec<u8>]| boxes.concat();
+
+    assert!(complete_heif(&file(&[
+        ftyp.clone(),
+        meta.clone(),
+        bmff_box(b"mdat", &pixels, false)
+    ])));
+    // mdat first, meta last (other encoders' order), and a 64-bit largesize.
+    assert!(complete_heif(&file(&[
+        ftyp.clone(),
+        bmff_box(b"mdat", &pixels, true),
+        meta.clone()
+    ])));
+    // Size 0: the last box runs to the end of the file.
+    let mut to_end = file(&[ftyp.clone(), meta.clone()]);
+    to_end.extend(0u32.to_be_bytes());
+    to_end.extend(b"mdat");
+    to_end.extend(&pixels);
+    assert!(complete_heif(&to_end));
+
+    // No meta: nothing says what the image is.
+    assert!(!complete_heif(&file(&[
+        ftyp.clone(),
+        bmff_box(b"mdat", &pixels, false)
+    ])));
+    // A box longer than the file, a size smaller than its own header, a largesize that would
+    // overflow, trailing bytes that are no box: refused, never a panic.
+    let whole = file(&[ftyp.clone(), meta.clone(), bmff_box(b"mdat", &pixels, true)]);
+    assert!(!complete_heif(&whole[..whole.len() - 1]));
+    let mut tiny = file(&[ftyp.clone(), meta.clone()]);
+    tiny.extend(4u32.to_be_bytes());
+    tiny.extend(b"free");
+    assert!(!complete_heif(&tiny));
+    let mut huge = file(&[ftyp.clone(), meta.clone()]);
+    huge.extend(1u32.to_be_bytes());
+    huge.extend(b"mdat");
+    huge.extend(u64::MAX.to_be_bytes());
+    huge.extend(&pixels);
+    assert!(!complete_heif(&huge));
+    let mut trailing = file(&[ftyp, meta]);
+    trailing.extend(b"abc");
+    assert!(!complete_heif(&trailing));
+}
+
+#[test]
+fn every_testdata_photo_passes_the_upload_check() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(TESTDATA).expect("shared/testdata/photos beside the repository")
+    {
+        let path = entry.expect("entry").path();
+        let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
+            continue;
+        };
+        if !matches!(ext, "jpg" | "heic") {
+            continue;
+        }
+        if ext == "heic" && matches!(heif_support(), HeifSupport::Missing { .. }) {
+            assert!(!in_ci(), "libheif is required under CI");
+            continue;
+        }
+        let file = std::fs::File::open(&path).expect("open");
+        let probed = inspect_file(file, &Limits::default())
+            .expect("read")
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            probed.width >= 3000 && probed.height >= 3000,
+            "{}: {probed:?}",
+            path.display()
+        );
+        seen += 1;
+    }
+    assert!(seen >= 5, "only {seen} photos in {TESTDATA}");
 }

@@ -124,7 +124,9 @@ pub struct PhotoView {
     pub id: PhotoId,
     pub event_id: EventId,
     pub status: &'static str,
+    /// Why processing failed: a stable code (`media_corrupt` …) and its sentence.
     pub failure: Option<String>,
+    pub failure_message: Option<String>,
     pub uploader_name: String,
     pub kind: String,
     pub bytes: i64,
@@ -162,6 +164,10 @@ impl PhotoView {
             event_id: p.event_id,
             status: p.status.as_str(),
             failure: p.failure.clone(),
+            failure_message: p
+                .failure
+                .as_deref()
+                .map(|c| crate::i18n::Catalog::english().photo_failure(c)),
             uploader_name: p.uploader_name.clone(),
             kind: p.kind.clone(),
             bytes: p.original_bytes,

@@ -407,7 +407,11 @@ async fn guest_page(
                 .get(&format!("guest.status.{}", p.status.as_str()))
                 .to_owned(),
             thumb: crate::views::thumb_url(&state.services.secret, p, now),
-            failure: p.failure.clone().unwrap_or_default(),
+            failure: p
+                .failure
+                .as_deref()
+                .map(|c| t.photo_failure(c))
+                .unwrap_or_default(),
         })
         .collect();
     let page = GuestPage {
@@ -441,6 +445,7 @@ fn guest_photo_json(state: &AppState, p: &Photo) -> serde_json::Value {
         "id": p.id,
         "status": p.status.as_str(),
         "failure": p.failure,
+        "failure_message": p.failure.as_deref().map(|c| Catalog::english().photo_failure(c)),
         "renditions": p.renditions.iter().map(|r| json!({
             "max_edge": r.max_edge, "width": r.width, "height": r.height, "url": url(&r.key),
         })).collect::<Vec<_>>(),

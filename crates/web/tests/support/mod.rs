@@ -13,7 +13,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use media::BlobStore;
-use serde_json::Value;
+use serde_json::{Value, json};
 use service::Services;
 use store::{Db, DbOptions, Redis};
 use test_support::{TestDatabase, redis_url, unique_prefix};
@@ -346,6 +346,43 @@ pub async fn process(app: &TestApp, tenant: domain::TenantId, photo: &str) {
         .run(service::photos::ProcessPhoto { tenant, photo }, &ctx)
         .await
         .expect("processing runs");
+}
+
+/// A host with a live event; returns (event id, join path).
+pub async fn live_event(host: &Browser<'_>, settings: Value) -> (String, String) {
+    let r = host
+        .json(
+            "POST",
+            "/api/v1/events",
+            Some(json!({
+                "name": "Anna & Ben", "time_zone": "UTC",
+                "starts_at": "2026-06-20T14:00", "ends_at": "2027-06-21T02:00",
+                "settings": settings,
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let v = r.json();
+    let id = v["id"].as_str().expect("id").to_owned();
+    set_status(host, &id, "live").await;
+    let url = v["join_url"].as_str().expect("url");
+    (id, url[url.find("/j/").expect("join path")..].to_owned())
+}
+
+pub async fn set_status(host: &Browser<'_>, id: &str, to: &str) {
+    let r = host
+        .json(
+            "POST",
+            &format!("/api/v1/events/{id}/status"),
+            Some(json!({"to": to})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+/// Scans the code and joins with `name`; returns the guest page's path.
+pub async fn join(guest: &Browser<'_>, link: &str, name: &str) -> Reply {
+    guest.submit(link, link, &[("name", name)]).await
 }
 
 /// The organization the browser's member works in.

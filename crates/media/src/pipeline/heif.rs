@@ -10,12 +10,13 @@
 #![expect(unsafe_code, reason = "libheif is a C library loaded at run time")]
 
 use std::ffi::{CStr, c_char, c_int, c_void};
+use std::io::{Read, Seek, SeekFrom};
 use std::ptr;
 use std::sync::OnceLock;
 
 use libloading::Library;
 
-use crate::pipeline::{Limits, MediaError, Pixels};
+use super::types::{Decoded, Limits, MediaError, Pixels, check_limits};
 
 /// Whether HEIC photos can be decoded on this machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,20 +65,49 @@ pub(crate) fn probe(bytes: &[u8]) -> Result<(u32, u32), MediaError> {
     Ok(handle.size())
 }
 
+/// [`probe`] of a whole file read through `source` (`len` bytes long), without holding it in
+/// memory: libheif reads the boxes it needs (ftyp, meta) and skips over the image data, wherever
+/// the boxes lie. It also checks that every item's data (iloc extents) lies inside the file, so
+/// a file cut short fails here. The outer error is a failure to read `source` itself.
+pub(crate) fn probe_reader<R: Read + Seek>(
+    source: R,
+    len: u64,
+) -> std::io::Result<Result<(u32, u32), MediaError>> {
+    let Ok(api) = api() else {
+        return Ok(Err(unavailable()));
+    };
+    let mut reader = Box::new(Reader {
+        table: HeifReaderTable {
+            reader_api_version: 1,
+            get_position: Reader::<R>::get_position,
+            read: Reader::<R>::read,
+            seek: Reader::<R>::seek,
+            wait_for_file_size: Reader::<R>::wait_for_file_size,
+        },
+        source,
+        position: 0,
+        len,
+        error: None,
+    });
+    let result = Context::read_from_reader(api, &mut reader)
+        .and_then(|context| context.primary_image().map(|handle| handle.size()));
+    match reader.error.take() {
+        Some(error) => Err(error),
+        None => Ok(result),
+    }
+}
+
 /// A decoded HEIC: upright RGB(A) pixels, the colour profile and the EXIF block.
-pub(crate) fn decode(
-    bytes: &[u8],
-    limits: &Limits,
-) -> Result<crate::pipeline::decode::Decoded, MediaError> {
+pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, MediaError> {
     let api = api().map_err(|_| unavailable())?;
     let context = Context::read(api, bytes)?;
     let handle = context.primary_image()?;
     let (width, height) = handle.size();
-    crate::pipeline::check_limits(width, height, limits)?;
+    check_limits(width, height, limits)?;
     let icc = handle.icc_profile();
     let exif = handle.exif();
     let pixels = handle.decode()?;
-    Ok(crate::pipeline::decode::Decoded {
+    Ok(Decoded {
         full_width: pixels.width,
         full_height: pixels.height,
         pixels,
@@ -123,6 +153,95 @@ const PROFILE_PROF: c_int = fourcc(b"prof");
 /// `heif_color_primaries_SMPTE_EG_432_1`: Display P3 primaries.
 const PRIMARIES_DISPLAY_P3: c_int = 12;
 
+/// `struct heif_reader` (API version 1): libheif pulls the file through these callbacks.
+#[repr(C)]
+struct HeifReaderTable {
+    reader_api_version: c_int,
+    get_position: unsafe extern "C" fn(*mut c_void) -> i64,
+    read: unsafe extern "C" fn(*mut c_void, usize, *mut c_void) -> c_int,
+    seek: unsafe extern "C" fn(i64, *mut c_void) -> c_int,
+    wait_for_file_size: unsafe extern "C" fn(i64, *mut c_void) -> c_int,
+}
+
+/// `heif_reader_grow_status`: the file is at least this long, or never will be.
+const GROW_SIZE_REACHED: c_int = 0;
+const GROW_SIZE_BEYOND_EOF: c_int = 2;
+
+/// The userdata behind a [`HeifReaderTable`]: a seekable source of known length. The first I/O
+/// error is kept (libheif only hears "failed") so the caller can tell it from a bad file.
+struct Reader<R> {
+    table: HeifReaderTable,
+    source: R,
+    position: u64,
+    len: u64,
+    error: Option<std::io::Error>,
+}
+
+impl<R: Read + Seek> Reader<R> {
+    /// # Safety
+    /// `userdata` is the `Reader<R>` registered with the context, alive and not otherwise
+    /// borrowed while libheif runs.
+    unsafe fn this<'a>(userdata: *mut c_void) -> &'a mut Self {
+        // SAFETY: as documented above.
+        unsafe { &mut *userdata.cast::<Self>() }
+    }
+
+    unsafe extern "C" fn get_position(userdata: *mut c_void) -> i64 {
+        // SAFETY: called by libheif with the userdata given to heif_context_read_from_reader.
+        let this = unsafe { Self::this(userdata) };
+        i64::try_from(this.position).unwrap_or(i64::MAX)
+    }
+
+    unsafe extern "C" fn read(data: *mut c_void, size: usize, userdata: *mut c_void) -> c_int {
+        // SAFETY: as in get_position; libheif passes a buffer of `size` writable bytes.
+        let (this, buffer) = unsafe {
+            (
+                Self::this(userdata),
+                std::slice::from_raw_parts_mut(data.cast::<u8>(), size),
+            )
+        };
+        match this.source.read_exact(buffer) {
+            Ok(()) => {
+                this.position += size as u64;
+                0
+            }
+            Err(error) => {
+                if error.kind() != std::io::ErrorKind::UnexpectedEof {
+                    this.error.get_or_insert(error);
+                }
+                1
+            }
+        }
+    }
+
+    unsafe extern "C" fn seek(position: i64, userdata: *mut c_void) -> c_int {
+        // SAFETY: as in get_position.
+        let this = unsafe { Self::this(userdata) };
+        let Ok(position) = u64::try_from(position) else {
+            return 1;
+        };
+        match this.source.seek(SeekFrom::Start(position)) {
+            Ok(_) => {
+                this.position = position;
+                0
+            }
+            Err(error) => {
+                this.error.get_or_insert(error);
+                1
+            }
+        }
+    }
+
+    unsafe extern "C" fn wait_for_file_size(target: i64, userdata: *mut c_void) -> c_int {
+        // SAFETY: as in get_position.
+        let this = unsafe { Self::this(userdata) };
+        match u64::try_from(target) {
+            Ok(target) if target <= this.len => GROW_SIZE_REACHED,
+            _ => GROW_SIZE_BEYOND_EOF,
+        }
+    }
+}
+
 /// The functions used, resolved once; `_library` keeps them valid.
 struct Api {
     get_version: unsafe extern "C" fn() -> *const c_char,
@@ -130,6 +249,12 @@ struct Api {
     context_free: unsafe extern "C" fn(*mut HeifContext),
     read_from_memory_without_copy:
         unsafe extern "C" fn(*mut HeifContext, *const c_void, usize, *const c_void) -> HeifError,
+    read_from_reader: unsafe extern "C" fn(
+        *mut HeifContext,
+        *const HeifReaderTable,
+        *mut c_void,
+        *const c_void,
+    ) -> HeifError,
     get_primary_image_handle:
         unsafe extern "C" fn(*mut HeifContext, *mut *mut HeifHandle) -> HeifError,
     handle_release: unsafe extern "C" fn(*const HeifHandle),
@@ -203,6 +328,7 @@ impl Api {
                 read_from_memory_without_copy: symbol!(
                     "heif_context_read_from_memory_without_copy"
                 ),
+                read_from_reader: symbol!("heif_context_read_from_reader"),
                 get_primary_image_handle: symbol!("heif_context_get_primary_image_handle"),
                 handle_release: symbol!("heif_image_handle_release"),
                 handle_get_width: symbol!("heif_image_handle_get_width"),
@@ -260,7 +386,7 @@ fn check(error: HeifError) -> Result<(), MediaError> {
     Err(MediaError::Corrupt(format!("HEIC: {message}")))
 }
 
-/// An owned `heif_context` reading from borrowed bytes.
+/// An owned `heif_context` reading from borrowed bytes or a borrowed [`Reader`].
 struct Context<'a> {
     api: &'static Api,
     raw: *mut HeifContext,
@@ -268,27 +394,52 @@ struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    fn alloc(api: &'static Api) -> Result<Self, MediaError> {
+        // SAFETY: the context is freed in Drop.
+        let raw = unsafe { (api.context_alloc)() };
+        if raw.is_null() {
+            return Err(MediaError::Corrupt("HEIC: out of memory".into()));
+        }
+        Ok(Context {
+            api,
+            raw,
+            _bytes: std::marker::PhantomData,
+        })
+    }
+
     fn read(api: &'static Api, bytes: &'a [u8]) -> Result<Self, MediaError> {
-        // SAFETY: the context is freed in Drop; it reads `bytes` without copying, and the
-        // lifetime 'a keeps them alive as long as the context and its handles.
-        unsafe {
-            let raw = (api.context_alloc)();
-            if raw.is_null() {
-                return Err(MediaError::Corrupt("HEIC: out of memory".into()));
-            }
-            let context = Context {
-                api,
-                raw,
-                _bytes: std::marker::PhantomData,
-            };
-            check((api.read_from_memory_without_copy)(
-                raw,
+        let context = Self::alloc(api)?;
+        // SAFETY: the context reads `bytes` without copying, and the lifetime 'a keeps them
+        // alive as long as the context and its handles.
+        check(unsafe {
+            (api.read_from_memory_without_copy)(
+                context.raw,
                 bytes.as_ptr().cast(),
                 bytes.len(),
                 ptr::null(),
-            ))?;
-            Ok(context)
-        }
+            )
+        })?;
+        Ok(context)
+    }
+
+    fn read_from_reader<R: Read + Seek>(
+        api: &'static Api,
+        reader: &'a mut Reader<R>,
+    ) -> Result<Self, MediaError> {
+        let context = Self::alloc(api)?;
+        let userdata: *mut Reader<R> = reader;
+        // SAFETY: libheif keeps both pointers and calls back through them while the context
+        // lives; the exclusive borrow 'a keeps the reader alive and untouched for that long.
+        // The table is the reader's first field, and the callbacks are `Reader<R>`'s own.
+        check(unsafe {
+            (api.read_from_reader)(
+                context.raw,
+                ptr::addr_of!((*userdata).table),
+                userdata.cast(),
+                ptr::null(),
+            )
+        })?;
+        Ok(context)
     }
 
     fn primary_image(&self) -> Result<Handle<'_>, MediaError> {
