@@ -303,7 +303,7 @@ impl FromRequestParts<AppState> for CurrentGuest {
         let (guest, event) = found.ok_or_else(|| WebError::Rejected {
             status: axum::http::StatusCode::FORBIDDEN,
             code: "not_joined",
-            message: crate::i18n::Catalog::english()
+            message: crate::i18n::Catalog::current()
                 .get("guest.not_joined")
                 .to_owned(),
         })?;

@@ -82,7 +82,7 @@ impl From<domain::Denied> for WebError {
         WebError::Rejected {
             status: StatusCode::FORBIDDEN,
             code: "not_permitted",
-            message: Catalog::english().get("error.not_permitted").to_owned(),
+            message: Catalog::current().get("error.not_permitted").to_owned(),
         }
     }
 }
@@ -107,7 +107,7 @@ impl From<EventError> for WebError {
             EventError::Denied(d) => d.into(),
             EventError::Store(s) => s.into(),
             EventError::Invalid(problems) => {
-                let t = Catalog::english();
+                let t = Catalog::current();
                 WebError::Invalid {
                     fields: problems
                         .iter()
@@ -122,7 +122,7 @@ impl From<EventError> for WebError {
 /// An upload refusal as the person sees it (page or JSON), with its status and stable code.
 impl From<UploadError> for WebError {
     fn from(e: UploadError) -> Self {
-        let t = Catalog::english();
+        let t = Catalog::current();
         let (status, code, message) = match e {
             UploadError::TooLarge { limit_mb } => (
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -211,7 +211,7 @@ pub struct ErrorInfo {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        let t = Catalog::english();
+        let t = Catalog::current();
         let (status, code, message) = match &self {
             WebError::NotFound => (
                 StatusCode::NOT_FOUND,
@@ -370,7 +370,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         // axum's own bare answers (e.g. 405 for a wrong method) get the same treatment.
         None if status == StatusCode::METHOD_NOT_ALLOWED => ErrorInfo {
             code: "method_not_allowed",
-            message: Catalog::english()
+            message: Catalog::current()
                 .get("error.method_not_allowed")
                 .to_owned(),
             ..ErrorInfo::default()
@@ -382,7 +382,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     let mut out = if is_api {
         envelope(status, &info)
     } else {
-        let t = Catalog::english();
+        let t = Catalog::current();
         let title_key = match status.as_u16() {
             404 => "error.title.404",
             401 => "error.title.401",

@@ -30,7 +30,7 @@ pub struct Query<T>(pub T);
 
 /// The refusal of a query string: `detail` says what did not fit.
 fn bad_query(detail: Option<&str>) -> WebError {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let message = match detail {
         Some(d) => t.get("error.bad_query").replace("{detail}", d),
         None => t.get("error.query_control").to_owned(),
@@ -110,7 +110,7 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for Multipart {
         axum::extract::Multipart::from_request(req, state)
             .await
             .map(Multipart)
-            .map_err(|_| WebError::BadRequest(Catalog::english().get("upload.bad_form").to_owned()))
+            .map_err(|_| WebError::BadRequest(Catalog::current().get("upload.bad_form").to_owned()))
     }
 }
 

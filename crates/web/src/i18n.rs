@@ -16,6 +16,54 @@ static ENGLISH: LazyLock<Catalog> = LazyLock::new(|| {
     Catalog::parse("en", include_str!("../locales/en.toml")).expect("locales/en.toml is valid")
 });
 
+/// Every language we have, the fallback first.
+fn catalogs() -> [&'static Catalog; 1] {
+    [&ENGLISH]
+}
+
+tokio::task_local! {
+    /// The language of the request being handled (set by [`choose_locale`]).
+    static CURRENT: &'static Catalog;
+}
+
+/// The catalogue for an `Accept-Language` header: the first language it names that we have
+/// (by primary tag: `en-GB` → `en`), else the fallback.
+pub fn negotiate(accept_language: Option<&str>) -> &'static Catalog {
+    let available = catalogs();
+    let wanted = accept_language
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|part| {
+            let mut it = part.split(';');
+            let tag = it.next()?.trim();
+            let q = it
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (q > 0.0).then(|| (tag.split('-').next().unwrap_or(tag).to_ascii_lowercase(), q))
+        });
+    let mut wanted: Vec<(String, f32)> = wanted.collect();
+    wanted.sort_by(|a, b| b.1.total_cmp(&a.1));
+    wanted
+        .iter()
+        .find_map(|(tag, _)| available.iter().find(|c| c.lang == tag).copied())
+        .unwrap_or(available[0])
+}
+
+/// Middleware: chooses the request's language once, from `Accept-Language`, for everything
+/// that renders inside it (pages, JSON messages, error pages): [`Catalog::current`].
+pub async fn choose_locale(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let t = negotiate(
+        req.headers()
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    CURRENT.scope(t, next.run(req)).await
+}
+
 impl Catalog {
     /// Parses a flat `key = "text"` TOML file (dotted keys and tables are flattened).
     pub fn parse(lang: &'static str, source: &str) -> Result<Self, toml::de::Error> {
@@ -47,6 +95,12 @@ impl Catalog {
         &ENGLISH
     }
 
+    /// The catalogue of the request being handled (its `Accept-Language`); outside a request
+    /// (jobs, tests of a single function) the fallback language.
+    pub fn current() -> &'static Catalog {
+        CURRENT.try_with(|t| *t).unwrap_or(&ENGLISH)
+    }
+
     /// The language tag for `<html lang>`.
     pub fn lang(&self) -> &'static str {
         self.lang
@@ -62,6 +116,23 @@ impl Catalog {
                 key
             }
         }
+    }
+
+    /// A date or time as this language writes it: `style` names a format of the catalogue's
+    /// `[date]` table (`day_time`, `full`, `time`, `weekday_time`, `day_time_utc`, `utc`).
+    pub fn date<Tz>(&self, style: &str, at: &chrono::DateTime<Tz>) -> String
+    where
+        Tz: chrono::TimeZone,
+        Tz::Offset: std::fmt::Display,
+    {
+        let key = format!("date.{style}");
+        at.format(self.get(&key)).to_string()
+    }
+
+    /// The same for a time without a zone (what a camera wrote).
+    pub fn naive_date(&self, style: &str, at: &chrono::NaiveDateTime) -> String {
+        let key = format!("date.{style}");
+        at.format(self.get(&key)).to_string()
     }
 
     pub fn contains(&self, key: &str) -> bool {
@@ -84,6 +155,15 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_language_follows_accept_language_with_english_as_fallback() {
+        assert_eq!(negotiate(None).lang(), "en");
+        assert_eq!(negotiate(Some("en-GB,en;q=0.9")).lang(), "en");
+        assert_eq!(negotiate(Some("de-CH, de;q=0.9, fr;q=0.5")).lang(), "en");
+        assert_eq!(negotiate(Some("xx;q=abc, \u{0}")).lang(), "en");
+        assert_eq!(Catalog::current().lang(), "en");
+    }
 
     /// Every code the pipeline stores for a failed photo has its own message.
     #[test]

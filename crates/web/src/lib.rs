@@ -155,6 +155,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(security::check_host))
         .layer(axum::middleware::from_fn(error::render_errors))
+        .layer(axum::middleware::from_fn(i18n::choose_locale))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::security_headers,

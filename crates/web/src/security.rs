@@ -128,7 +128,7 @@ pub async fn check_host(req: Request, next: Next) -> Response {
         return axum::response::IntoResponse::into_response(WebError::Rejected {
             status: axum::http::StatusCode::BAD_REQUEST,
             code: "bad_host",
-            message: Catalog::english().get("error.bad_host").to_owned(),
+            message: Catalog::current().get("error.bad_host").to_owned(),
         });
     }
     next.run(req).await

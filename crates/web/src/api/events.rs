@@ -27,7 +27,7 @@ use crate::{AppState, WebError};
 
 /// A refusal of the request's shape, in the catalogue's words.
 fn bad_request(key: &str) -> WebError {
-    WebError::BadRequest(Catalog::english().get(key).to_owned())
+    WebError::BadRequest(Catalog::current().get(key).to_owned())
 }
 
 /// An event as the API answers it.
@@ -44,7 +44,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = WebError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, WebError> {
-        let t = Catalog::english();
+        let t = Catalog::current();
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(WebError::Rejected {
@@ -233,7 +233,7 @@ pub async fn transition(
         .to
         .parse::<EventStatus>()
         .map_err(|_| WebError::Invalid {
-            fields: vec![("to", Catalog::english().get("api.bad_status").to_owned())],
+            fields: vec![("to", Catalog::current().get("api.bad_status").to_owned())],
         })?;
     let e = events::change_status(&state.services, &member.ctx, id, to).await?;
     Ok(event_view(&state, &headers, &e))
@@ -282,7 +282,7 @@ pub async fn qr(
                     .collect::<Vec<_>>()
                     .join(", ");
                 return Err(WebError::BadRequest(
-                    Catalog::english()
+                    Catalog::current()
                         .get("api.bad_qr_size")
                         .replace("{sizes}", &sizes),
                 ));

@@ -15,7 +15,7 @@ use crate::params::{decode_photo_cursor, encode_photo_cursor, parse_id, parse_ph
 use crate::{AppState, WebError};
 
 fn bad_form(key: &str) -> WebError {
-    WebError::BadRequest(Catalog::english().get(key).to_owned())
+    WebError::BadRequest(Catalog::current().get(key).to_owned())
 }
 
 /// `POST /api/v1/events/{id}/photos`: the body is the photo (any `Content-Type`; the type is

@@ -167,7 +167,7 @@ impl PhotoView {
             failure_message: p
                 .failure
                 .as_deref()
-                .map(|c| crate::i18n::Catalog::english().photo_failure(c)),
+                .map(|c| crate::i18n::Catalog::current().photo_failure(c)),
             uploader_name: p.uploader_name.clone(),
             kind: p.kind.clone(),
             bytes: p.original_bytes,

@@ -52,7 +52,7 @@ async fn page(
     member: &CurrentMember,
     notice: String,
 ) -> Result<AccountPage, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let now = state.services.now();
     let list = state
         .services
@@ -72,10 +72,8 @@ async fn page(
                 seen: if ago < 120 {
                     t.get("account.active_now").to_owned()
                 } else {
-                    t.get("account.last_seen").replace(
-                        "{date}",
-                        &s.last_seen_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-                    )
+                    t.get("account.last_seen")
+                        .replace("{date}", &t.date("utc", &s.last_seen_at))
                 },
                 current: s.id_hash == member.session.id_hash,
             }
@@ -105,7 +103,7 @@ pub async fn show_account(
     member: CurrentMember,
     Query(q): Query<AccountQuery>,
 ) -> Result<Html<String>, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let notice = match q.done.as_deref() {
         Some("name") => t.get("account.name_saved").to_owned(),
         Some("password") => t
@@ -145,7 +143,7 @@ pub async fn change_name(
             let mut p = page(&state, nonce, &member, String::new()).await?;
             p.name = Field::with_value(&form.name);
             if let Some((_, problem)) = problems.first() {
-                p.name.error = field_message(Catalog::english(), problem);
+                p.name.error = field_message(Catalog::current(), problem);
             }
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(p)?).into_response())
         }
@@ -187,7 +185,7 @@ pub async fn change_password(
             Ok(Redirect::to(&format!("/account?done=password&ended={ended}")).into_response())
         }
         Err(AccountError::Invalid(problems)) => {
-            let t = Catalog::english();
+            let t = Catalog::current();
             let mut p = page(&state, nonce, &member, String::new()).await?;
             for (name, problem) in &problems {
                 let msg = field_message(t, problem);

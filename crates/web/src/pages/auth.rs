@@ -121,7 +121,7 @@ pub async fn register(
     match accounts::register(&state.services, &input, state.services.now()).await {
         Ok(account) => log_in(&state, &session, &account, &headers, "/app?welcome=1").await,
         Err(AccountError::Invalid(problems)) => {
-            let t = Catalog::english();
+            let t = Catalog::current();
             let mut page = RegisterPage {
                 layout: Layout::new(nonce),
                 csrf: token.0,
@@ -183,7 +183,7 @@ pub async fn show_login(
     if session.0.is_some() {
         return Ok(Redirect::to(&next).into_response());
     }
-    let t = Catalog::english();
+    let t = Catalog::current();
     Ok(render(LoginPage {
         layout: Layout::new(nonce),
         csrf: token.0,
@@ -225,7 +225,7 @@ pub async fn login(
     enforce_limit(&state, limits::LOGIN_PER_EMAIL, &hex_digest(&email_key)).await?;
     let next = safe_return_path(Some(&form.next)).to_owned();
     let now = state.services.now();
-    let t = Catalog::english();
+    let t = Catalog::current();
     let (status, message, retry) =
         match accounts::login(&state.services, &form.email, &form.password, now).await {
             Ok(account) => return log_in(&state, &session, &account, &headers, &next).await,

@@ -48,7 +48,7 @@ pub fn uploads_svg(series: &[(DateTime<Utc>, i64)], label: &str) -> String {
         body.push_str(&format!(
             "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{bar:.1}\" height=\"{h:.1}\"><title>{} UTC: {n}</title></rect>",
             BASE - h,
-            t.format("%a %H:%M"),
+            crate::i18n::Catalog::current().date("weekday_time", t),
         ));
     }
     // Labels under the first, middle and last bars.
@@ -78,7 +78,7 @@ pub fn uploads_svg(series: &[(DateTime<Utc>, i64)], label: &str) -> String {
         };
         labels.push_str(&format!(
             "<text x=\"{x:.1}\" y=\"156\" text-anchor=\"{anchor}\">{}</text>",
-            series[i].0.format("%a %H:%M")
+            crate::i18n::Catalog::current().date("weekday_time", &series[i].0)
         ));
     }
     format!(

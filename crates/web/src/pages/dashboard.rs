@@ -29,7 +29,7 @@ pub async fn show_dashboard(
     Extension(nonce): Extension<CspNonce>,
     member: CurrentMember,
 ) -> Result<Html<String>, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let q = EventQuery {
         limit: 5,
         ..EventQuery::default()

@@ -31,17 +31,13 @@ pub fn when(e: &Event) -> String {
     let z = e.time_zone.0;
     let s = e.starts_at.with_timezone(&z);
     let en = e.ends_at.with_timezone(&z);
+    let t = Catalog::current();
     let end = if s.date_naive() == en.date_naive() || en - s < chrono::Duration::hours(24) {
-        en.format("%H:%M").to_string()
+        t.date("time", &en)
     } else {
-        en.format("%a %-d %b %Y, %H:%M").to_string()
+        t.date("full", &en)
     };
-    format!(
-        "{} – {} ({})",
-        s.format("%a %-d %b %Y, %H:%M"),
-        end,
-        e.time_zone.name()
-    )
+    format!("{} – {} ({})", t.date("full", &s), end, e.time_zone.name())
 }
 
 fn status_label(t: &Catalog, s: EventStatus) -> String {
@@ -114,7 +110,7 @@ pub async fn list_events(
     member: CurrentMember,
     Query(p): Query<ListParams>,
 ) -> Result<Html<String>, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let q = list_query(&p);
     let events::EventList {
         events,
@@ -250,7 +246,7 @@ fn form_page(
     f: EventInput,
     errors: FormErrors,
 ) -> EventFormPage {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let (action, title, submit, cancel_href) = match editing {
         Some(e) => (
             format!("/app/events/{}/edit", e.id),
@@ -279,7 +275,7 @@ fn form_page(
 }
 
 fn invalid(problems: &[(&'static str, EventFieldProblem)]) -> FormErrors {
-    let t = Catalog::english();
+    let t = Catalog::current();
     FormErrors(
         problems
             .iter()
@@ -434,7 +430,7 @@ pub async fn event_figures(
     ctx: &service::Ctx,
     event: EventId,
 ) -> Result<EventFigures, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let f = events::event_figures(&state.services, ctx, event).await?;
     let series = crate::pages::chart::hourly_series(&f.hours, 48);
     let chart_svg = if series.is_empty() {
@@ -455,7 +451,7 @@ pub async fn event_figures(
         chart_svg,
         hours: series
             .iter()
-            .map(|(at, n)| (at.format("%a %-d %b, %H:%M UTC").to_string(), *n))
+            .map(|(at, n)| (t.date("day_time_utc", at), *n))
             .collect(),
     })
 }
@@ -474,11 +470,7 @@ fn settings_summary(t: &Catalog, e: &Event) -> Vec<(String, String)> {
     let local = |d: Option<DateTime<Utc>>| {
         d.map_or_else(
             || t.get("events.no_limit").to_owned(),
-            |d| {
-                d.with_timezone(&e.time_zone.0)
-                    .format("%a %-d %b %Y, %H:%M")
-                    .to_string()
-            },
+            |d| t.date("full", &d.with_timezone(&e.time_zone.0)),
         )
     };
     vec![
@@ -535,7 +527,7 @@ pub async fn show_event(
     Path(id): Path<String>,
     Query(p): Query<ShowParams>,
 ) -> Result<Html<String>, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let e = events::get_event(&state.services, &member.ctx, parse_id(&id)?).await?;
     let (base, public_url_set) = base_url(&state, &headers);
     let join_url = events::join_url(&base, &events::join_token(&state.services.secret, &e));
@@ -615,7 +607,7 @@ pub async fn confirm_status(
     Path(id): Path<String>,
     Query(p): Query<StatusParams>,
 ) -> Result<Html<String>, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let e = events::get_event(&state.services, &member.ctx, parse_id(&id)?).await?;
     let to: EventStatus = p.to.parse().map_err(|_| WebError::NotFound)?;
     if !e.status.can_become(to) {
@@ -665,7 +657,7 @@ pub async fn confirm_rotate(
     member: CurrentMember,
     Path(id): Path<String>,
 ) -> Result<Html<String>, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let e = events::get_event(&state.services, &member.ctx, parse_id(&id)?).await?;
     render(ConfirmPage {
         layout: Layout::for_member(nonce, &member, "events"),
@@ -789,7 +781,7 @@ mod tests {
     /// The keys built with `format!` (which the catalogue scan cannot see) exist for every value.
     #[test]
     fn messages_exist_for_every_status_and_choice() {
-        let t = Catalog::english();
+        let t = Catalog::current();
         let mut keys = Vec::new();
         for s in EventStatus::ALL {
             let s = s.as_str();

@@ -84,7 +84,7 @@ pub async fn join(
     headers: HeaderMap,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let e = match events::resolve_join(&state.services, &token).await? {
         events::JoinTarget::Unknown => return Err(WebError::NotFound),
         events::JoinTarget::Replaced => {
@@ -163,7 +163,7 @@ fn join_page(
     status: StatusCode,
     cover: String,
 ) -> Result<Response, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let open = matches!(e.status, EventStatus::Live | EventStatus::Ended);
     let status = if e.status == EventStatus::Archived {
         StatusCode::GONE
@@ -205,7 +205,7 @@ pub async fn join_submit(
     Path(token): Path<String>,
     CsrfForm(form): CsrfForm<JoinForm>,
 ) -> Result<Response, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     enforce_limit(&state, limits::GUEST_JOIN_PER_IP, &ip.key()).await?;
     let e = match events::resolve_join(&state.services, &token).await? {
         events::JoinTarget::Event(e) => *e,
@@ -314,11 +314,8 @@ struct GuestPage {
 
 /// Why a guest cannot upload, in their words.
 pub fn refusal_message(t: &Catalog, r: &UploadRefusal, e: &Event) -> String {
-    let local = |at: chrono::DateTime<chrono::Utc>| {
-        at.with_timezone(&e.time_zone.0)
-            .format("%a %-d %b, %H:%M")
-            .to_string()
-    };
+    let local =
+        |at: chrono::DateTime<chrono::Utc>| t.date("day_time", &at.with_timezone(&e.time_zone.0));
     match r {
         UploadRefusal::NotLive(EventStatus::Draft) => t.get("guest.refused.draft").to_owned(),
         UploadRefusal::NotLive(_) => t.get("guest.refused.ended").to_owned(),
@@ -361,7 +358,7 @@ pub async fn show(
     g: CurrentGuest,
     crate::extract::Query(p): crate::extract::Query<GuestParams>,
 ) -> Result<Response, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let notice = match (p.uploaded, p.deleted) {
         (Some(n), _) => t.get("guest.uploaded").replace("{n}", &n.to_string()),
         (None, Some(_)) => t.get("guest.deleted").to_owned(),
@@ -388,7 +385,7 @@ async fn guest_page(
     error: String,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let (guest, e) = (&g.guest, &g.event);
     let photos = guests::own_photos(&state.services, &g.ctx, e.id).await?;
     let count = photos
@@ -445,7 +442,7 @@ fn guest_photo_json(state: &AppState, p: &Photo) -> serde_json::Value {
         "id": p.id,
         "status": p.status.as_str(),
         "failure": p.failure,
-        "failure_message": p.failure.as_deref().map(|c| Catalog::english().photo_failure(c)),
+        "failure_message": p.failure.as_deref().map(|c| Catalog::current().photo_failure(c)),
         "renditions": p.renditions.iter().map(|r| json!({
             "max_edge": r.max_edge, "width": r.width, "height": r.height, "url": url(&r.key),
         })).collect::<Vec<_>>(),
@@ -463,7 +460,7 @@ pub async fn upload(
     headers: HeaderMap,
     req: Request,
 ) -> Result<Response, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let (guest, e) = (&g.guest, &g.event);
     let is_form = headers
         .get(header::CONTENT_TYPE)
@@ -699,7 +696,7 @@ pub async fn gallery(
     g: CurrentGuest,
     crate::extract::Query(p): crate::extract::Query<GalleryParams>,
 ) -> Result<Response, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let e = &g.event;
     let own_only = e.settings.guest_visibility == domain::GuestVisibility::Own;
     let service::gallery::GalleryView {
@@ -738,11 +735,7 @@ pub async fn gallery(
                 } else {
                     ph.uploader_name.clone()
                 },
-                when: ph
-                    .created_at
-                    .with_timezone(&e.time_zone.0)
-                    .format("%H:%M")
-                    .to_string(),
+                when: t.date("time", &ph.created_at.with_timezone(&e.time_zone.0)),
                 reactions: reaction_buttons(t, &summary, ph.id),
                 details: photo_details(t, ph),
                 placeholder: crate::views::placeholder_url(ph),
@@ -806,7 +799,7 @@ pub async fn download(
     g: CurrentGuest,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let e = &g.event;
     if !e.settings.guest_downloads {
         return Err(WebError::Rejected {
@@ -945,7 +938,7 @@ pub async fn report(
         return Err(WebError::Rejected {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: "invalid",
-            message: Catalog::english().get("form.control_chars").to_owned(),
+            message: Catalog::current().get("form.control_chars").to_owned(),
         });
     }
     service::moderation::report(&state.services, &g.ctx, &g.event, photo, &form.reason).await?;
@@ -972,7 +965,7 @@ pub fn photo_details(t: &Catalog, p: &Photo) -> String {
     {
         parts.push(
             t.get("guest.taken")
-                .replace("{at}", &taken.format("%a %-d %b, %H:%M").to_string()),
+                .replace("{at}", &t.naive_date("day_time", &taken)),
         );
     }
     parts.join(" · ")
@@ -986,7 +979,7 @@ pub async fn download_zip(
     g: CurrentGuest,
     crate::extract::Query(p): crate::extract::Query<GalleryParams>,
 ) -> Result<Response, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let e = &g.event;
     if !e.settings.guest_downloads {
         return Err(WebError::Rejected {
@@ -1053,7 +1046,7 @@ pub async fn resumable_create(
     g: CurrentGuest,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let (guest, e) = (&g.guest, &g.event);
     let limited = async {
         enforce_limit(
@@ -1124,7 +1117,7 @@ pub async fn resumable_append(
     Path((_, id)): Path<(String, String)>,
     req: Request,
 ) -> Result<Response, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let (guest, e) = (&g.guest, &g.event);
     let (session, _) = service::resumable::find(&state.services, &g.ctx, &id, e.id)
         .await

@@ -47,7 +47,7 @@ pub struct MemberNav {
 impl Layout {
     pub fn new(nonce: CspNonce) -> Self {
         Self {
-            t: Catalog::english(),
+            t: Catalog::current(),
             nonce: nonce.0,
             css: assets::url("app.css"),
             js: assets::url("app.js"),

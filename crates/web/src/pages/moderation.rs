@@ -59,7 +59,7 @@ pub async fn show(
     Path(id): Path<String>,
     crate::extract::Query(p): crate::extract::Query<Params>,
 ) -> Result<Html<String>, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let view = moderation::moderation_view(&state.services, &member.ctx, parse_id(&id)?).await?;
     let e = &view.event;
     let now = member.ctx.now;
@@ -69,11 +69,7 @@ pub async fn show(
         .map(|line| {
             let entry = &line.entry;
             LogLine {
-                when: entry
-                    .created_at
-                    .with_timezone(&e.time_zone.0)
-                    .format("%a %-d %b, %H:%M")
-                    .to_string(),
+                when: t.date("day_time", &entry.created_at.with_timezone(&e.time_zone.0)),
                 who: line.actor_name.clone().unwrap_or_else(|| {
                     if entry.action == "photo.held" {
                         t.get("moderation.by_reports").to_owned()
@@ -155,7 +151,7 @@ pub async fn act(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let event = parse_id(&id)?;
     let value = |k: &str| form.iter().find(|(f, _)| f == k).map(|(_, v)| v.as_str());
     let action = value("action")
@@ -196,7 +192,7 @@ pub async fn confirm_delete(
     member: CurrentMember,
     Path((id, photo)): Path<(String, String)>,
 ) -> Result<Html<String>, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let e = service::events::get_event(&state.services, &member.ctx, parse_id(&id)?).await?;
     let photo: PhotoId = photo.parse().map_err(|_| WebError::NotFound)?;
     let (p, _) = service::photos::photo_of(&state.services, &member.ctx, &e, photo).await?;
@@ -267,7 +263,7 @@ mod tests {
 
     #[test]
     fn every_logged_action_has_a_message() {
-        let t = Catalog::english();
+        let t = Catalog::current();
         for a in LOGGED {
             assert!(t.contains(&format!("moderation.log.{}", log_key(a))), "{a}");
         }

@@ -66,7 +66,7 @@ async fn render_photos(
     p: &PhotosParams,
     error: String,
 ) -> Result<Html<String>, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let photos::MemberPhotos {
         event: e,
         photos,
@@ -136,7 +136,7 @@ pub async fn upload_form(
     mut form: Multipart,
 ) -> Result<Response, WebError> {
     let event = parse_id(&id)?;
-    let bad_form = || WebError::BadRequest(Catalog::english().get("upload.bad_form").to_owned());
+    let bad_form = || WebError::BadRequest(Catalog::current().get("upload.bad_form").to_owned());
     let first = form.next_field().await.map_err(|_| bad_form())?;
     let token = match first {
         Some(f) if f.name() == Some("csrf_token") => f.text().await.map_err(|_| bad_form())?,
@@ -161,7 +161,7 @@ pub async fn upload_form(
                 else {
                     return Err(err);
                 };
-                let t = Catalog::english();
+                let t = Catalog::current();
                 let mut text = message.clone();
                 if created + existing > 0 {
                     text = format!(
@@ -184,7 +184,7 @@ pub async fn upload_form(
             &member,
             &id,
             &PhotosParams::default(),
-            Catalog::english().get("upload.none_chosen").to_owned(),
+            Catalog::current().get("upload.none_chosen").to_owned(),
         )
         .await?;
         return Ok((StatusCode::BAD_REQUEST, page).into_response());
@@ -217,7 +217,7 @@ pub async fn serve_media(
         return Err(WebError::Rejected {
             status: StatusCode::FORBIDDEN,
             code: "bad_signature",
-            message: Catalog::english().get("media.bad_signature").to_owned(),
+            message: Catalog::current().get("media.bad_signature").to_owned(),
         });
     }
     let rendition = key.ends_with(".webp");
@@ -287,7 +287,7 @@ pub async fn download_zip(
     Path(id): Path<String>,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Result<Response, WebError> {
-    let t = Catalog::english();
+    let t = Catalog::current();
     let e = service::events::get_event(&state.services, &member.ctx, parse_id(&id)?).await?;
     // `?photo=ID&photo=ID`: a selection (any photo of the event that has its file); otherwise
     // every published photo.
