@@ -235,6 +235,14 @@ struct TokenField {
     csrf_token: String,
 }
 
+fn unreadable_form() -> WebError {
+    WebError::BadRequest(
+        crate::i18n::Catalog::current()
+            .get("error.form_unreadable")
+            .to_owned(),
+    )
+}
+
 /// A URL-encoded form whose `csrf_token` field matches the session's token (or, for a visitor
 /// without a session, their CSRF cookie). Anything else is a 403 page.
 #[derive(Debug)]
@@ -250,15 +258,21 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         };
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|_| WebError::BadRequest("the form could not be read".into()))?;
-        let given: TokenField = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| WebError::BadRequest("the form could not be read".into()))?;
+            .map_err(|_| unreadable_form())?;
+        let given: TokenField =
+            serde_urlencoded::from_bytes(&bytes).map_err(|_| unreadable_form())?;
         if !expected.is_some_and(|e| same_secret(&e, &given.csrf_token)) {
             tracing::warn!("form with a missing or wrong CSRF token refused");
             return Err(WebError::CsrfRejected);
         }
-        let form = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|e| WebError::BadRequest(format!("the form is incomplete: {e}")))?;
+        let form = serde_urlencoded::from_bytes(&bytes).map_err(|e| {
+            tracing::info!(error = %e, "form with missing or malformed fields refused");
+            WebError::BadRequest(
+                crate::i18n::Catalog::current()
+                    .get("error.form_incomplete")
+                    .to_owned(),
+            )
+        })?;
         Ok(CsrfForm(form))
     }
 }

@@ -645,7 +645,7 @@ pub async fn change_status(
     let to: EventStatus = form
         .to
         .parse()
-        .map_err(|_| WebError::BadRequest("unknown status".into()))?;
+        .map_err(|_| WebError::BadRequest(Catalog::current().get("api.bad_status").to_owned()))?;
     let e = events::change_status(&state.services, &member.ctx, parse_id(&id)?, to).await?;
     Ok(Redirect::to(&format!("/app/events/{}?status=1", e.id)).into_response())
 }
