@@ -168,3 +168,40 @@ where
         }
     })
 }
+
+/// Runs a `SELECT` of exactly one row (an aggregate) and maps it on either backend.
+pub(crate) async fn fetch_one<T>(
+    tx: &mut Tx,
+    on: impl Into<On>,
+    sql: &str,
+    args: &[Arg],
+) -> Result<T>
+where
+    T: for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin,
+{
+    Ok(match conn(tx, on.into())? {
+        Conn::Sqlite(c) => {
+            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned())), args)
+                .fetch_one(c)
+                .await?
+        }
+        Conn::Postgres(c) => {
+            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(pg(sql))), args)
+                .fetch_one(c)
+                .await?
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_for_postgres() {
+        assert_eq!(
+            pg("SELECT a FROM t WHERE x = ? AND (y > ? OR z = ?)"),
+            "SELECT a FROM t WHERE x = $1 AND (y > $2 OR z = $3)"
+        );
+    }
+}
