@@ -7,7 +7,7 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
 
-use crate::{Conn, Result, Tx};
+use crate::{Conn, Db, Result, Tx};
 
 /// Numbers `?` placeholders for PostgreSQL (`$1`, `$2` …). Our SQL has no `?` in literals.
 pub(crate) fn pg(sql: &str) -> String {
@@ -188,6 +188,41 @@ where
         Conn::Postgres(c) => {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(pg(sql))), args)
                 .fetch_one(c)
+                .await?
+        }
+    })
+}
+
+/// Runs one statement on the pool, outside any transaction (the job queue's worker side).
+pub(crate) async fn pool_execute(db: &Db, sql: &str, args: &[Arg]) -> Result<u64> {
+    Ok(match db {
+        Db::Sqlite { pool, .. } => {
+            bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())), args)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        }
+        Db::Postgres(pool) => bind_args!(sqlx::query(sqlx::AssertSqlSafe(pg(sql))), args)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    })
+}
+
+/// Runs a `SELECT` on the pool, outside any transaction (on SQLite on the read-only pool).
+pub(crate) async fn pool_fetch_all<T>(db: &Db, sql: &str, args: &[Arg]) -> Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin,
+{
+    Ok(match db {
+        Db::Sqlite { read, .. } => {
+            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned())), args)
+                .fetch_all(read)
+                .await?
+        }
+        Db::Postgres(pool) => {
+            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(pg(sql))), args)
+                .fetch_all(pool)
                 .await?
         }
     })
