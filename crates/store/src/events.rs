@@ -3,7 +3,9 @@
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use domain::{EventId, EventSettings, EventSlug, EventStatus, EventZone, TenantId, UserId};
+use domain::{
+    EventId, EventSettings, EventSlug, EventSort, EventStatus, EventZone, TenantId, UserId,
+};
 use uuid::Uuid;
 
 use crate::sql::{Arg, On, execute, fetch_all, fetch_one, fetch_optional};
@@ -145,35 +147,6 @@ fn event_args(e: &Event) -> Vec<Arg> {
         Arg::Time(e.created_at),
         Arg::Time(e.updated_at),
     ]
-}
-
-/// How to order an event list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum EventSort {
-    /// Latest start first (the default: upcoming and recent events on top).
-    #[default]
-    StartsDesc,
-    StartsAsc,
-    NameAsc,
-}
-
-impl EventSort {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "starts_desc" => Some(Self::StartsDesc),
-            "starts_asc" => Some(Self::StartsAsc),
-            "name" => Some(Self::NameAsc),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::StartsDesc => "starts_desc",
-            Self::StartsAsc => "starts_asc",
-            Self::NameAsc => "name",
-        }
-    }
 }
 
 /// Where a page of a list starts: after this event in the list's order.
