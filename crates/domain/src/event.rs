@@ -193,6 +193,35 @@ impl FromStr for EventStatus {
     }
 }
 
+/// How to order an event list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EventSort {
+    /// Latest start first (the default: upcoming and recent events on top).
+    #[default]
+    StartsDesc,
+    StartsAsc,
+    NameAsc,
+}
+
+impl EventSort {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "starts_desc" => Some(Self::StartsDesc),
+            "starts_asc" => Some(Self::StartsAsc),
+            "name" => Some(Self::NameAsc),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::StartsDesc => "starts_desc",
+            Self::StartsAsc => "starts_asc",
+            Self::NameAsc => "name",
+        }
+    }
+}
+
 /// What happens to a guest's photo when it arrives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -377,6 +406,20 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+
+    #[test]
+    fn event_sorts_round_trip_through_their_names() {
+        for sort in [
+            EventSort::StartsDesc,
+            EventSort::StartsAsc,
+            EventSort::NameAsc,
+        ] {
+            assert_eq!(EventSort::parse(sort.as_str()), Some(sort));
+        }
+        assert_eq!(EventSort::parse("name"), Some(EventSort::NameAsc));
+        assert_eq!(EventSort::parse("newest"), None);
+        assert_eq!(EventSort::default(), EventSort::StartsDesc);
+    }
 
     #[test]
     fn slugs() {

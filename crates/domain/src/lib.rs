@@ -13,7 +13,9 @@ pub mod time;
 pub mod values;
 
 pub use actor::{Actor, Denied};
-pub use event::{EventSettings, EventSlug, EventStatus, EventZone, GuestVisibility, Moderation};
+pub use event::{
+    EventSettings, EventSlug, EventSort, EventStatus, EventZone, GuestVisibility, Moderation,
+};
 pub use ids::{AuditId, EventId, GuestId, JobId, PhotoId, TenantId, UserId};
 pub use password::PasswordProblem;
 pub use photo::{

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use domain::{AuditId, TenantId, UserId};
 use uuid::Uuid;
 
-use crate::{Conn, Result, Tx};
+use crate::sql::{Arg, execute, fetch_all};
+use crate::{Result, Tx};
 
 /// An entry to append.
 #[derive(Debug, Clone)]
@@ -93,62 +94,35 @@ impl AuditRepo for Tx {
     async fn append_audit(&mut self, tenant: TenantId, e: &NewAuditEntry) -> Result<AuditId> {
         let id = AuditId::new();
         let now = domain::time::now();
-        let details = sqlx::types::Json(&e.details);
-        match self.tenant_conn(tenant)? {
-            Conn::Sqlite(c) => {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "INSERT INTO audit_log ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                )))
-                .bind(id.as_uuid())
-                .bind(tenant.as_uuid())
-                .bind(e.actor.map(|u| u.as_uuid()))
-                .bind(&e.action)
-                .bind(e.subject.as_deref())
-                .bind(details)
-                .bind(now)
-                .execute(c)
-                .await?;
-            }
-            Conn::Postgres(c) => {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-                )))
-                .bind(id.as_uuid())
-                .bind(tenant.as_uuid())
-                .bind(e.actor.map(|u| u.as_uuid()))
-                .bind(&e.action)
-                .bind(e.subject.as_deref())
-                .bind(details)
-                .bind(now)
-                .execute(c)
-                .await?;
-            }
-        };
+        execute(
+            self,
+            tenant,
+            &format!("INSERT INTO audit_log ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+            &[
+                Arg::Uuid(id.as_uuid()),
+                Arg::Uuid(tenant.as_uuid()),
+                Arg::OptUuid(e.actor.map(|u| u.as_uuid())),
+                Arg::Text(e.action.clone()),
+                Arg::OptText(e.subject.clone()),
+                Arg::Json(e.details.clone()),
+                Arg::Time(now),
+            ],
+        )
+        .await?;
         Ok(id)
     }
 
     async fn list_audit(&mut self, tenant: TenantId, limit: u32) -> Result<Vec<AuditEntry>> {
-        let limit = i64::from(limit);
-        let rows: Vec<AuditRow> = match self.tenant_conn(tenant)? {
-            Conn::Sqlite(c) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM audit_log WHERE tenant_id = ? ORDER BY created_at DESC, id DESC LIMIT ?"
-                )))
-                .bind(tenant.as_uuid())
-                .bind(limit)
-                .fetch_all(c)
-                .await?
-            }
-            Conn::Postgres(c) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM audit_log WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
-                )))
-                .bind(tenant.as_uuid())
-                .bind(limit)
-                .fetch_all(c)
-                .await?
-            }
-        };
+        let rows: Vec<AuditRow> = fetch_all(
+            self,
+            tenant,
+            &format!(
+                "SELECT {COLUMNS} FROM audit_log WHERE tenant_id = ? \
+                 ORDER BY created_at DESC, id DESC LIMIT ?"
+            ),
+            &[Arg::Uuid(tenant.as_uuid()), Arg::Int(i64::from(limit))],
+        )
+        .await?;
         Ok(rows.into_iter().map(AuditEntry::from).collect())
     }
 
@@ -162,7 +136,7 @@ impl AuditRepo for Tx {
             "SELECT {COLUMNS} FROM audit_log WHERE tenant_id = ? AND subject LIKE ? ESCAPE '\\' \
              ORDER BY created_at DESC, id DESC LIMIT ?"
         );
-        let rows: Vec<AuditRow> = crate::sql::fetch_all(
+        let rows: Vec<AuditRow> = fetch_all(
             self,
             Some(tenant),
             &sql,
@@ -190,8 +164,7 @@ impl AuditRepo for Tx {
                    WHERE a.tenant_id = ? AND a.subject LIKE ? ESCAPE '\\' \
                    ORDER BY a.created_at DESC, a.id DESC LIMIT ?";
         let rows: Vec<Row> =
-            crate::sql::fetch_all(self, Some(tenant), sql, &prefix_args(tenant, prefix, limit))
-                .await?;
+            fetch_all(self, Some(tenant), sql, &prefix_args(tenant, prefix, limit)).await?;
         Ok(rows
             .into_iter()
             .map(|r| (AuditEntry::from(r.entry), r.actor_name))
@@ -200,7 +173,7 @@ impl AuditRepo for Tx {
 }
 
 /// The arguments of a query for `tenant`'s entries whose subject starts with `prefix`.
-fn prefix_args(tenant: TenantId, prefix: &str, limit: u32) -> [crate::sql::Arg; 3] {
+fn prefix_args(tenant: TenantId, prefix: &str, limit: u32) -> [Arg; 3] {
     let pattern = format!(
         "{}%",
         prefix
@@ -209,8 +182,8 @@ fn prefix_args(tenant: TenantId, prefix: &str, limit: u32) -> [crate::sql::Arg; 
             .replace('_', "\\_")
     );
     [
-        crate::sql::Arg::Uuid(tenant.as_uuid()),
-        crate::sql::Arg::Text(pattern),
-        crate::sql::Arg::Int(i64::from(limit)),
+        Arg::Uuid(tenant.as_uuid()),
+        Arg::Text(pattern),
+        Arg::Int(i64::from(limit)),
     ]
 }

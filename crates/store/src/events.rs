@@ -1,16 +1,15 @@
 //! Events (tenant-scoped, under RLS) and their join links (global, looked up by token hash).
-//!
-//! Queries are written once with `?` placeholders; [`pg`] numbers them for PostgreSQL, and the
-//! same values are bound on both backends, so the twins cannot drift apart.
 
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use domain::{EventId, EventSettings, EventSlug, EventStatus, EventZone, TenantId, UserId};
+use domain::{
+    EventId, EventSettings, EventSlug, EventSort, EventStatus, EventZone, TenantId, UserId,
+};
 use uuid::Uuid;
 
-use crate::sql::{Arg, execute, fetch_all, pg};
-use crate::{Conn, Result, StoreError, Tx};
+use crate::sql::{Arg, On, execute, fetch_all, fetch_one, fetch_optional};
+use crate::{Result, StoreError, Tx};
 
 /// An event as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,35 +147,6 @@ fn event_args(e: &Event) -> Vec<Arg> {
         Arg::Time(e.created_at),
         Arg::Time(e.updated_at),
     ]
-}
-
-/// How to order an event list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum EventSort {
-    /// Latest start first (the default: upcoming and recent events on top).
-    #[default]
-    StartsDesc,
-    StartsAsc,
-    NameAsc,
-}
-
-impl EventSort {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "starts_desc" => Some(Self::StartsDesc),
-            "starts_asc" => Some(Self::StartsAsc),
-            "name" => Some(Self::NameAsc),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::StartsDesc => "starts_desc",
-            Self::StartsAsc => "starts_asc",
-            Self::NameAsc => "name",
-        }
-    }
 }
 
 /// Where a page of a list starts: after this event in the list's order.
@@ -475,21 +445,13 @@ impl EventRepo for Tx {
     }
 
     async fn count_events(&mut self, tenant: TenantId) -> Result<i64> {
-        let sql = "SELECT count(*) FROM events WHERE tenant_id = ?";
-        let n: i64 = match self.tenant_conn(tenant)? {
-            Conn::Sqlite(c) => {
-                sqlx::query_scalar(sql)
-                    .bind(tenant.as_uuid())
-                    .fetch_one(c)
-                    .await?
-            }
-            Conn::Postgres(c) => {
-                sqlx::query_scalar(sqlx::AssertSqlSafe(pg(sql)))
-                    .bind(tenant.as_uuid())
-                    .fetch_one(c)
-                    .await?
-            }
-        };
+        let (n,): (i64,) = fetch_one(
+            self,
+            tenant,
+            "SELECT count(*) FROM events WHERE tenant_id = ?",
+            &[Arg::Uuid(tenant.as_uuid())],
+        )
+        .await?;
         Ok(n)
     }
 }
@@ -555,21 +517,13 @@ impl JoinLinkRepo for Tx {
     }
 
     async fn find_join_link(&mut self, token_hash: &str) -> Result<Option<JoinLink>> {
-        let sql = "SELECT tenant_id, event_id, replaced_at FROM join_links WHERE token_hash = ?";
-        let row: Option<(Uuid, Uuid, Option<DateTime<Utc>>)> = match self.conn() {
-            Conn::Sqlite(c) => {
-                sqlx::query_as(sql)
-                    .bind(token_hash)
-                    .fetch_optional(c)
-                    .await?
-            }
-            Conn::Postgres(c) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(pg(sql)))
-                    .bind(token_hash)
-                    .fetch_optional(c)
-                    .await?
-            }
-        };
+        let row: Option<(Uuid, Uuid, Option<DateTime<Utc>>)> = fetch_optional(
+            self,
+            On::Any,
+            "SELECT tenant_id, event_id, replaced_at FROM join_links WHERE token_hash = ?",
+            &[Arg::Text(token_hash.to_owned())],
+        )
+        .await?;
         Ok(row.map(|(t, e, replaced_at)| JoinLink {
             tenant_id: TenantId::from_uuid(t),
             event_id: EventId::from_uuid(e),
@@ -581,14 +535,6 @@ impl JoinLinkRepo for Tx {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn placeholders_are_numbered_for_postgres() {
-        assert_eq!(
-            pg("SELECT a FROM t WHERE x = ? AND (y > ? OR z = ?)"),
-            "SELECT a FROM t WHERE x = $1 AND (y > $2 OR z = $3)"
-        );
-    }
 
     #[test]
     fn search_patterns_escape_wildcards() {

@@ -15,6 +15,7 @@ use domain::{JobId, TenantId};
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use crate::sql::{Arg, On, execute, fetch_optional, pool_execute, pool_fetch_all};
 use crate::{Conn, Db, Result, Scope, StoreError, Tx};
 
 /// Where a job is in its life.
@@ -124,68 +125,41 @@ impl JobRepo for Tx {
     async fn enqueue_job(&mut self, job: &NewJob) -> Result<JobId> {
         let id = JobId::new();
         let now = domain::time::now();
-        let payload = Json(&job.payload);
-        let tenant = job.tenant.map(|t| t.as_uuid());
-        let existing: Option<Uuid> = match self.conn() {
-            Conn::Sqlite(c) => {
-                let inserted = sqlx::query(
-                    "INSERT INTO jobs (id, tenant_id, kind, payload, dedupe_key, state, attempts, \
-                     max_attempts, run_at, created_at, updated_at) \
-                     VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?) \
-                     ON CONFLICT (kind, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING",
-                )
-                .bind(id.as_uuid())
-                .bind(tenant)
-                .bind(&job.kind)
-                .bind(payload)
-                .bind(job.dedupe_key.as_deref())
-                .bind(job.max_attempts)
-                .bind(job.run_at)
-                .bind(now)
-                .bind(now)
-                .execute(&mut *c)
-                .await?
-                .rows_affected();
-                if inserted == 1 {
-                    None
-                } else {
-                    sqlx::query_scalar("SELECT id FROM jobs WHERE kind = ? AND dedupe_key = ?")
-                        .bind(&job.kind)
-                        .bind(job.dedupe_key.as_deref())
-                        .fetch_optional(c)
-                        .await?
-                }
-            }
-            Conn::Postgres(c) => {
-                let inserted = sqlx::query(
-                    "INSERT INTO jobs (id, tenant_id, kind, payload, dedupe_key, state, attempts, \
-                     max_attempts, run_at, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7, $8, $8) \
-                     ON CONFLICT (kind, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING",
-                )
-                .bind(id.as_uuid())
-                .bind(tenant)
-                .bind(&job.kind)
-                .bind(payload)
-                .bind(job.dedupe_key.as_deref())
-                .bind(job.max_attempts)
-                .bind(job.run_at)
-                .bind(now)
-                .execute(&mut *c)
-                .await?
-                .rows_affected();
-                if inserted == 1 {
-                    None
-                } else {
-                    sqlx::query_scalar("SELECT id FROM jobs WHERE kind = $1 AND dedupe_key = $2")
-                        .bind(&job.kind)
-                        .bind(job.dedupe_key.as_deref())
-                        .fetch_optional(c)
-                        .await?
-                }
-            }
+        let inserted = execute(
+            self,
+            On::Any,
+            "INSERT INTO jobs (id, tenant_id, kind, payload, dedupe_key, state, attempts, \
+             max_attempts, run_at, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?) \
+             ON CONFLICT (kind, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING",
+            &[
+                Arg::Uuid(id.as_uuid()),
+                Arg::OptUuid(job.tenant.map(|t| t.as_uuid())),
+                Arg::Text(job.kind.clone()),
+                Arg::Json(job.payload.clone()),
+                Arg::OptText(job.dedupe_key.clone()),
+                Arg::Int32(job.max_attempts),
+                Arg::Time(job.run_at),
+                Arg::Time(now),
+                Arg::Time(now),
+            ],
+        )
+        .await?;
+        let existing: Option<(Uuid,)> = if inserted == 1 {
+            None
+        } else {
+            fetch_optional(
+                self,
+                On::Any,
+                "SELECT id FROM jobs WHERE kind = ? AND dedupe_key = ?",
+                &[
+                    Arg::Text(job.kind.clone()),
+                    Arg::OptText(job.dedupe_key.clone()),
+                ],
+            )
+            .await?
         };
-        Ok(existing.map_or(id, JobId::from_uuid))
+        Ok(existing.map_or(id, |(e,)| JobId::from_uuid(e)))
     }
 }
 
@@ -253,14 +227,15 @@ pub trait JobQueue {
     fn purge_done_jobs(&self, before: DateTime<Utc>) -> impl Future<Output = Result<u64>> + Send;
 }
 
-const BURY_EXPIRED_SQLITE: &str = "UPDATE jobs SET state = 'dead', \
+/// Buries the expired jobs that were on their last attempt; binds `now` three times.
+const BURY_EXPIRED: &str = "UPDATE jobs SET state = 'dead', \
     last_error = 'the worker stopped responding during the final attempt', \
-    locked_by = NULL, lease_token = NULL, locked_until = NULL, updated_at = ?1, finished_at = ?1 \
-    WHERE state = 'running' AND locked_until < ?1 AND attempts >= max_attempts";
-const BURY_EXPIRED_PG: &str = "UPDATE jobs SET state = 'dead', \
-    last_error = 'the worker stopped responding during the final attempt', \
-    locked_by = NULL, lease_token = NULL, locked_until = NULL, updated_at = $1, finished_at = $1 \
-    WHERE state = 'running' AND locked_until < $1 AND attempts >= max_attempts";
+    locked_by = NULL, lease_token = NULL, locked_until = NULL, updated_at = ?, finished_at = ? \
+    WHERE state = 'running' AND locked_until < ? AND attempts >= max_attempts";
+
+fn bury_args(now: DateTime<Utc>) -> [Arg; 3] {
+    [Arg::Time(now), Arg::Time(now), Arg::Time(now)]
+}
 
 fn lease_until(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
     now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX)
@@ -290,16 +265,17 @@ impl JobQueue for Db {
     ) -> Result<Option<ClaimedJob>> {
         let token = Uuid::new_v4();
         let until = lease_until(now, lease);
+        // The queue's one pair of twins, for the SQL really differs: PostgreSQL takes the kinds
+        // as a text array (`= ANY`) and picks the row `FOR UPDATE SKIP LOCKED` so workers never
+        // wait on each other; SQLite has no arrays (the kinds go in as JSON, read by
+        // `json_each`) and no row locks (one writer, in `BEGIN IMMEDIATE`).
         let row: Option<ClaimRow> = match self {
             Db::Sqlite { .. } => {
                 let mut tx = self.begin(Scope::System).await?;
+                execute(&mut tx, On::Any, BURY_EXPIRED, &bury_args(now)).await?;
                 let Conn::Sqlite(c) = tx.conn() else {
                     unreachable!("sqlite pool")
                 };
-                sqlx::query(BURY_EXPIRED_SQLITE)
-                    .bind(now)
-                    .execute(&mut *c)
-                    .await?;
                 let kinds = serde_json::to_string(kinds).map_err(|e| StoreError::Corrupt {
                     column: "jobs.kind",
                     reason: e.to_string(),
@@ -325,7 +301,7 @@ impl JobQueue for Db {
                 row
             }
             Db::Postgres(pool) => {
-                sqlx::query(BURY_EXPIRED_PG).bind(now).execute(pool).await?;
+                pool_execute(self, BURY_EXPIRED, &bury_args(now)).await?;
                 let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
                 sqlx::query_as(
                     "WITH next AS ( \
@@ -356,58 +332,29 @@ impl JobQueue for Db {
     }
 
     async fn heartbeat_job(&self, job: JobId, token: Uuid, until: DateTime<Utc>) -> Result<bool> {
-        let n = match self {
-            Db::Sqlite { pool, .. } => {
-                sqlx::query(
-                    "UPDATE jobs SET locked_until = ? WHERE id = ? AND lease_token = ? AND state = 'running'",
-                )
-                .bind(until)
-                .bind(job.as_uuid())
-                .bind(token)
-                .execute(pool)
-                .await?
-                .rows_affected()
-            }
-            Db::Postgres(pool) => {
-                sqlx::query(
-                    "UPDATE jobs SET locked_until = $1 WHERE id = $2 AND lease_token = $3 AND state = 'running'",
-                )
-                .bind(until)
-                .bind(job.as_uuid())
-                .bind(token)
-                .execute(pool)
-                .await?
-                .rows_affected()
-            }
-        };
+        let n = pool_execute(
+            self,
+            "UPDATE jobs SET locked_until = ? WHERE id = ? AND lease_token = ? AND state = 'running'",
+            &[Arg::Time(until), Arg::Uuid(job.as_uuid()), Arg::Uuid(token)],
+        )
+        .await?;
         Ok(n == 1)
     }
 
     async fn complete_job(&self, job: JobId, token: Uuid, now: DateTime<Utc>) -> Result<bool> {
-        let n = match self {
-            Db::Sqlite { pool, .. } => sqlx::query(
-                "UPDATE jobs SET state = 'done', locked_by = NULL, lease_token = NULL, \
-                     locked_until = NULL, updated_at = ?1, finished_at = ?1 \
-                     WHERE id = ?2 AND lease_token = ?3 AND state = 'running'",
-            )
-            .bind(now)
-            .bind(job.as_uuid())
-            .bind(token)
-            .execute(pool)
-            .await?
-            .rows_affected(),
-            Db::Postgres(pool) => sqlx::query(
-                "UPDATE jobs SET state = 'done', locked_by = NULL, lease_token = NULL, \
-                     locked_until = NULL, updated_at = $1, finished_at = $1 \
-                     WHERE id = $2 AND lease_token = $3 AND state = 'running'",
-            )
-            .bind(now)
-            .bind(job.as_uuid())
-            .bind(token)
-            .execute(pool)
-            .await?
-            .rows_affected(),
-        };
+        let n = pool_execute(
+            self,
+            "UPDATE jobs SET state = 'done', locked_by = NULL, lease_token = NULL, \
+             locked_until = NULL, updated_at = ?, finished_at = ? \
+             WHERE id = ? AND lease_token = ? AND state = 'running'",
+            &[
+                Arg::Time(now),
+                Arg::Time(now),
+                Arg::Uuid(job.as_uuid()),
+                Arg::Uuid(token),
+            ],
+        )
+        .await?;
         Ok(n == 1)
     }
 
@@ -419,34 +366,20 @@ impl JobQueue for Db {
         run_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let n = match self {
-            Db::Sqlite { pool, .. } => sqlx::query(
-                "UPDATE jobs SET state = 'queued', run_at = ?1, last_error = ?2, locked_by = NULL, \
-                     lease_token = NULL, locked_until = NULL, updated_at = ?3 \
-                     WHERE id = ?4 AND lease_token = ?5 AND state = 'running'",
-            )
-            .bind(run_at)
-            .bind(error)
-            .bind(now)
-            .bind(job.as_uuid())
-            .bind(token)
-            .execute(pool)
-            .await?
-            .rows_affected(),
-            Db::Postgres(pool) => sqlx::query(
-                "UPDATE jobs SET state = 'queued', run_at = $1, last_error = $2, locked_by = NULL, \
-                     lease_token = NULL, locked_until = NULL, updated_at = $3 \
-                     WHERE id = $4 AND lease_token = $5 AND state = 'running'",
-            )
-            .bind(run_at)
-            .bind(error)
-            .bind(now)
-            .bind(job.as_uuid())
-            .bind(token)
-            .execute(pool)
-            .await?
-            .rows_affected(),
-        };
+        let n = pool_execute(
+            self,
+            "UPDATE jobs SET state = 'queued', run_at = ?, last_error = ?, locked_by = NULL, \
+             lease_token = NULL, locked_until = NULL, updated_at = ? \
+             WHERE id = ? AND lease_token = ? AND state = 'running'",
+            &[
+                Arg::Time(run_at),
+                Arg::Text(error.to_owned()),
+                Arg::Time(now),
+                Arg::Uuid(job.as_uuid()),
+                Arg::Uuid(token),
+            ],
+        )
+        .await?;
         Ok(n == 1)
     }
 
@@ -457,91 +390,51 @@ impl JobQueue for Db {
         error: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let n = match self {
-            Db::Sqlite { pool, .. } => {
-                sqlx::query(
-                    "UPDATE jobs SET state = 'dead', last_error = ?1, locked_by = NULL, lease_token = NULL, \
-                     locked_until = NULL, updated_at = ?2, finished_at = ?2 \
-                     WHERE id = ?3 AND lease_token = ?4 AND state = 'running'",
-                )
-                .bind(error)
-                .bind(now)
-                .bind(job.as_uuid())
-                .bind(token)
-                .execute(pool)
-                .await?
-                .rows_affected()
-            }
-            Db::Postgres(pool) => {
-                sqlx::query(
-                    "UPDATE jobs SET state = 'dead', last_error = $1, locked_by = NULL, lease_token = NULL, \
-                     locked_until = NULL, updated_at = $2, finished_at = $2 \
-                     WHERE id = $3 AND lease_token = $4 AND state = 'running'",
-                )
-                .bind(error)
-                .bind(now)
-                .bind(job.as_uuid())
-                .bind(token)
-                .execute(pool)
-                .await?
-                .rows_affected()
-            }
-        };
+        let n = pool_execute(
+            self,
+            "UPDATE jobs SET state = 'dead', last_error = ?, locked_by = NULL, lease_token = NULL, \
+             locked_until = NULL, updated_at = ?, finished_at = ? \
+             WHERE id = ? AND lease_token = ? AND state = 'running'",
+            &[
+                Arg::Text(error.to_owned()),
+                Arg::Time(now),
+                Arg::Time(now),
+                Arg::Uuid(job.as_uuid()),
+                Arg::Uuid(token),
+            ],
+        )
+        .await?;
         Ok(n == 1)
     }
 
     async fn release_job(&self, job: JobId, token: Uuid, now: DateTime<Utc>) -> Result<bool> {
-        let n = match self {
-            Db::Sqlite { pool, .. } => {
-                sqlx::query(
-                    "UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), locked_by = NULL, \
-                     lease_token = NULL, locked_until = NULL, run_at = ?1, updated_at = ?1 \
-                     WHERE id = ?2 AND lease_token = ?3 AND state = 'running'",
-                )
-                .bind(now)
-                .bind(job.as_uuid())
-                .bind(token)
-                .execute(pool)
-                .await?
-                .rows_affected()
-            }
-            Db::Postgres(pool) => {
-                sqlx::query(
-                    "UPDATE jobs SET state = 'queued', attempts = greatest(attempts - 1, 0), locked_by = NULL, \
-                     lease_token = NULL, locked_until = NULL, run_at = $1, updated_at = $1 \
-                     WHERE id = $2 AND lease_token = $3 AND state = 'running'",
-                )
-                .bind(now)
-                .bind(job.as_uuid())
-                .bind(token)
-                .execute(pool)
-                .await?
-                .rows_affected()
-            }
-        };
+        // `CASE` rather than SQLite's `max(a, b)` / PostgreSQL's `greatest(a, b)`: one query.
+        let n = pool_execute(
+            self,
+            "UPDATE jobs SET state = 'queued', \
+             attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, locked_by = NULL, \
+             lease_token = NULL, locked_until = NULL, run_at = ?, updated_at = ? \
+             WHERE id = ? AND lease_token = ? AND state = 'running'",
+            &[
+                Arg::Time(now),
+                Arg::Time(now),
+                Arg::Uuid(job.as_uuid()),
+                Arg::Uuid(token),
+            ],
+        )
+        .await?;
         Ok(n == 1)
     }
 
     async fn queue_stats(&self, now: DateTime<Utc>) -> Result<QueueStats> {
-        let rows: Vec<(String, i64, i64)> = match self {
-            Db::Sqlite { read: pool, .. } => {
-                sqlx::query_as(
-                    "SELECT state, count(*), coalesce(sum(CASE WHEN run_at <= ? THEN 1 ELSE 0 END), 0) \
-                     FROM jobs GROUP BY state",
-                )
-                .bind(now)
-                .fetch_all(pool)
-                .await?
-            }
-            Db::Postgres(pool) => {
-                sqlx::query_as(
-                    "SELECT state, count(*), count(*) FILTER (WHERE run_at <= $1) FROM jobs GROUP BY state",
-                )
-                .bind(now)
-                .fetch_all(pool)
-                .await?
-            }
-        };
+        let rows: Vec<(String, i64, i64)> = pool_fetch_all(
+            self,
+            "SELECT state, count(*), \
+             CAST(coalesce(sum(CASE WHEN run_at <= ? THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             FROM jobs GROUP BY state",
+            &[Arg::Time(now)],
+        )
+        .await?;
         let mut stats = QueueStats::default();
         for (state, count, due) in rows {
             match state.as_str() {
@@ -559,26 +452,16 @@ impl JobQueue for Db {
     }
 
     async fn list_jobs(&self, state: JobState, limit: u32) -> Result<Vec<JobSummary>> {
-        let limit = i64::from(limit);
-        let rows: Vec<SummaryRow> =
-            match self {
-                Db::Sqlite { read: pool, .. } => sqlx::query_as(
-                    "SELECT id, kind, state, attempts, max_attempts, run_at, last_error FROM jobs \
-                     WHERE state = ? ORDER BY updated_at DESC LIMIT ?",
-                )
-                .bind(state.as_str())
-                .bind(limit)
-                .fetch_all(pool)
-                .await?,
-                Db::Postgres(pool) => sqlx::query_as(
-                    "SELECT id, kind, state, attempts, max_attempts, run_at, last_error FROM jobs \
-                     WHERE state = $1 ORDER BY updated_at DESC LIMIT $2",
-                )
-                .bind(state.as_str())
-                .bind(limit)
-                .fetch_all(pool)
-                .await?,
-            };
+        let rows: Vec<SummaryRow> = pool_fetch_all(
+            self,
+            "SELECT id, kind, state, attempts, max_attempts, run_at, last_error FROM jobs \
+             WHERE state = ? ORDER BY updated_at DESC LIMIT ?",
+            &[
+                Arg::Text(state.as_str().to_owned()),
+                Arg::Int(i64::from(limit)),
+            ],
+        )
+        .await?;
         Ok(rows
             .into_iter()
             .map(|r| JobSummary {
@@ -594,46 +477,22 @@ impl JobQueue for Db {
     }
 
     async fn retry_dead_job(&self, job: JobId, now: DateTime<Utc>) -> Result<bool> {
-        let n = match self {
-            Db::Sqlite { pool, .. } => sqlx::query(
-                "UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?1, updated_at = ?1, \
-                     finished_at = NULL WHERE id = ?2 AND state = 'dead'",
-            )
-            .bind(now)
-            .bind(job.as_uuid())
-            .execute(pool)
-            .await?
-            .rows_affected(),
-            Db::Postgres(pool) => sqlx::query(
-                "UPDATE jobs SET state = 'queued', attempts = 0, run_at = $1, updated_at = $1, \
-                     finished_at = NULL WHERE id = $2 AND state = 'dead'",
-            )
-            .bind(now)
-            .bind(job.as_uuid())
-            .execute(pool)
-            .await?
-            .rows_affected(),
-        };
+        let n = pool_execute(
+            self,
+            "UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?, updated_at = ?, \
+             finished_at = NULL WHERE id = ? AND state = 'dead'",
+            &[Arg::Time(now), Arg::Time(now), Arg::Uuid(job.as_uuid())],
+        )
+        .await?;
         Ok(n == 1)
     }
 
     async fn purge_done_jobs(&self, before: DateTime<Utc>) -> Result<u64> {
-        let n = match self {
-            Db::Sqlite { pool, .. } => {
-                sqlx::query("DELETE FROM jobs WHERE state = 'done' AND finished_at < ?")
-                    .bind(before)
-                    .execute(pool)
-                    .await?
-                    .rows_affected()
-            }
-            Db::Postgres(pool) => {
-                sqlx::query("DELETE FROM jobs WHERE state = 'done' AND finished_at < $1")
-                    .bind(before)
-                    .execute(pool)
-                    .await?
-                    .rows_affected()
-            }
-        };
-        Ok(n)
+        pool_execute(
+            self,
+            "DELETE FROM jobs WHERE state = 'done' AND finished_at < ?",
+            &[Arg::Time(before)],
+        )
+        .await
     }
 }

@@ -31,12 +31,12 @@ mod users;
 pub use audit::{AuditEntry, AuditRepo, NewAuditEntry};
 pub use db::{Backend, Conn, Db, DbOptions, Scope, Tx, url_user};
 pub use error::StoreError;
-pub use events::{Event, EventCursor, EventQuery, EventRepo, EventSort, JoinLink, JoinLinkRepo};
+pub use events::{Event, EventCursor, EventQuery, EventRepo, JoinLink, JoinLinkRepo};
 pub use guests::{Guest, GuestRepo};
 pub use jobs::{ClaimedJob, JobQueue, JobRepo, JobState, JobSummary, NewJob, QueueStats};
 pub use memberships::{Membership, MembershipRepo};
 // Domain vocabulary the store's queries use, re-exported for the callers that name it here.
-pub use domain::{GallerySort, REACTION_KINDS};
+pub use domain::{EventSort, GallerySort, REACTION_KINDS};
 pub use photos::{
     EventPhotoStats, GalleryCursor, GalleryQuery, Photo, PhotoRepo, ProcessedPhoto, StoredRendition,
 };

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use domain::{Role, TenantId, UserId};
 use uuid::Uuid;
 
-use crate::{Conn, Result, StoreError, Tx};
+use crate::sql::{Arg, execute, fetch_all, fetch_optional};
+use crate::{Result, StoreError, Tx};
 
 /// A person's membership in an organization.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,55 +75,32 @@ impl MembershipRepo for Tx {
         if m.tenant_id != tenant {
             return Err(StoreError::ScopeMismatch);
         }
-        match self.tenant_conn(tenant)? {
-            Conn::Sqlite(c) => {
-                sqlx::query(
-                    "INSERT INTO memberships (tenant_id, user_id, role, created_at) VALUES (?, ?, ?, ?)",
-                )
-                .bind(tenant.as_uuid())
-                .bind(m.user_id.as_uuid())
-                .bind(m.role.as_str())
-                .bind(m.created_at)
-                .execute(c)
-                .await
-                .map(|_| ())
-            }
-            Conn::Postgres(c) => {
-                sqlx::query(
-                    "INSERT INTO memberships (tenant_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(tenant.as_uuid())
-                .bind(m.user_id.as_uuid())
-                .bind(m.role.as_str())
-                .bind(m.created_at)
-                .execute(c)
-                .await
-                .map(|_| ())
-            }
-        }
-        .map_err(|e| StoreError::from(e).conflict_on("membership"))?;
+        execute(
+            self,
+            tenant,
+            "INSERT INTO memberships (tenant_id, user_id, role, created_at) VALUES (?, ?, ?, ?)",
+            &[
+                Arg::Uuid(tenant.as_uuid()),
+                Arg::Uuid(m.user_id.as_uuid()),
+                Arg::Text(m.role.as_str().to_owned()),
+                Arg::Time(m.created_at),
+            ],
+        )
+        .await
+        .map_err(|e| e.conflict_on("membership"))?;
         Ok(())
     }
 
     async fn list_members(&mut self, tenant: TenantId) -> Result<Vec<Membership>> {
-        let rows: Vec<MembershipRow> = match self.tenant_conn(tenant)? {
-            Conn::Sqlite(c) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM memberships WHERE tenant_id = ? ORDER BY created_at, user_id"
-                )))
-                .bind(tenant.as_uuid())
-                .fetch_all(c)
-                .await?
-            }
-            Conn::Postgres(c) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM memberships WHERE tenant_id = $1 ORDER BY created_at, user_id"
-                )))
-                .bind(tenant.as_uuid())
-                .fetch_all(c)
-                .await?
-            }
-        };
+        let rows: Vec<MembershipRow> = fetch_all(
+            self,
+            tenant,
+            &format!(
+                "SELECT {COLUMNS} FROM memberships WHERE tenant_id = ? ORDER BY created_at, user_id"
+            ),
+            &[Arg::Uuid(tenant.as_uuid())],
+        )
+        .await?;
         rows.into_iter().map(Membership::try_from).collect()
     }
 
@@ -131,48 +109,26 @@ impl MembershipRepo for Tx {
         tenant: TenantId,
         user: UserId,
     ) -> Result<Option<Membership>> {
-        let row: Option<MembershipRow> = match self.tenant_conn(tenant)? {
-            Conn::Sqlite(c) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM memberships WHERE tenant_id = ? AND user_id = ?"
-                )))
-                .bind(tenant.as_uuid())
-                .bind(user.as_uuid())
-                .fetch_optional(c)
-                .await?
-            }
-            Conn::Postgres(c) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM memberships WHERE tenant_id = $1 AND user_id = $2"
-                )))
-                .bind(tenant.as_uuid())
-                .bind(user.as_uuid())
-                .fetch_optional(c)
-                .await?
-            }
-        };
+        let row: Option<MembershipRow> = fetch_optional(
+            self,
+            tenant,
+            &format!("SELECT {COLUMNS} FROM memberships WHERE tenant_id = ? AND user_id = ?"),
+            &[Arg::Uuid(tenant.as_uuid()), Arg::Uuid(user.as_uuid())],
+        )
+        .await?;
         row.map(Membership::try_from).transpose()
     }
 
     async fn memberships_of_user(&mut self, user: UserId) -> Result<Vec<Membership>> {
-        let rows: Vec<MembershipRow> = match self.user_conn(user)? {
-            Conn::Sqlite(c) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM memberships WHERE user_id = ? ORDER BY created_at, tenant_id"
-                )))
-                .bind(user.as_uuid())
-                .fetch_all(c)
-                .await?
-            }
-            Conn::Postgres(c) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM memberships WHERE user_id = $1 ORDER BY created_at, tenant_id"
-                )))
-                .bind(user.as_uuid())
-                .fetch_all(c)
-                .await?
-            }
-        };
+        let rows: Vec<MembershipRow> = fetch_all(
+            self,
+            user,
+            &format!(
+                "SELECT {COLUMNS} FROM memberships WHERE user_id = ? ORDER BY created_at, tenant_id"
+            ),
+            &[Arg::Uuid(user.as_uuid())],
+        )
+        .await?;
         rows.into_iter().map(Membership::try_from).collect()
     }
 }

@@ -703,11 +703,11 @@ impl PhotoRepo for Tx {
         .await?;
         let mut stats = EventPhotoStats::default();
         for r in rows {
-            match r.status.as_str() {
-                "published" => stats.published = r.photos,
-                "pending_review" => stats.pending_review = r.photos,
-                "processing" => stats.processing = r.photos,
-                "failed" => stats.failed = r.photos,
+            match r.status.parse() {
+                Ok(PhotoStatus::Published) => stats.published = r.photos,
+                Ok(PhotoStatus::PendingReview) => stats.pending_review = r.photos,
+                Ok(PhotoStatus::Processing) => stats.processing = r.photos,
+                Ok(PhotoStatus::Failed) => stats.failed = r.photos,
                 _ => {}
             }
             stats.storage_bytes += r.storage_bytes;

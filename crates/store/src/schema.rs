@@ -28,6 +28,8 @@ pub fn type_family(declared: &str) -> &'static str {
 
 /// The application's tables and columns (migration bookkeeping left out), sorted.
 pub async fn columns(db: &Db) -> Result<Vec<ColumnInfo>> {
+    // Twins, for the catalogues differ: SQLite describes tables through `sqlite_master` and
+    // `pragma_table_info`, PostgreSQL through `information_schema`.
     let raw: Vec<(String, String, bool, String)> = match db {
         Db::Sqlite { read: pool, .. } => {
             sqlx::query_as(
@@ -63,6 +65,7 @@ pub async fn columns(db: &Db) -> Result<Vec<ColumnInfo>> {
 
 /// Tables that have row-level security enabled and forced (PostgreSQL; empty on SQLite).
 pub async fn rls_tables(db: &Db) -> Result<Vec<String>> {
+    // Only PostgreSQL has row-level security (and `pg_class` to ask about it).
     match db {
         Db::Sqlite { .. } => Ok(Vec::new()),
         Db::Postgres(pool) => Ok(sqlx::query_scalar(

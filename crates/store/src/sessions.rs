@@ -8,7 +8,8 @@ use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{Conn, Db, Redis, Result, Scope, StoreError};
+use crate::sql::{Arg, On, execute, fetch_all, fetch_optional};
+use crate::{Db, Redis, Result, Scope, StoreError};
 
 /// One login session.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,40 +96,23 @@ impl SessionStore {
         match self {
             SessionStore::Db(db) => {
                 let mut tx = db.begin(Scope::System).await?;
-                match tx.conn() {
-                    Conn::Sqlite(c) => {
-                        sqlx::query(
-                            "INSERT INTO sessions (id_hash, user_id, tenant_id, csrf_token, user_agent, \
-                             created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        )
-                        .bind(&s.id_hash)
-                        .bind(s.user_id.as_uuid())
-                        .bind(s.tenant_id.as_uuid())
-                        .bind(&s.csrf_token)
-                        .bind(&s.user_agent)
-                        .bind(s.created_at)
-                        .bind(s.last_seen_at)
-                        .bind(s.expires_at)
-                        .execute(c)
-                        .await?;
-                    }
-                    Conn::Postgres(c) => {
-                        sqlx::query(
-                            "INSERT INTO sessions (id_hash, user_id, tenant_id, csrf_token, user_agent, \
-                             created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                        )
-                        .bind(&s.id_hash)
-                        .bind(s.user_id.as_uuid())
-                        .bind(s.tenant_id.as_uuid())
-                        .bind(&s.csrf_token)
-                        .bind(&s.user_agent)
-                        .bind(s.created_at)
-                        .bind(s.last_seen_at)
-                        .bind(s.expires_at)
-                        .execute(c)
-                        .await?;
-                    }
-                }
+                execute(
+                    &mut tx,
+                    On::Any,
+                    "INSERT INTO sessions (id_hash, user_id, tenant_id, csrf_token, user_agent, \
+                     created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    &[
+                        Arg::Text(s.id_hash.clone()),
+                        Arg::Uuid(s.user_id.as_uuid()),
+                        Arg::Uuid(s.tenant_id.as_uuid()),
+                        Arg::Text(s.csrf_token.clone()),
+                        Arg::Text(s.user_agent.clone()),
+                        Arg::Time(s.created_at),
+                        Arg::Time(s.last_seen_at),
+                        Arg::Time(s.expires_at),
+                    ],
+                )
+                .await?;
                 tx.commit().await
             }
             SessionStore::Redis(r) => {
@@ -149,24 +133,13 @@ impl SessionStore {
         let found = match self {
             SessionStore::Db(db) => {
                 let mut tx = db.begin_read(Scope::System).await?;
-                let row: Option<SessionRow> = match tx.conn() {
-                    Conn::Sqlite(c) => {
-                        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                            "SELECT {COLUMNS} FROM sessions WHERE id_hash = ?"
-                        )))
-                        .bind(id_hash)
-                        .fetch_optional(c)
-                        .await?
-                    }
-                    Conn::Postgres(c) => {
-                        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                            "SELECT {COLUMNS} FROM sessions WHERE id_hash = $1"
-                        )))
-                        .bind(id_hash)
-                        .fetch_optional(c)
-                        .await?
-                    }
-                };
+                let row: Option<SessionRow> = fetch_optional(
+                    &mut tx,
+                    On::Any,
+                    &format!("SELECT {COLUMNS} FROM sessions WHERE id_hash = ?"),
+                    &[Arg::Text(id_hash.to_owned())],
+                )
+                .await?;
                 tx.commit().await?;
                 row.map(SessionRecord::from)
             }
@@ -190,28 +163,17 @@ impl SessionStore {
         match self {
             SessionStore::Db(db) => {
                 let mut tx = db.begin(Scope::System).await?;
-                match tx.conn() {
-                    Conn::Sqlite(c) => {
-                        sqlx::query(
-                            "UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id_hash = ?",
-                        )
-                        .bind(last_seen_at)
-                        .bind(expires_at)
-                        .bind(&s.id_hash)
-                        .execute(c)
-                        .await?;
-                    }
-                    Conn::Postgres(c) => {
-                        sqlx::query(
-                            "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3",
-                        )
-                        .bind(last_seen_at)
-                        .bind(expires_at)
-                        .bind(&s.id_hash)
-                        .execute(c)
-                        .await?;
-                    }
-                }
+                execute(
+                    &mut tx,
+                    On::Any,
+                    "UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id_hash = ?",
+                    &[
+                        Arg::Time(last_seen_at),
+                        Arg::Time(expires_at),
+                        Arg::Text(s.id_hash.clone()),
+                    ],
+                )
+                .await?;
                 tx.commit().await
             }
             SessionStore::Redis(r) => {
@@ -243,20 +205,13 @@ impl SessionStore {
         match self {
             SessionStore::Db(db) => {
                 let mut tx = db.begin(Scope::System).await?;
-                match tx.conn() {
-                    Conn::Sqlite(c) => {
-                        sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
-                            .bind(&s.id_hash)
-                            .execute(c)
-                            .await?;
-                    }
-                    Conn::Postgres(c) => {
-                        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-                            .bind(&s.id_hash)
-                            .execute(c)
-                            .await?;
-                    }
-                }
+                execute(
+                    &mut tx,
+                    On::Any,
+                    "DELETE FROM sessions WHERE id_hash = ?",
+                    &[Arg::Text(s.id_hash.clone())],
+                )
+                .await?;
                 tx.commit().await
             }
             SessionStore::Redis(r) => {
@@ -277,23 +232,13 @@ impl SessionStore {
         let mut all: Vec<SessionRecord> = match self {
             SessionStore::Db(db) => {
                 let mut tx = db.begin_read(Scope::System).await?;
-                let rows: Vec<SessionRow> =
-                    match tx.conn() {
-                        Conn::Sqlite(c) => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                            "SELECT {COLUMNS} FROM sessions WHERE user_id = ? AND expires_at > ?"
-                        )))
-                        .bind(user.as_uuid())
-                        .bind(now)
-                        .fetch_all(c)
-                        .await?,
-                        Conn::Postgres(c) => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                            "SELECT {COLUMNS} FROM sessions WHERE user_id = $1 AND expires_at > $2"
-                        )))
-                        .bind(user.as_uuid())
-                        .bind(now)
-                        .fetch_all(c)
-                        .await?,
-                    };
+                let rows: Vec<SessionRow> = fetch_all(
+                    &mut tx,
+                    On::Any,
+                    &format!("SELECT {COLUMNS} FROM sessions WHERE user_id = ? AND expires_at > ?"),
+                    &[Arg::Uuid(user.as_uuid()), Arg::Time(now)],
+                )
+                .await?;
                 tx.commit().await?;
                 rows.into_iter().map(SessionRecord::from).collect()
             }
@@ -327,24 +272,13 @@ impl SessionStore {
         match self {
             SessionStore::Db(db) => {
                 let mut tx = db.begin(Scope::System).await?;
-                let n = match tx.conn() {
-                    Conn::Sqlite(c) => {
-                        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?")
-                            .bind(user.as_uuid())
-                            .bind(keep)
-                            .execute(c)
-                            .await?
-                            .rows_affected()
-                    }
-                    Conn::Postgres(c) => {
-                        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
-                            .bind(user.as_uuid())
-                            .bind(keep)
-                            .execute(c)
-                            .await?
-                            .rows_affected()
-                    }
-                };
+                let n = execute(
+                    &mut tx,
+                    On::Any,
+                    "DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?",
+                    &[Arg::Uuid(user.as_uuid()), Arg::Text(keep.to_owned())],
+                )
+                .await?;
                 tx.commit().await?;
                 Ok(n)
             }
@@ -369,18 +303,13 @@ impl SessionStore {
             return Ok(0);
         };
         let mut tx = db.begin(Scope::System).await?;
-        let n = match tx.conn() {
-            Conn::Sqlite(c) => sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
-                .bind(now)
-                .execute(c)
-                .await?
-                .rows_affected(),
-            Conn::Postgres(c) => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-                .bind(now)
-                .execute(c)
-                .await?
-                .rows_affected(),
-        };
+        let n = execute(
+            &mut tx,
+            On::Any,
+            "DELETE FROM sessions WHERE expires_at <= ?",
+            &[Arg::Time(now)],
+        )
+        .await?;
         tx.commit().await?;
         Ok(n)
     }

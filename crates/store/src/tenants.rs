@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use domain::{OrgName, TenantId};
 use uuid::Uuid;
 
-use crate::{Conn, Result, StoreError, Tx};
+use crate::sql::{Arg, execute, fetch_optional};
+use crate::{Result, StoreError, Tx};
 
 /// An organization.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,63 +54,43 @@ pub trait TenantRepo {
 
 impl TenantRepo for Tx {
     async fn insert_tenant(&mut self, tenant: &Tenant) -> Result<()> {
-        match self.tenant_conn(tenant.id)? {
-            Conn::Sqlite(c) => {
-                sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)")
-                    .bind(tenant.id.as_uuid())
-                    .bind(tenant.name.as_str())
-                    .bind(tenant.created_at)
-                    .execute(c)
-                    .await
-                    .map(|_| ())
-            }
-            Conn::Postgres(c) => {
-                sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
-                    .bind(tenant.id.as_uuid())
-                    .bind(tenant.name.as_str())
-                    .bind(tenant.created_at)
-                    .execute(c)
-                    .await
-                    .map(|_| ())
-            }
-        }
-        .map_err(|e| StoreError::from(e).conflict_on("organization"))?;
+        execute(
+            self,
+            tenant.id,
+            "INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)",
+            &[
+                Arg::Uuid(tenant.id.as_uuid()),
+                Arg::Text(tenant.name.as_str().to_owned()),
+                Arg::Time(tenant.created_at),
+            ],
+        )
+        .await
+        .map_err(|e| e.conflict_on("organization"))?;
         Ok(())
     }
 
     async fn get_tenant(&mut self, tenant: TenantId) -> Result<Option<Tenant>> {
-        let row: Option<TenantRow> = match self.tenant_conn(tenant)? {
-            Conn::Sqlite(c) => {
-                sqlx::query_as("SELECT id, name, created_at FROM tenants WHERE id = ?")
-                    .bind(tenant.as_uuid())
-                    .fetch_optional(c)
-                    .await?
-            }
-            Conn::Postgres(c) => {
-                sqlx::query_as("SELECT id, name, created_at FROM tenants WHERE id = $1")
-                    .bind(tenant.as_uuid())
-                    .fetch_optional(c)
-                    .await?
-            }
-        };
+        let row: Option<TenantRow> = fetch_optional(
+            self,
+            tenant,
+            "SELECT id, name, created_at FROM tenants WHERE id = ?",
+            &[Arg::Uuid(tenant.as_uuid())],
+        )
+        .await?;
         row.map(Tenant::try_from).transpose()
     }
 
     async fn rename_tenant(&mut self, tenant: TenantId, name: &OrgName) -> Result<bool> {
-        let done = match self.tenant_conn(tenant)? {
-            Conn::Sqlite(c) => sqlx::query("UPDATE tenants SET name = ? WHERE id = ?")
-                .bind(name.as_str())
-                .bind(tenant.as_uuid())
-                .execute(c)
-                .await?
-                .rows_affected(),
-            Conn::Postgres(c) => sqlx::query("UPDATE tenants SET name = $1 WHERE id = $2")
-                .bind(name.as_str())
-                .bind(tenant.as_uuid())
-                .execute(c)
-                .await?
-                .rows_affected(),
-        };
+        let done = execute(
+            self,
+            tenant,
+            "UPDATE tenants SET name = ? WHERE id = ?",
+            &[
+                Arg::Text(name.as_str().to_owned()),
+                Arg::Uuid(tenant.as_uuid()),
+            ],
+        )
+        .await?;
         Ok(done == 1)
     }
 }

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use domain::{Email, PersonName, UserId};
 use uuid::Uuid;
 
-use crate::{Conn, Result, StoreError, Tx};
+use crate::sql::{Arg, On, execute, fetch_optional};
+use crate::{Backend, Result, StoreError, Tx};
 
 /// A person with an account.
 #[derive(Clone, PartialEq, Eq)]
@@ -109,77 +110,44 @@ pub trait UserRepo {
 
 impl UserRepo for Tx {
     async fn insert_user(&mut self, user: &User) -> Result<()> {
-        let sql_sqlite = "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) \
-                          VALUES (?, ?, ?, ?, ?, ?)";
-        let sql_pg = "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) \
-                      VALUES ($1, $2, $3, $4, $5, $6)";
-        match self.conn() {
-            Conn::Sqlite(c) => sqlx::query(sql_sqlite)
-                .bind(user.id.as_uuid())
-                .bind(user.email.as_str())
-                .bind(user.name.as_str())
-                .bind(user.password_hash.as_deref())
-                .bind(user.created_at)
-                .bind(user.updated_at)
-                .execute(c)
-                .await
-                .map(|_| ()),
-            Conn::Postgres(c) => sqlx::query(sql_pg)
-                .bind(user.id.as_uuid())
-                .bind(user.email.as_str())
-                .bind(user.name.as_str())
-                .bind(user.password_hash.as_deref())
-                .bind(user.created_at)
-                .bind(user.updated_at)
-                .execute(c)
-                .await
-                .map(|_| ()),
-        }
-        .map_err(|e| StoreError::from(e).conflict_on("email"))?;
+        execute(
+            self,
+            On::Any,
+            "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+            &[
+                Arg::Uuid(user.id.as_uuid()),
+                Arg::Text(user.email.as_str().to_owned()),
+                Arg::Text(user.name.as_str().to_owned()),
+                Arg::OptText(user.password_hash.clone()),
+                Arg::Time(user.created_at),
+                Arg::Time(user.updated_at),
+            ],
+        )
+        .await
+        .map_err(|e| e.conflict_on("email"))?;
         Ok(())
     }
 
     async fn get_user(&mut self, user: UserId) -> Result<Option<User>> {
-        let row: Option<UserRow> = match self.conn() {
-            Conn::Sqlite(c) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM users WHERE id = ?"
-                )))
-                .bind(user.as_uuid())
-                .fetch_optional(c)
-                .await?
-            }
-            Conn::Postgres(c) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM users WHERE id = $1"
-                )))
-                .bind(user.as_uuid())
-                .fetch_optional(c)
-                .await?
-            }
-        };
+        let row: Option<UserRow> = fetch_optional(
+            self,
+            On::Any,
+            &format!("SELECT {COLUMNS} FROM users WHERE id = ?"),
+            &[Arg::Uuid(user.as_uuid())],
+        )
+        .await?;
         row.map(User::try_from).transpose()
     }
 
     async fn find_user_by_email(&mut self, email: &Email) -> Result<Option<User>> {
-        let row: Option<UserRow> = match self.conn() {
-            Conn::Sqlite(c) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM users WHERE email = ?"
-                )))
-                .bind(email.as_str())
-                .fetch_optional(c)
-                .await?
-            }
-            Conn::Postgres(c) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM users WHERE email = $1"
-                )))
-                .bind(email.as_str())
-                .fetch_optional(c)
-                .await?
-            }
-        };
+        let row: Option<UserRow> = fetch_optional(
+            self,
+            On::Any,
+            &format!("SELECT {COLUMNS} FROM users WHERE email = ?"),
+            &[Arg::Text(email.as_str().to_owned())],
+        )
+        .await?;
         row.map(User::try_from).transpose()
     }
 
@@ -189,26 +157,17 @@ impl UserRepo for Tx {
         name: &PersonName,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let n = match self.conn() {
-            Conn::Sqlite(c) => {
-                sqlx::query("UPDATE users SET name = ?, updated_at = ? WHERE id = ?")
-                    .bind(name.as_str())
-                    .bind(now)
-                    .bind(user.as_uuid())
-                    .execute(c)
-                    .await?
-                    .rows_affected()
-            }
-            Conn::Postgres(c) => {
-                sqlx::query("UPDATE users SET name = $1, updated_at = $2 WHERE id = $3")
-                    .bind(name.as_str())
-                    .bind(now)
-                    .bind(user.as_uuid())
-                    .execute(c)
-                    .await?
-                    .rows_affected()
-            }
-        };
+        let n = execute(
+            self,
+            On::Any,
+            "UPDATE users SET name = ?, updated_at = ? WHERE id = ?",
+            &[
+                Arg::Text(name.as_str().to_owned()),
+                Arg::Time(now),
+                Arg::Uuid(user.as_uuid()),
+            ],
+        )
+        .await?;
         Ok(n == 1)
     }
 
@@ -218,46 +177,34 @@ impl UserRepo for Tx {
         hash: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let n = match self.conn() {
-            Conn::Sqlite(c) => {
-                sqlx::query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")
-                    .bind(hash)
-                    .bind(now)
-                    .bind(user.as_uuid())
-                    .execute(c)
-                    .await?
-                    .rows_affected()
-            }
-            Conn::Postgres(c) => {
-                sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-                    .bind(hash)
-                    .bind(now)
-                    .bind(user.as_uuid())
-                    .execute(c)
-                    .await?
-                    .rows_affected()
-            }
-        };
+        let n = execute(
+            self,
+            On::Any,
+            "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
+            &[
+                Arg::Text(hash.to_owned()),
+                Arg::Time(now),
+                Arg::Uuid(user.as_uuid()),
+            ],
+        )
+        .await?;
         Ok(n == 1)
     }
 
     async fn lock_login_state(&mut self, user: UserId) -> Result<Option<LoginLock>> {
-        let row: Option<(i32, Option<DateTime<Utc>>)> = match self.conn() {
-            Conn::Sqlite(c) => {
-                sqlx::query_as("SELECT failed_logins, locked_until FROM users WHERE id = ?")
-                    .bind(user.as_uuid())
-                    .fetch_optional(c)
-                    .await?
-            }
-            Conn::Postgres(c) => {
-                sqlx::query_as(
-                    "SELECT failed_logins, locked_until FROM users WHERE id = $1 FOR UPDATE",
-                )
-                .bind(user.as_uuid())
-                .fetch_optional(c)
-                .await?
-            }
+        // The backends differ here: PostgreSQL locks the row with `FOR UPDATE`; SQLite has no
+        // row locks (and needs none: its write transactions already hold the database lock).
+        let lock = match self.backend() {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
         };
+        let row: Option<(i32, Option<DateTime<Utc>>)> = fetch_optional(
+            self,
+            On::Any,
+            &format!("SELECT failed_logins, locked_until FROM users WHERE id = ?{lock}"),
+            &[Arg::Uuid(user.as_uuid())],
+        )
+        .await?;
         Ok(row.map(|(failed_logins, locked_until)| LoginLock {
             failed_logins,
             locked_until,
@@ -265,24 +212,17 @@ impl UserRepo for Tx {
     }
 
     async fn set_login_state(&mut self, user: UserId, lock: LoginLock) -> Result<()> {
-        match self.conn() {
-            Conn::Sqlite(c) => {
-                sqlx::query("UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?")
-                    .bind(lock.failed_logins)
-                    .bind(lock.locked_until)
-                    .bind(user.as_uuid())
-                    .execute(c)
-                    .await?;
-            }
-            Conn::Postgres(c) => {
-                sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
-                    .bind(lock.failed_logins)
-                    .bind(lock.locked_until)
-                    .bind(user.as_uuid())
-                    .execute(c)
-                    .await?;
-            }
-        }
+        execute(
+            self,
+            On::Any,
+            "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?",
+            &[
+                Arg::Int32(lock.failed_logins),
+                Arg::OptTime(lock.locked_until),
+                Arg::Uuid(user.as_uuid()),
+            ],
+        )
+        .await?;
         Ok(())
     }
 }

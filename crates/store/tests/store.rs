@@ -205,6 +205,47 @@ db_test!(
     }
 );
 
+db_test!(
+    async fn a_released_job_gives_its_attempt_back_and_only_due_jobs_are_ready(tdb) {
+        let db = open(&tdb).await;
+        let now = domain::time::now();
+        let later = now + chrono::Duration::hours(1);
+        let mut tx = db.begin(Scope::System).await.unwrap();
+        for run_at in [now, later] {
+            tx.enqueue_job(&NewJob {
+                kind: "test.release".into(),
+                payload: json!({"due": run_at == now}),
+                tenant: None,
+                dedupe_key: None,
+                max_attempts: 2,
+                run_at,
+            })
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let stats = db.queue_stats(now).await.unwrap();
+        assert_eq!((stats.queued, stats.ready), (2, 1));
+
+        let lease = Duration::from_secs(30);
+        let job = db.claim_job("w1", &["test.release"], lease, now).await.unwrap().unwrap();
+        assert_eq!((job.attempt, job.payload["due"].clone()), (1, json!(true)));
+        let until = now + chrono::Duration::seconds(60);
+        assert!(db.heartbeat_job(job.id, job.lease_token, until).await.unwrap());
+        assert!(!db.heartbeat_job(job.id, uuid::Uuid::new_v4(), until).await.unwrap());
+        // Shutting down: the job goes back without using up the attempt.
+        assert!(db.release_job(job.id, job.lease_token, now).await.unwrap());
+        assert!(!db.release_job(job.id, job.lease_token, now).await.unwrap());
+        let again = db.claim_job("w2", &["test.release"], lease, now).await.unwrap().unwrap();
+        assert_eq!((again.id, again.attempt), (job.id, 1));
+        assert!(db.complete_job(again.id, again.lease_token, now).await.unwrap());
+        let stats = db.queue_stats(now).await.unwrap();
+        assert_eq!((stats.done, stats.queued, stats.ready, stats.running), (1, 1, 0, 0));
+        assert_eq!(db.purge_done_jobs(now + chrono::Duration::seconds(1)).await.unwrap(), 1);
+        assert_eq!(db.queue_stats(now).await.unwrap().done, 0);
+    }
+);
+
 /// The SQLite and PostgreSQL migrations describe the same tables and columns.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_and_postgres_schemas_match() {
