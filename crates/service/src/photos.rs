@@ -20,8 +20,8 @@ use media::pipeline::{self, Kind, Limits, MediaError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use store::{
-    Db, Event, EventRepo, GalleryQuery, Photo, PhotoRepo, ProcessedPhoto, ReactionRepo,
-    ReactionSummary, Scope, StoreError, StoredRendition,
+    Db, Event, EventRepo, GalleryQuery, MembershipRepo, Photo, PhotoRepo, ProcessedPhoto,
+    ReactionRepo, ReactionSummary, Scope, StoreError, StoredRendition,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Semaphore;
@@ -381,6 +381,17 @@ impl Handler<ProcessPhoto> for ProcessPhotoHandler {
             .get_event(tenant, photo.event_id)
             .await
             .map_err(JobError::retry)?;
+        // A member's own upload does not wait in their own approval queue: only guests'
+        // photos are held. "A member" means credited to a user who still belongs to the
+        // organization (a guest's photo has no user).
+        let by_member = match photo.uploaded_by {
+            Some(user) if photo.guest_id.is_none() => tx
+                .get_membership(tenant, user)
+                .await
+                .map_err(JobError::retry)?
+                .is_some(),
+            _ => false,
+        };
         tx.commit().await.map_err(JobError::retry)?;
         let Some(event) = event else {
             return Ok(());
@@ -454,8 +465,8 @@ impl Handler<ProcessPhoto> for ProcessPhotoHandler {
             renditions,
         };
         let status = match event.settings.moderation {
-            Moderation::Publish => PhotoStatus::Published,
-            Moderation::Approve => PhotoStatus::PendingReview,
+            Moderation::Approve if !by_member => PhotoStatus::PendingReview,
+            Moderation::Publish | Moderation::Approve => PhotoStatus::Published,
         };
         let mut tx = self
             .db

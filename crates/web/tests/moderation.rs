@@ -81,6 +81,34 @@ async fn setup(app: &TestApp, host: &Browser<'_>) -> (String, Vec<String>) {
 }
 
 db_test!(
+    async fn a_hosts_own_upload_is_published_while_guests_photos_wait(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.51");
+        let (event, guest_ids) = setup(&app, &host).await;
+        let tenant = tenant_of(&host).await;
+        let bytes = jpeg(9);
+        let r = host
+            .request(
+                Request::post(format!("/api/v1/events/{event}/photos"))
+                    .header(header::CONTENT_TYPE, "application/octet-stream")
+                    .header(header::CONTENT_LENGTH, bytes.len())
+                    .body(Body::from(bytes))
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let mine = r.json()["id"].as_str().expect("id").to_owned();
+        process(&app, tenant, &mine).await;
+        assert_eq!(status(&host, &mine).await, "published", "the host's own photo does not wait");
+        for id in &guest_ids {
+            assert_eq!(status(&host, id).await, "pending_review", "guests' photos still wait");
+        }
+        let page = host.get(&format!("/app/events/{event}/moderation")).await;
+        assert!(page.body.contains("Waiting for approval (2)"), "only the guest's two are queued");
+    }
+);
+
+db_test!(
     async fn the_queue_is_worked_one_by_one_and_in_bulk_and_logged(tdb) {
         let app = TestApp::new(&tdb, Backing::Local).await;
         let host = app.browser("203.0.113.50");
