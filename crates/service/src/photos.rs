@@ -639,14 +639,17 @@ pub struct MemberPhotos {
     pub photos: Vec<Photo>,
     pub more: bool,
     pub reactions: ReactionSummary,
+    /// Everyone with photos in the event (failed ones not counted), by name: the "who" filter.
+    pub uploaders: Vec<String>,
 }
 
-/// One page of the members' photo grid (keyset: `before` is the last photo of the page
-/// before).
+/// One page of the members' photo grid, filtered (keyset: `before` is the last photo of the
+/// page before).
 pub async fn member_photos(
     services: &Services,
     ctx: &Ctx,
     event: EventId,
+    filter: &store::EventPhotoFilter,
     before: Option<(DateTime<Utc>, PhotoId)>,
     limit: u32,
 ) -> Result<MemberPhotos, Error> {
@@ -655,17 +658,25 @@ pub async fn member_photos(
     let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
     let event = tx.get_event(tenant, event).await?.ok_or(Error::NotFound)?;
     let (photos, more) = tx
-        .list_event_photos(tenant, event.id, before, limit)
+        .list_event_photos(tenant, event.id, filter, before, limit)
         .await?;
     let ids: Vec<PhotoId> = photos.iter().map(|p| p.id).collect();
     let reactor = ctx.actor.person_key().unwrap_or_default();
     let reactions = tx.reaction_summary(tenant, &ids, &reactor).await?;
+    let mut uploaders: Vec<String> = tx
+        .top_contributors(tenant, event.id, 500)
+        .await?
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
     tx.commit().await?;
+    uploaders.sort_by_key(|n| n.to_lowercase());
     Ok(MemberPhotos {
         event,
         photos,
         more,
         reactions,
+        uploaders,
     })
 }
 

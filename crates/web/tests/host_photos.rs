@@ -268,3 +268,48 @@ db_test!(
         }
     }
 );
+
+db_test!(
+    async fn the_grid_filters_by_who_day_and_status(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.64");
+        let (event, _ids) = setup(&app, &host).await;
+        let bytes = jpeg(9);
+        let r = host
+            .request(
+                Request::post(format!("/api/v1/events/{event}/photos"))
+                    .header(header::CONTENT_TYPE, "application/octet-stream")
+                    .header(header::CONTENT_LENGTH, bytes.len())
+                    .body(Body::from(bytes))
+                    .expect("request"),
+            )
+            .await;
+        let mine = r.json()["id"].as_str().expect("id").to_owned();
+        process(&app, tenant_of(&host).await, &mine).await;
+
+        let tiles = |q: &str| {
+            let url = format!("/app/events/{event}/photos{q}");
+            let host = &host;
+            async move {
+                let page = host.get(&url).await;
+                assert_eq!(page.status, StatusCode::OK, "{url}");
+                (page.body.matches("<li class=\"photo-tile ").count(), page.body)
+            }
+        };
+        assert_eq!(tiles("").await.0, 4);
+        let (n, body) = tiles("?status=pending_review").await;
+        assert_eq!(n, 3);
+        assert!(body.contains("<option value=\"pending_review\" selected>"), "the choice is kept");
+        assert_eq!(tiles("?status=published").await.0, 1);
+        assert_eq!(tiles("?who=Lena").await.0, 3);
+        assert!(tiles("").await.1.contains("<option>Ada Host</option>"), "who has photos");
+        let (n, body) = tiles("?who=Lena&status=published").await;
+        assert_eq!(n, 0);
+        assert!(body.contains("No photos match these filters."));
+        assert!(body.contains("Show all photos"));
+        let today = app.state.services.now().format("%Y-%m-%d").to_string();
+        assert_eq!(tiles(&format!("?day={today}")).await.0, 4);
+        assert_eq!(tiles("?day=2020-01-01").await.0, 0);
+        assert_eq!(tiles("?status=nonsense&day=not-a-day").await.0, 4, "unknown filters are ignored");
+    }
+);

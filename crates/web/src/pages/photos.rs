@@ -10,13 +10,14 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::PhotoId;
 use serde::Deserialize;
 use service::photos::{self, Accepted};
+use service::records::EventPhotoFilter;
 
 use crate::auth::{CurrentMember, check_form_token};
 use crate::extract::{Multipart, Path, Query};
 use crate::i18n::Catalog;
 use crate::pages::zip::zip_path;
 use crate::pages::{Layout, ReactForm, reaction_reply};
-use crate::params::{decode_photo_cursor, encode_photo_cursor, parse_id};
+use crate::params::{day_range, decode_photo_cursor, encode_photo_cursor, parse_id};
 use crate::security::CspNonce;
 use crate::views::{Tile, reaction_buttons, tile, uploader_messages};
 use crate::{AppState, WebError};
@@ -35,6 +36,13 @@ struct PhotosPage {
     error: String,
     /// The uploader script's words, from the catalogue (JSON).
     messages: String,
+    uploaders: Vec<String>,
+    who: String,
+    day: String,
+    status: String,
+    /// Status filter options: value and words.
+    statuses: Vec<(&'static str, String)>,
+    filtered: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -49,7 +57,47 @@ pub struct PhotosParams {
     done: Option<i64>,
     /// Photos a bulk delete removed.
     removed: Option<i64>,
+    /// Filters: uploader name, a day (local to the event), a status.
+    #[serde(default)]
+    who: String,
+    #[serde(default)]
+    day: String,
+    #[serde(default)]
+    status: String,
 }
+
+impl PhotosParams {
+    /// The filters; the day is local to `e` (needed only when a day is chosen).
+    fn filter(&self, e: Option<&service::records::Event>) -> EventPhotoFilter {
+        EventPhotoFilter {
+            status: self.status.trim().parse().ok(),
+            uploader: Some(self.who.trim().to_owned()).filter(|w| !w.is_empty()),
+            uploaded: e.and_then(|e| day_range(e, &self.day)),
+        }
+    }
+
+    /// The filters as a query string (empty ones left out), with `before` when given.
+    fn query(&self, before: &str) -> String {
+        let pairs = [
+            ("who", self.who.as_str()),
+            ("day", self.day.as_str()),
+            ("status", self.status.as_str()),
+            ("before", before),
+        ];
+        let kept: Vec<(&str, &str)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        serde_urlencoded::to_string(kept).unwrap_or_default()
+    }
+}
+
+/// The statuses the grid filters by, in the order of the filter's list.
+const STATUS_FILTERS: [&str; 6] = [
+    "published",
+    "pending_review",
+    "processing",
+    "hidden",
+    "rejected",
+    "failed",
+];
 
 /// `GET /app/events/{id}/photos`.
 pub async fn show_photos(
@@ -71,26 +119,38 @@ async fn render_photos(
     error: String,
 ) -> Result<Html<String>, WebError> {
     let t = Catalog::english();
+    let event = parse_id(id)?;
+    // The day is local to the event: its time zone is needed first.
+    let filter = if p.day.trim().is_empty() {
+        p.filter(None)
+    } else {
+        let e = service::events::get_event(&state.services, &member.ctx, event).await?;
+        p.filter(Some(&e))
+    };
     let photos::MemberPhotos {
         event: e,
         photos,
         more,
         reactions: summary,
+        uploaders,
     } = photos::member_photos(
         &state.services,
         &member.ctx,
-        parse_id(id)?,
+        event,
+        &filter,
         decode_photo_cursor(&p.before),
         120,
     )
     .await?;
+    let filtered =
+        filter.status.is_some() || filter.uploader.is_some() || filter.uploaded.is_some();
     let now = member.ctx.now;
     let max_mb = u64::from(e.settings.max_file_mb).min(state.services.uploads.max_bytes >> 20);
     let next_href = match (more, photos.last()) {
         (true, Some(last)) => format!(
-            "/app/events/{}/photos?before={}",
+            "/app/events/{}/photos?{}",
             e.id,
-            encode_photo_cursor(last)
+            p.query(&encode_photo_cursor(last))
         ),
         _ => String::new(),
     };
@@ -126,6 +186,15 @@ async fn render_photos(
         notice,
         error,
         messages: uploader_messages(t, max_mb),
+        uploaders,
+        who: p.who.trim().to_owned(),
+        day: p.day.trim().to_owned(),
+        status: filter.status.map_or("", |s| s.as_str()).to_owned(),
+        statuses: STATUS_FILTERS
+            .iter()
+            .map(|s| (*s, t.get(&format!("photos.status.{s}")).to_owned()))
+            .collect(),
+        filtered,
     }
     .render()
     .map_err(WebError::internal)?;
