@@ -366,6 +366,10 @@ db_test!(
         assert!(page.body.contains("Reported 3 times"), "{}", page.body);
         assert!(page.body.contains("“Not appropriate”"));
         assert!(page.body.contains("took a photo by Lena out of the gallery after reports"));
+        // The event page counts them, and the moderation link carries a badge.
+        let dash = host.get(&format!("/app/events/{event}")).await;
+        assert!(dash.body.contains("<dt>Open reports</dt><dd>3</dd>"), "{}", dash.body);
+        assert!(dash.body.contains("<span class=\"badge badge-reports\">3 reports</span>"));
 
         // The host keeps it: back in the gallery, reports settled.
         host.submit(
@@ -376,9 +380,14 @@ db_test!(
         .await;
         assert_eq!(status(&host, &ids[0]).await, "published");
         assert!(host.get(&format!("/app/events/{event}/moderation")).await.body.contains("No photo is reported."));
+        let dash = host.get(&format!("/app/events/{event}")).await;
+        assert!(dash.body.contains("<dt>Open reports</dt><dd>0</dd>"));
+        assert!(!dash.body.contains("badge-reports"), "no badge without reports");
 
         // Block the uploader and hide their photos.
         reporters[0].submit(&report_path, &report_path, &[("reason", "spam")]).await;
+        let dash = host.get(&format!("/app/events/{event}")).await;
+        assert!(dash.body.contains("<span class=\"badge badge-reports\">1 report</span>"), "one, not ones");
         let page = host.get(&format!("/app/events/{event}/moderation")).await;
         let marker = format!("/app/events/{event}/guests/");
         let at = page.body.find(&marker).expect("a block form for the guest's photo") + marker.len();
