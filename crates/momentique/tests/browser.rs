@@ -846,3 +846,119 @@ async fn a_held_photo_is_approved_in_another_browser() {
         app.log()
     );
 }
+
+/// The host's photos page on an event that holds guests' photos: the host's own uploads are
+/// published at once, the guest's wait; a shift-click selects a range, "Select all" all, and
+/// the bar counts them. Seen at 1280×800 and 390×844.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_host_selects_a_range_on_the_photos_page() {
+    let app = App::start();
+    let photos = tempfile::tempdir().expect("tempdir");
+    let files: Vec<std::path::PathBuf> = (0..3)
+        .map(|i| {
+            let p = photos.path().join(format!("host-{i}.jpg"));
+            write_jpeg(&p, 1200 + i * 200, 900);
+            p
+        })
+        .collect();
+    let guest_file = photos.path().join("IMG_0200.jpg");
+    write_jpeg(&guest_file, 900, 1200);
+
+    let host = Browser::start(1280, 800).await;
+    sign_up(&host, &app, "range-host@example.com").await;
+    create_event(&host, &app, "Summer party", "2027-06-20T23:30", true).await;
+    let link = go_live(&host).await;
+    let event_url = host.client.current_url().await.expect("url");
+    let photos_url = app.url(&format!("{}/photos", event_url.path()));
+    host.client.goto(&photos_url).await.expect("photos page");
+    wait_for(&host, "form.uploader.is-enhanced").await;
+    let refs: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
+    upload_and_wait(&host, &refs, "published").await;
+
+    let guest = Browser::start(390, 844).await;
+    guest.client.goto(&link).await.expect("join link");
+    wait_for(&guest, "#f-name").await;
+    fill(&guest, "name", "Sam").await;
+    click(&guest, "form button[type=submit]").await;
+    wait_for(&guest, "form.uploader.is-enhanced").await;
+    upload_and_wait(&guest, &[&guest_file], "pending_review").await;
+    guest.close().await;
+
+    host.client.goto(&photos_url).await.expect("photos page");
+    wait_for(&host, "[data-bulk] .bulk-all:not([hidden])").await;
+    assert_eq!(
+        js(
+            &host,
+            "return document.querySelectorAll('.photo-grid .photo-tile').length"
+        )
+        .await,
+        4
+    );
+    assert_eq!(
+        js(
+            &host,
+            "return document.querySelectorAll('.photo-grid .status-pending_review').length"
+        )
+        .await,
+        1,
+        "only the guest's photo waits"
+    );
+    // Click the first box, shift-click the third: three are chosen.
+    let picked = js(
+        &host,
+        "const b = [...document.querySelectorAll('input[data-pick]')];
+         b[0].click();
+         b[2].dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, shiftKey: true}));
+         return [b.filter(x => x.checked).length, document.querySelector('[data-bulk-count]').textContent]",
+    )
+    .await;
+    assert_eq!(picked, serde_json::json!([3, "3"]));
+    host.screenshot("photos-range-desktop").await;
+    click(&host, "[data-select-all]").await;
+    assert_eq!(
+        js(
+            &host,
+            "return document.querySelector('[data-bulk-count]').textContent"
+        )
+        .await,
+        "4"
+    );
+    host.close().await;
+
+    // The same host on a phone (390×844): logged in, sent back to the photos page.
+    let phone = Browser::start(390, 844).await;
+    phone.client.goto(&photos_url).await.expect("photos page");
+    wait_path(&phone, "/login").await;
+    fill(&phone, "email", "range-host@example.com").await;
+    fill(&phone, "password", "violet-harbour-42").await;
+    click(&phone, "form button[type=submit]").await;
+    wait_for(&phone, "[data-bulk] .bulk-all:not([hidden])").await;
+    click(&phone, "[data-select-all]").await;
+    assert_eq!(
+        sideways_overflow(&phone).await,
+        0,
+        "the photos page scrolls sideways on a phone"
+    );
+    phone.screenshot("photos-range-phone").await;
+    js(
+        &phone,
+        "document.querySelector('.photo-grid').scrollIntoView(); return true",
+    )
+    .await;
+    phone.screenshot("photos-grid-phone").await;
+    // The waiting badge fits inside its tile on a phone.
+    let fits = js(
+        &phone,
+        "const s = document.querySelector('.photo-grid .status-pending_review');
+         const t = s.closest('.photo-tile');
+         return s.getBoundingClientRect().right <= t.getBoundingClientRect().right + 0.5",
+    )
+    .await;
+    assert_eq!(fits, true, "the waiting badge overflows its tile");
+    phone.close().await;
+    assert!(
+        !app.log().contains("ERROR"),
+        "the server logged errors:\n{}",
+        app.log()
+    );
+}

@@ -653,6 +653,8 @@ pub struct EventFigures {
     pub hours: Vec<(String, i64)>,
     pub reactions: i64,
     pub views: i64,
+    /// Reports no member has decided on yet.
+    pub reports: i64,
 }
 
 /// The figures of one event, read in one transaction.
@@ -661,7 +663,7 @@ pub async fn event_figures(
     ctx: &Ctx,
     event: EventId,
 ) -> Result<EventFigures, crate::Error> {
-    use store::{PhotoRepo, ReactionRepo, ViewRepo};
+    use store::{PhotoRepo, ReactionRepo, ReportRepo, ViewRepo};
     ctx.require(Action::ViewEvents)?;
     let tenant = ctx.tenant;
     let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
@@ -670,6 +672,7 @@ pub async fn event_figures(
     let hours = tx.uploads_by_hour(tenant, event).await?;
     let reactions = tx.count_event_reactions(tenant, event).await?;
     let views = tx.count_event_views(tenant, event).await?;
+    let reports = tx.count_event_reports(tenant, event).await?;
     tx.commit().await?;
     Ok(EventFigures {
         stats,
@@ -677,6 +680,7 @@ pub async fn event_figures(
         hours,
         reactions,
         views,
+        reports,
     })
 }
 

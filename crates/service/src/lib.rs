@@ -28,8 +28,8 @@ pub use context::{Ctx, Error};
 /// itself: the compiler keeps that layering).
 pub mod records {
     pub use store::{
-        AuditEntry, Decision, Event, EventCursor, EventQuery, EventSort, GalleryCursor,
-        GalleryQuery, GallerySort, Guest, Limit, Photo, QueueStats, REACTION_KINDS,
+        AuditEntry, Decision, Event, EventCursor, EventPhotoFilter, EventQuery, EventSort,
+        GalleryCursor, GalleryQuery, GallerySort, Guest, Limit, Photo, QueueStats, REACTION_KINDS,
         ReactionSummary, SessionRecord, StoreError, StoredRendition, Tenant, User,
     };
 }

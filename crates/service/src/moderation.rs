@@ -164,6 +164,64 @@ pub async fn delete_photo(
     remove_photo(services, ctx.tenant, actor, None, event, photo).await
 }
 
+/// Before [`delete_photos`]: the event and how many of `photos` are its own (what the
+/// confirmation says). Only for members who may delete.
+pub async fn photos_to_delete(
+    services: &Services,
+    ctx: &Ctx,
+    event: EventId,
+    photos: &[PhotoId],
+) -> Result<(Event, Vec<PhotoId>), Error> {
+    ctx.require(Action::DeletePhotos)?;
+    let tenant = ctx.tenant;
+    let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
+    let ev = tx.get_event(tenant, event).await?.ok_or(Error::NotFound)?;
+    let mut found = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for &id in photos.iter().take(5000) {
+        if !seen.insert(id) {
+            continue;
+        }
+        if let Some(p) = tx.get_photo(tenant, id).await?
+            && p.event_id == event
+        {
+            found.push(id);
+        }
+    }
+    tx.commit().await?;
+    Ok((ev, found))
+}
+
+/// A member deletes several photos of `event` in one go, with the rules of [`delete_photo`]:
+/// an audit entry and a file-deletion job per photo. Photos not of the event (or already
+/// gone) are passed over; the answer is how many were deleted.
+pub async fn delete_photos(
+    services: &Services,
+    ctx: &Ctx,
+    event: EventId,
+    photos: &[PhotoId],
+) -> Result<usize, Error> {
+    let actor = ctx.require(Action::DeletePhotos)?;
+    let tenant = ctx.tenant;
+    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    require_event(&mut tx, tenant, event).await?;
+    let mut done = 0;
+    let mut seen = std::collections::HashSet::new();
+    for &photo in photos {
+        if !seen.insert(photo) {
+            continue;
+        }
+        match remove_in(&mut tx, tenant, actor, None, event, photo).await {
+            Ok(()) => done += 1,
+            Err(Error::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    tx.commit().await?;
+    tracing::info!(tenant.id = %tenant, event.id = %event, photos = done, "photos deleted");
+    Ok(done)
+}
+
 /// A guest deletes one of their own photos (the same removal; logged as the guest's).
 pub async fn delete_own_photo(
     services: &Services,
@@ -185,6 +243,21 @@ async fn remove_photo(
 ) -> Result<(), Error> {
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
     require_event(&mut tx, tenant, event).await?;
+    remove_in(&mut tx, tenant, actor, own, event, photo).await?;
+    tx.commit().await?;
+    tracing::info!(tenant.id = %tenant, event.id = %event, photo.id = %photo, "photo deleted");
+    Ok(())
+}
+
+/// One photo's removal inside `tx`: the row, its audit entry, its file-deletion job.
+async fn remove_in(
+    tx: &mut Tx,
+    tenant: TenantId,
+    actor: Option<UserId>,
+    own: Option<GuestId>,
+    event: EventId,
+    photo: PhotoId,
+) -> Result<(), Error> {
     let Some(p) = tx.get_photo(tenant, photo).await? else {
         return Err(Error::NotFound);
     };
@@ -209,15 +282,13 @@ async fn remove_photo(
     )
     .await?;
     jobs::enqueue(
-        &mut tx,
+        tx,
         &DeletePhotoFiles {
             tenant,
             prefix: format!("{tenant}/{event}/{photo}"),
         },
     )
     .await?;
-    tx.commit().await?;
-    tracing::info!(tenant.id = %tenant, event.id = %event, photo.id = %photo, "photo deleted");
     Ok(())
 }
 

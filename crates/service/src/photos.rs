@@ -20,8 +20,8 @@ use media::pipeline::{self, Kind, Limits, MediaError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use store::{
-    Db, Event, EventRepo, GalleryQuery, Photo, PhotoRepo, ProcessedPhoto, ReactionRepo,
-    ReactionSummary, Scope, StoreError, StoredRendition,
+    Db, Event, EventRepo, GalleryQuery, MembershipRepo, Photo, PhotoRepo, ProcessedPhoto,
+    ReactionRepo, ReactionSummary, Scope, StoreError, StoredRendition,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Semaphore;
@@ -381,6 +381,17 @@ impl Handler<ProcessPhoto> for ProcessPhotoHandler {
             .get_event(tenant, photo.event_id)
             .await
             .map_err(JobError::retry)?;
+        // A member's own upload does not wait in their own approval queue: only guests'
+        // photos are held. "A member" means credited to a user who still belongs to the
+        // organization (a guest's photo has no user).
+        let by_member = match photo.uploaded_by {
+            Some(user) if photo.guest_id.is_none() => tx
+                .get_membership(tenant, user)
+                .await
+                .map_err(JobError::retry)?
+                .is_some(),
+            _ => false,
+        };
         tx.commit().await.map_err(JobError::retry)?;
         let Some(event) = event else {
             return Ok(());
@@ -454,8 +465,8 @@ impl Handler<ProcessPhoto> for ProcessPhotoHandler {
             renditions,
         };
         let status = match event.settings.moderation {
-            Moderation::Publish => PhotoStatus::Published,
-            Moderation::Approve => PhotoStatus::PendingReview,
+            Moderation::Approve if !by_member => PhotoStatus::PendingReview,
+            Moderation::Publish | Moderation::Approve => PhotoStatus::Published,
         };
         let mut tx = self
             .db
@@ -628,14 +639,17 @@ pub struct MemberPhotos {
     pub photos: Vec<Photo>,
     pub more: bool,
     pub reactions: ReactionSummary,
+    /// Everyone with photos in the event (failed ones not counted), by name: the "who" filter.
+    pub uploaders: Vec<String>,
 }
 
-/// One page of the members' photo grid (keyset: `before` is the last photo of the page
-/// before).
+/// One page of the members' photo grid, filtered (keyset: `before` is the last photo of the
+/// page before).
 pub async fn member_photos(
     services: &Services,
     ctx: &Ctx,
     event: EventId,
+    filter: &store::EventPhotoFilter,
     before: Option<(DateTime<Utc>, PhotoId)>,
     limit: u32,
 ) -> Result<MemberPhotos, Error> {
@@ -644,17 +658,25 @@ pub async fn member_photos(
     let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
     let event = tx.get_event(tenant, event).await?.ok_or(Error::NotFound)?;
     let (photos, more) = tx
-        .list_event_photos(tenant, event.id, before, limit)
+        .list_event_photos(tenant, event.id, filter, before, limit)
         .await?;
     let ids: Vec<PhotoId> = photos.iter().map(|p| p.id).collect();
     let reactor = ctx.actor.person_key().unwrap_or_default();
     let reactions = tx.reaction_summary(tenant, &ids, &reactor).await?;
+    let mut uploaders: Vec<String> = tx
+        .top_contributors(tenant, event.id, 500)
+        .await?
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
     tx.commit().await?;
+    uploaders.sort_by_key(|n| n.to_lowercase());
     Ok(MemberPhotos {
         event,
         photos,
         more,
         reactions,
+        uploaders,
     })
 }
 

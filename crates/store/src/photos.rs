@@ -88,6 +88,16 @@ pub struct GalleryQuery {
     pub limit: u32,
 }
 
+/// The members' photo grid's filters (every status unless one is chosen). Each is an
+/// equality or range on the `(tenant_id, event_id, status, …, created_at, id)` indexes.
+#[derive(Debug, Clone, Default)]
+pub struct EventPhotoFilter {
+    pub status: Option<PhotoStatus>,
+    pub uploader: Option<String>,
+    /// Uploaded in `[from, until)`.
+    pub uploaded: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
 /// What processing adds to a photo.
 #[derive(Debug, Clone, Default)]
 pub struct ProcessedPhoto {
@@ -292,6 +302,7 @@ pub trait PhotoRepo {
         &mut self,
         tenant: TenantId,
         event: EventId,
+        filter: &EventPhotoFilter,
         before: Option<(DateTime<Utc>, PhotoId)>,
         limit: u32,
     ) -> impl Future<Output = Result<(Vec<Photo>, bool)>> + Send;
@@ -537,11 +548,24 @@ impl PhotoRepo for Tx {
         &mut self,
         tenant: TenantId,
         event: EventId,
+        filter: &EventPhotoFilter,
         before: Option<(DateTime<Utc>, PhotoId)>,
         limit: u32,
     ) -> Result<(Vec<Photo>, bool)> {
         let mut sql = format!("SELECT {COLUMNS} FROM photos WHERE tenant_id = ? AND event_id = ?");
         let mut args = vec![Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())];
+        if let Some(status) = filter.status {
+            sql.push_str(" AND status = ?");
+            args.push(Arg::Text(status.as_str().to_owned()));
+        }
+        if let Some(name) = &filter.uploader {
+            sql.push_str(" AND uploader_name = ?");
+            args.push(Arg::Text(name.clone()));
+        }
+        if let Some((from, until)) = filter.uploaded {
+            sql.push_str(" AND created_at >= ? AND created_at < ?");
+            args.extend([Arg::Time(from), Arg::Time(until)]);
+        }
         if let Some((at, id)) = before {
             // A row-value comparison: both backends seek the (created_at, id) index to it.
             sql.push_str(" AND (created_at, id) < (?, ?)");

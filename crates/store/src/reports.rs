@@ -36,6 +36,12 @@ pub trait ReportRepo {
         tenant: TenantId,
         event: EventId,
     ) -> impl Future<Output = Result<Vec<(Photo, PhotoReports)>>> + Send;
+    /// How many reports the event's photos have that no member has decided on yet.
+    fn count_event_reports(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+    ) -> impl Future<Output = Result<i64>> + Send;
     /// Clears a photo's reports (a member decided).
     fn clear_reports(
         &mut self,
@@ -154,6 +160,21 @@ impl ReportRepo for Tx {
         }
         out.sort_by_key(|(_, r)| std::cmp::Reverse(r.count));
         Ok(out)
+    }
+
+    async fn count_event_reports(&mut self, tenant: TenantId, event: EventId) -> Result<i64> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            n: i64,
+        }
+        let rows: Vec<Row> = fetch_all(
+            self,
+            Some(tenant),
+            "SELECT count(*) AS n FROM reports WHERE tenant_id = ? AND event_id = ?",
+            &[Arg::Uuid(tenant.as_uuid()), Arg::Uuid(event.as_uuid())],
+        )
+        .await?;
+        Ok(rows.first().map_or(0, |r| r.n))
     }
 
     async fn clear_reports(&mut self, tenant: TenantId, photo: PhotoId) -> Result<()> {

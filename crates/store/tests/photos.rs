@@ -154,7 +154,7 @@ db_test!(
         let mut seen = Vec::new();
         let mut before = None;
         loop {
-            let (page, more) = tx.list_event_photos(t, e, before, 2).await.expect("page");
+            let (page, more) = tx.list_event_photos(t, e, &Default::default(), before, 2).await.expect("page");
             seen.extend(page.iter().map(|p| p.id));
             before = page.last().map(|p| (p.created_at, p.id));
             if !more {
@@ -171,7 +171,7 @@ db_test!(
         assert!(tx.get_photo(other, photos[0].id).await.expect("get").is_none());
         assert!(tx.find_photo_by_hash(other, e, "sha-0").await.expect("find").is_none());
         assert_eq!(tx.event_photo_stats(other, e).await.expect("stats").photos, 0);
-        assert!(tx.list_event_photos(other, other_event, None, 10).await.expect("list").0.is_empty());
+        assert!(tx.list_event_photos(other, other_event, &Default::default(), None, 10).await.expect("list").0.is_empty());
         assert!(!tx.fail_photo(other, photos[3].id, "x", now).await.expect("fail"));
         assert!(matches!(
             tx.get_photo(t, photos[0].id).await,

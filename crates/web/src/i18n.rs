@@ -135,6 +135,14 @@ impl Catalog {
         at.format(self.get(&key)).to_string()
     }
 
+    /// A count in words: `{key}.one` for 1, `{key}.other` otherwise (English's plural
+    /// rule), with `{n}` replaced by the number.
+    pub fn plural(&self, key: &str, n: i64) -> String {
+        let form = if n == 1 { "one" } else { "other" };
+        self.get(&format!("{key}.{form}"))
+            .replace("{n}", &n.to_string())
+    }
+
     pub fn contains(&self, key: &str) -> bool {
         self.messages.contains_key(key)
     }
@@ -196,6 +204,16 @@ mod tests {
             t.photo_failure("the photo could not be read: old free text"),
             t.get("photos.failure.other")
         );
+    }
+
+    /// One and many read differently, with the number in place.
+    #[test]
+    fn plural_picks_one_or_other() {
+        let t = Catalog::english();
+        assert_eq!(t.plural("photos.count", 1), "1 photo");
+        assert_eq!(t.plural("photos.count", 2), "2 photos");
+        assert_eq!(t.plural("photos.count", 0), "0 photos");
+        assert_eq!(t.plural("photos.bulk_deleted", 1), "1 photo is deleted.");
     }
 
     /// Every `t.get("…")` in a template or `.get("…")` in the code names a message that exists.

@@ -90,6 +90,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/g/{event}/download.zip", get(pages::guest::download_zip))
         .route("/app/events/{id}/cover", post(pages::photos::set_cover))
+        .route("/app/events/{id}/photos/bulk", post(pages::photos::bulk))
+        .route(
+            "/app/events/{id}/photos/delete",
+            post(pages::photos::delete_selected),
+        )
         .route(
             "/app/events/{id}/photos/{photo}/react",
             post(pages::photos::react),

@@ -96,3 +96,21 @@ pub fn decode_photo_cursor(s: &str) -> Option<(DateTime<Utc>, PhotoId)> {
         id.parse().ok()?,
     ))
 }
+
+/// A day (`YYYY-MM-DD`, local to the event) as the UTC span `[start, next day's start)`;
+/// `None` when `day` is empty or not a date.
+pub fn day_range(e: &Event, day: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    use chrono::TimeZone;
+    let d = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").ok()?;
+    let tz = &e.time_zone.0;
+    let start = tz
+        .from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
+        .earliest()?;
+    let end = tz
+        .from_local_datetime(&d.succ_opt()?.and_hms_opt(0, 0, 0)?)
+        .earliest()?;
+    Some((
+        domain::time::clamp_to_range(start.with_timezone(&Utc)),
+        domain::time::clamp_to_range(end.with_timezone(&Utc)),
+    ))
+}

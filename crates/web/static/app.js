@@ -341,3 +341,45 @@ document.addEventListener("keydown", (e) => {
   if (key === "a" && buttons[0]) { e.preventDefault(); buttons[0].click(); }
   if (key === "r" && buttons[1]) { e.preventDefault(); buttons[1].click(); }
 });
+
+// ===== Members' photos page: select all, select a range, count (host-ui) =====
+// Without JavaScript the checkboxes work one by one; with it, "Select all" appears, a
+// shift-click selects every photo between the last one clicked and this one, and the bar
+// counts the selection. Delegated, so photos the pager adds in place take part too.
+(() => {
+  const bar = document.querySelector("[data-bulk]");
+  if (!bar) return;
+  const all = bar.querySelector("[data-select-all]");
+  const count = bar.querySelector("[data-bulk-count]");
+  const picks = () => Array.from(document.querySelectorAll("input[data-pick]"));
+  bar.querySelectorAll("[hidden]").forEach((el) => { el.hidden = false; });
+  const update = () => {
+    const boxes = picks();
+    const n = boxes.filter((b) => b.checked).length;
+    count.textContent = n ? String(n) : "";
+    all.checked = n > 0 && n === boxes.length;
+    all.indeterminate = n > 0 && n < boxes.length;
+    document.querySelectorAll(".photo-tile").forEach((t) => {
+      const b = t.querySelector("input[data-pick]");
+      t.classList.toggle("is-picked", !!(b && b.checked));
+    });
+  };
+  let last = null;
+  document.addEventListener("click", (e) => {
+    const box = e.target.closest && e.target.closest("input[data-pick]");
+    if (!box) return;
+    const boxes = picks();
+    if (e.shiftKey && last && last !== box && boxes.includes(last)) {
+      const [a, b] = [boxes.indexOf(last), boxes.indexOf(box)].sort((x, y) => x - y);
+      boxes.slice(a, b + 1).forEach((x) => { x.checked = box.checked; });
+    }
+    last = box;
+    update();
+  });
+  all.addEventListener("change", () => {
+    picks().forEach((b) => { b.checked = all.checked; });
+    update();
+  });
+  update();
+})();
+// ===== end members' photos page =====

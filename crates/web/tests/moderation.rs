@@ -81,6 +81,34 @@ async fn setup(app: &TestApp, host: &Browser<'_>) -> (String, Vec<String>) {
 }
 
 db_test!(
+    async fn a_hosts_own_upload_is_published_while_guests_photos_wait(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.51");
+        let (event, guest_ids) = setup(&app, &host).await;
+        let tenant = tenant_of(&host).await;
+        let bytes = jpeg(9);
+        let r = host
+            .request(
+                Request::post(format!("/api/v1/events/{event}/photos"))
+                    .header(header::CONTENT_TYPE, "application/octet-stream")
+                    .header(header::CONTENT_LENGTH, bytes.len())
+                    .body(Body::from(bytes))
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let mine = r.json()["id"].as_str().expect("id").to_owned();
+        process(&app, tenant, &mine).await;
+        assert_eq!(status(&host, &mine).await, "published", "the host's own photo does not wait");
+        for id in &guest_ids {
+            assert_eq!(status(&host, id).await, "pending_review", "guests' photos still wait");
+        }
+        let page = host.get(&format!("/app/events/{event}/moderation")).await;
+        assert!(page.body.contains("Waiting for approval (2)"), "only the guest's two are queued");
+    }
+);
+
+db_test!(
     async fn the_queue_is_worked_one_by_one_and_in_bulk_and_logged(tdb) {
         let app = TestApp::new(&tdb, Backing::Local).await;
         let host = app.browser("203.0.113.50");
@@ -338,6 +366,10 @@ db_test!(
         assert!(page.body.contains("Reported 3 times"), "{}", page.body);
         assert!(page.body.contains("“Not appropriate”"));
         assert!(page.body.contains("took a photo by Lena out of the gallery after reports"));
+        // The event page counts them, and the moderation link carries a badge.
+        let dash = host.get(&format!("/app/events/{event}")).await;
+        assert!(dash.body.contains("<dt>Open reports</dt><dd>3</dd>"), "{}", dash.body);
+        assert!(dash.body.contains("<span class=\"badge badge-reports\">3 reports</span>"));
 
         // The host keeps it: back in the gallery, reports settled.
         host.submit(
@@ -348,9 +380,14 @@ db_test!(
         .await;
         assert_eq!(status(&host, &ids[0]).await, "published");
         assert!(host.get(&format!("/app/events/{event}/moderation")).await.body.contains("No photo is reported."));
+        let dash = host.get(&format!("/app/events/{event}")).await;
+        assert!(dash.body.contains("<dt>Open reports</dt><dd>0</dd>"));
+        assert!(!dash.body.contains("badge-reports"), "no badge without reports");
 
         // Block the uploader and hide their photos.
         reporters[0].submit(&report_path, &report_path, &[("reason", "spam")]).await;
+        let dash = host.get(&format!("/app/events/{event}")).await;
+        assert!(dash.body.contains("<span class=\"badge badge-reports\">1 report</span>"), "one, not ones");
         let page = host.get(&format!("/app/events/{event}/moderation")).await;
         let marker = format!("/app/events/{event}/guests/");
         let at = page.body.find(&marker).expect("a block form for the guest's photo") + marker.len();

@@ -271,7 +271,7 @@ db_test!(
         );
         shots.text(
             "photos_grid",
-            fragment(&photos.body, "<ul class=\"photo-grid\" data-gallery>", "</ul>"),
+            fragment(&photos.body, "<form id=\"bulk\"", "</ul>"),
         );
         shots.text(
             "photos_lightbox",

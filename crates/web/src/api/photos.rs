@@ -99,6 +99,7 @@ pub async fn list(
         &state.services,
         &member.ctx,
         parse_id(&id)?,
+        &service::records::EventPhotoFilter::default(),
         decode_photo_cursor(&p.before),
         limit,
     )

@@ -418,6 +418,9 @@ pub struct EventFigures {
     pub failed: i64,
     pub reactions: i64,
     pub views: i64,
+    pub reports: i64,
+    /// "1 report", "2 reports" (the moderation link's badge).
+    pub reports_label: String,
     pub storage: String,
     pub top: Vec<(String, i64)>,
     pub chart_svg: String,
@@ -446,6 +449,8 @@ pub async fn event_figures(
         failed: f.stats.failed,
         reactions: f.reactions,
         views: f.views,
+        reports: f.reports,
+        reports_label: t.plural("events.reports", f.reports),
         storage: crate::pages::chart::human_bytes(f.stats.storage_bytes),
         top: f.top,
         chart_svg,

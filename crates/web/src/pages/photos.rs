@@ -10,13 +10,14 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::PhotoId;
 use serde::Deserialize;
 use service::photos::{self, Accepted};
+use service::records::EventPhotoFilter;
 
 use crate::auth::{CurrentMember, check_form_token};
 use crate::extract::{Multipart, Path, Query};
 use crate::i18n::Catalog;
 use crate::pages::zip::zip_path;
 use crate::pages::{Layout, ReactForm, reaction_reply};
-use crate::params::{decode_photo_cursor, encode_photo_cursor, parse_id};
+use crate::params::{day_range, decode_photo_cursor, encode_photo_cursor, parse_id};
 use crate::security::CspNonce;
 use crate::views::{Tile, reaction_buttons, tile, uploader_messages};
 use crate::{AppState, WebError};
@@ -35,6 +36,13 @@ struct PhotosPage {
     error: String,
     /// The uploader script's words, from the catalogue (JSON).
     messages: String,
+    uploaders: Vec<String>,
+    who: String,
+    day: String,
+    status: String,
+    /// Status filter options: value and words.
+    statuses: Vec<(&'static str, String)>,
+    filtered: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -45,7 +53,51 @@ pub struct PhotosParams {
     existing: Option<u32>,
     deleted: Option<u32>,
     cover: Option<u32>,
+    /// Photos a bulk action changed.
+    done: Option<i64>,
+    /// Photos a bulk delete removed.
+    removed: Option<i64>,
+    /// Filters: uploader name, a day (local to the event), a status.
+    #[serde(default)]
+    who: String,
+    #[serde(default)]
+    day: String,
+    #[serde(default)]
+    status: String,
 }
+
+impl PhotosParams {
+    /// The filters; the day is local to `e` (needed only when a day is chosen).
+    fn filter(&self, e: Option<&service::records::Event>) -> EventPhotoFilter {
+        EventPhotoFilter {
+            status: self.status.trim().parse().ok(),
+            uploader: Some(self.who.trim().to_owned()).filter(|w| !w.is_empty()),
+            uploaded: e.and_then(|e| day_range(e, &self.day)),
+        }
+    }
+
+    /// The filters as a query string (empty ones left out), with `before` when given.
+    fn query(&self, before: &str) -> String {
+        let pairs = [
+            ("who", self.who.as_str()),
+            ("day", self.day.as_str()),
+            ("status", self.status.as_str()),
+            ("before", before),
+        ];
+        let kept: Vec<(&str, &str)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        serde_urlencoded::to_string(kept).unwrap_or_default()
+    }
+}
+
+/// The statuses the grid filters by, in the order of the filter's list.
+const STATUS_FILTERS: [&str; 6] = [
+    "published",
+    "pending_review",
+    "processing",
+    "hidden",
+    "rejected",
+    "failed",
+];
 
 /// `GET /app/events/{id}/photos`.
 pub async fn show_photos(
@@ -67,26 +119,38 @@ async fn render_photos(
     error: String,
 ) -> Result<Html<String>, WebError> {
     let t = Catalog::current();
+    let event = parse_id(id)?;
+    // The day is local to the event: its time zone is needed first.
+    let filter = if p.day.trim().is_empty() {
+        p.filter(None)
+    } else {
+        let e = service::events::get_event(&state.services, &member.ctx, event).await?;
+        p.filter(Some(&e))
+    };
     let photos::MemberPhotos {
         event: e,
         photos,
         more,
         reactions: summary,
+        uploaders,
     } = photos::member_photos(
         &state.services,
         &member.ctx,
-        parse_id(id)?,
+        event,
+        &filter,
         decode_photo_cursor(&p.before),
-        48,
+        120,
     )
     .await?;
+    let filtered =
+        filter.status.is_some() || filter.uploader.is_some() || filter.uploaded.is_some();
     let now = member.ctx.now;
     let max_mb = u64::from(e.settings.max_file_mb).min(state.services.uploads.max_bytes >> 20);
     let next_href = match (more, photos.last()) {
         (true, Some(last)) => format!(
-            "/app/events/{}/photos?before={}",
+            "/app/events/{}/photos?{}",
             e.id,
-            encode_photo_cursor(last)
+            p.query(&encode_photo_cursor(last))
         ),
         _ => String::new(),
     };
@@ -96,6 +160,8 @@ async fn render_photos(
             .replace("{n}", &n.to_string())
             .replace("{d}", &d.to_string()),
         (Some(n), _) => t.get("photos.uploaded").replace("{n}", &n.to_string()),
+        _ if p.removed.is_some() => t.plural("photos.bulk_deleted", p.removed.unwrap_or(0)),
+        _ if p.done.is_some() => t.plural("photos.bulk_done", p.done.unwrap_or(0)),
         _ if p.deleted.is_some() => t.get("photos.deleted").to_owned(),
         _ if p.cover.is_some() => t.get("photos.cover_set").to_owned(),
         _ => String::new(),
@@ -120,6 +186,15 @@ async fn render_photos(
         notice,
         error,
         messages: uploader_messages(t, max_mb),
+        uploaders,
+        who: p.who.trim().to_owned(),
+        day: p.day.trim().to_owned(),
+        status: filter.status.map_or("", |s| s.as_str()).to_owned(),
+        statuses: STATUS_FILTERS
+            .iter()
+            .map(|s| (*s, t.get(&format!("photos.status.{s}")).to_owned()))
+            .collect(),
+        filtered,
     }
     .render()
     .map_err(WebError::internal)?;
@@ -287,7 +362,6 @@ pub async fn download_zip(
     Path(id): Path<String>,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Result<Response, WebError> {
-    let t = Catalog::current();
     let e = service::events::get_event(&state.services, &member.ctx, parse_id(&id)?).await?;
     // `?photo=ID&photo=ID`: a selection (any photo of the event that has its file); otherwise
     // every published photo.
@@ -295,18 +369,33 @@ pub async fn download_zip(
         .as_deref()
         .and_then(|q| serde_urlencoded::from_str(q).ok())
         .unwrap_or_default();
-    let selected: Vec<PhotoId> = pairs
+    zip_of(&state, &member, &e, &chosen(&pairs)).await
+}
+
+/// The photo ids of a form or query (`photo=ID&photo=ID`); ones that do not parse are left out.
+fn chosen(pairs: &[(String, String)]) -> Vec<PhotoId> {
+    pairs
         .iter()
         .filter(|(k, _)| k == "photo")
         .filter_map(|(_, v)| v.parse().ok())
-        .collect();
+        .collect()
+}
+
+/// The ZIP of `selected` (or, empty, of every published photo).
+async fn zip_of(
+    state: &AppState,
+    member: &CurrentMember,
+    e: &service::records::Event,
+    selected: &[PhotoId],
+) -> Result<Response, WebError> {
+    let t = Catalog::current();
     let photos =
-        photos::originals_for_archive(&state.services, &member.ctx, e.id, &selected).await?;
+        photos::originals_for_archive(&state.services, &member.ctx, e.id, selected).await?;
     let items = photos
         .iter()
         .map(|p| crate::pages::zip::ZipItem {
             key: p.original_key.clone(),
-            path: zip_path(t, &e, p, p.original_key.rsplit('.').next().unwrap_or("jpg")),
+            path: zip_path(t, e, p, p.original_key.rsplit('.').next().unwrap_or("jpg")),
         })
         .collect();
     Ok(crate::pages::zip::zip_response(
@@ -350,4 +439,117 @@ pub async fn set_cover(
     let photo: PhotoId = form.photo.parse().map_err(|_| WebError::NotFound)?;
     service::events::set_cover(&state.services, &member.ctx, event, photo).await?;
     Ok(Redirect::to(&format!("/app/events/{event}/photos?cover=1")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "photos_delete.html")]
+struct BulkDeletePage {
+    layout: Layout,
+    csrf: String,
+    event_id: String,
+    name: String,
+    body: String,
+    photos: Vec<String>,
+}
+
+/// `POST /app/events/{id}/photos/bulk`: the photos page's selection with one action: approve
+/// or hide (then back to the page), download (the ZIP of the selection), or delete (a
+/// confirmation first). Nothing selected: the page again, saying so.
+pub async fn bulk(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    member: CurrentMember,
+    Path(id): Path<String>,
+    crate::auth::CsrfForm(form): crate::auth::CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let t = Catalog::current();
+    let event = parse_id(&id)?;
+    let selected = chosen(&form);
+    let action = form
+        .iter()
+        .find(|(k, _)| k == "action")
+        .map_or("", |(_, v)| v.as_str());
+    if !matches!(action, "approve" | "hide" | "delete" | "download") {
+        return Err(WebError::BadRequest(
+            t.get("moderation.bad_action").to_owned(),
+        ));
+    }
+    if selected.is_empty() {
+        let page = render_photos(
+            &state,
+            nonce,
+            &member,
+            &id,
+            &PhotosParams::default(),
+            t.get("moderation.none_selected").to_owned(),
+        )
+        .await?;
+        return Ok((StatusCode::BAD_REQUEST, page).into_response());
+    }
+    match action {
+        "download" => {
+            let e = service::events::get_event(&state.services, &member.ctx, event).await?;
+            zip_of(&state, &member, &e, &selected).await
+        }
+        "delete" => {
+            let (e, found) = service::moderation::photos_to_delete(
+                &state.services,
+                &member.ctx,
+                event,
+                &selected,
+            )
+            .await?;
+            let html = BulkDeletePage {
+                layout: Layout::for_member(nonce, &member, "events"),
+                csrf: member.session.csrf_token.clone(),
+                event_id: e.id.to_string(),
+                name: e.name,
+                body: t.plural("photos.bulk_delete_body", found.len() as i64),
+                photos: found.iter().map(ToString::to_string).collect(),
+            }
+            .render()
+            .map_err(WebError::internal)?;
+            Ok(Html(html).into_response())
+        }
+        _ => {
+            let what = if action == "approve" {
+                domain::ModerationAction::Approve
+            } else {
+                domain::ModerationAction::Hide
+            };
+            let n =
+                service::moderation::moderate(&state.services, &member.ctx, event, &selected, what)
+                    .await?;
+            Ok(Redirect::to(&format!("/app/events/{event}/photos?done={n}")).into_response())
+        }
+    }
+}
+
+/// `POST /app/events/{id}/photos/delete`: the confirmed bulk delete.
+pub async fn delete_selected(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    member: CurrentMember,
+    Path(id): Path<String>,
+    crate::auth::CsrfForm(form): crate::auth::CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let event = parse_id(&id)?;
+    let selected = chosen(&form);
+    if selected.is_empty() {
+        let page = render_photos(
+            &state,
+            nonce,
+            &member,
+            &id,
+            &PhotosParams::default(),
+            Catalog::current()
+                .get("moderation.none_selected")
+                .to_owned(),
+        )
+        .await?;
+        return Ok((StatusCode::BAD_REQUEST, page).into_response());
+    }
+    let n =
+        service::moderation::delete_photos(&state.services, &member.ctx, event, &selected).await?;
+    Ok(Redirect::to(&format!("/app/events/{event}/photos?removed={n}")).into_response())
 }
