@@ -126,7 +126,10 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/g/{event}/photos/{id}/react", post(pages::guest::react))
-        .route("/g/{event}/photos/{id}/view", post(pages::guest::view))
+        .route(
+            "/g/{event}/photos/{id}/view",
+            get(pages::guest::photo_page).post(pages::guest::view),
+        )
         .route(
             "/g/{event}/photos/{id}/delete",
             get(pages::guest::confirm_delete_own).post(pages::guest::delete_own),

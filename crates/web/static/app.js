@@ -282,6 +282,7 @@ document.addEventListener("submit", async (e) => {
   const r = await res.json();
   button.setAttribute("aria-pressed", String(r.on));
   button.querySelector(".count").textContent = r.count > 0 ? String(r.count) : "";
+  form.dispatchEvent(new CustomEvent("reacted", { bubbles: true, detail: r }));
 });
 
 // Lightbox: the 1920 px photo over the page; arrows, Esc, swipe. Without this the link opens
@@ -300,6 +301,7 @@ if (box) {
     dl.hidden = !a.dataset.download;
     if (a.dataset.download) dl.href = a.dataset.download;
     if (!box.open) box.showModal();
+    box.dispatchEvent(new CustomEvent("lightbox-show", { detail: a }));
     if (a.dataset.view) {
       const body = new URLSearchParams({ csrf_token: box.dataset.csrf || "" });
       fetch(a.dataset.view, { method: "POST", body }).catch(() => {});
@@ -341,3 +343,39 @@ document.addEventListener("keydown", (e) => {
   if (key === "a" && buttons[0]) { e.preventDefault(); buttons[0].click(); }
   if (key === "r" && buttons[1]) { e.preventDefault(); buttons[1].click(); }
 });
+
+// ---- Guests' gallery: the lightbox's reactions and "Report" -------------------------------
+// The tiles carry each photo's reactions (data-reactions="kind:count:mine ...") and links;
+// the lightbox's one set of buttons shows the open photo's, and a toggle writes back to its
+// tile so the counts stay right when it opens again.
+{
+  const box = document.querySelector("dialog[data-lightbox]");
+  const form = box && box.querySelector("form[data-react]");
+  if (form) {
+    const report = box.querySelector("[data-report]");
+    let tile = null;
+    const read = (a) => Object.fromEntries((a.dataset.reactions || "").split(" ").filter(Boolean)
+      .map((s) => { const [k, n, m] = s.split(":"); return [k, { n: Number(n), m: m === "1" }]; }));
+    box.addEventListener("lightbox-show", (e) => {
+      tile = e.detail;
+      const has = Boolean(tile.dataset.react);
+      form.hidden = !has;
+      report.hidden = !tile.dataset.report;
+      if (tile.dataset.report) report.href = tile.dataset.report;
+      if (!has) return;
+      form.action = tile.dataset.react;
+      const state = read(tile);
+      for (const b of form.querySelectorAll("button[value]")) {
+        const s = state[b.value] || { n: 0, m: false };
+        b.setAttribute("aria-pressed", String(s.m));
+        b.querySelector(".count").textContent = s.n > 0 ? String(s.n) : "";
+      }
+    });
+    form.addEventListener("reacted", (e) => {
+      if (!tile) return;
+      const state = read(tile);
+      state[e.detail.kind] = { n: e.detail.count, m: e.detail.on };
+      tile.dataset.reactions = Object.entries(state).map(([k, s]) => `${k}:${s.n}:${s.m ? 1 : 0}`).join(" ");
+    });
+  }
+}

@@ -58,6 +58,11 @@ const REDACTIONS: &[(&str, &str)] = &[
         r#"<span class="field-hint">\d{2}:\d{2}</span>"#,
         r#"<span class="field-hint">[hh:mm]</span>"#,
     ),
+    // The same time in the lightbox's caption.
+    (
+        r#"data-caption="([^"·]*) · \d{2}:\d{2}"#,
+        r#"data-caption="$1 · [hh:mm]"#,
+    ),
     (r"<code>[^<]*</code>", "<code>[request id]</code>"),
 ];
 
@@ -238,11 +243,17 @@ db_test!(
         );
         shots.text(
             "guest_gallery_grid",
-            fragment(&gallery.body, "<ul class=\"photo-grid gallery\"", "</ul>"),
+            fragment(&gallery.body, "<ul class=\"photo-grid gallery guest-grid\"", "</ul>"),
         );
         shots.text(
             "guest_gallery_lightbox",
             fragment(&gallery.body, "<dialog", "</dialog>"),
+        );
+        let photo_page = guest.get(&format!("{g}/photos/{photo}/view")).await;
+        shots.head("guest_photo", &photo_page, ok);
+        shots.text(
+            "guest_photo_main",
+            fragment(&photo_page.body, "<figure", "</main>"),
         );
         shots.head(
             "guest_report",

@@ -582,6 +582,69 @@ pub struct GalleryTile {
     pub details: String,
     pub download: String,
     pub placeholder: String,
+    /// The reactions for the lightbox's buttons: `kind:count:mine` (1 or 0), space-separated.
+    pub reaction_data: String,
+    /// Every rendition for the photo's own page (`sizes="100vw"`).
+    pub srcset_all: String,
+}
+
+/// A gallery photo's tile (and the photo's own page) for the acting guest.
+fn gallery_tile(
+    state: &AppState,
+    t: &Catalog,
+    e: &Event,
+    ph: &Photo,
+    summary: &service::records::ReactionSummary,
+    now: chrono::DateTime<chrono::Utc>,
+) -> GalleryTile {
+    let secret = &state.services.secret;
+    let url = |key: &str| service::media_urls::signed_path(secret, key, now);
+    let small = ph.renditions.iter().min_by_key(|r| r.max_edge);
+    let reactions = reaction_buttons(t, summary, ph.id);
+    let reaction_data = reactions
+        .iter()
+        .map(|r| format!("{}:{}:{}", r.kind, r.count, u8::from(r.mine)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    GalleryTile {
+        id: ph.id.to_string(),
+        thumb: small.map(|r| url(&r.key)).unwrap_or_default(),
+        srcset: ph
+            .renditions
+            .iter()
+            .filter(|r| r.max_edge <= 800)
+            .map(|r| format!("{} {}w", url(&r.key), r.width))
+            .collect::<Vec<_>>()
+            .join(", "),
+        srcset_all: crate::views::srcset(secret, ph, now),
+        large: ph
+            .renditions
+            .iter()
+            .max_by_key(|r| r.max_edge)
+            .map(|r| url(&r.key))
+            .unwrap_or_default(),
+        width: small.map_or(150, |r| r.width),
+        height: small.map_or(150, |r| r.height),
+        uploader: if ph.uploader_name.is_empty() {
+            t.get("guest.anonymous").to_owned()
+        } else {
+            ph.uploader_name.clone()
+        },
+        when: ph
+            .created_at
+            .with_timezone(&e.time_zone.0)
+            .format("%H:%M")
+            .to_string(),
+        reactions,
+        reaction_data,
+        details: photo_details(t, ph),
+        placeholder: crate::views::placeholder_url(ph),
+        download: if e.settings.guest_downloads {
+            format!("/g/{}/photos/{}/download", e.id, ph.id)
+        } else {
+            String::new()
+        },
+    }
 }
 
 #[derive(Template)]
@@ -603,6 +666,8 @@ struct GalleryPage {
     sort: &'static str,
     filtered: bool,
     zip_href: String,
+    /// The lightbox's reaction buttons (the script fills in counts per photo).
+    choices: Vec<ReactionButton>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -709,50 +774,9 @@ pub async fn gallery(
         reactions: summary,
     } = service::gallery::guest_gallery(&state.services, &g.ctx, e, &p.query(e)).await?;
     let now = g.ctx.now;
-    let secret = &state.services.secret;
-    let url = |key: &str| service::media_urls::signed_path(secret, key, now);
     let tiles = photos
         .iter()
-        .map(|ph| {
-            let small = ph.renditions.iter().min_by_key(|r| r.max_edge);
-            GalleryTile {
-                id: ph.id.to_string(),
-                thumb: small.map(|r| url(&r.key)).unwrap_or_default(),
-                srcset: ph
-                    .renditions
-                    .iter()
-                    .filter(|r| r.max_edge <= 800)
-                    .map(|r| format!("{} {}w", url(&r.key), r.width))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                large: ph
-                    .renditions
-                    .iter()
-                    .max_by_key(|r| r.max_edge)
-                    .map(|r| url(&r.key))
-                    .unwrap_or_default(),
-                width: small.map_or(150, |r| r.width),
-                height: small.map_or(150, |r| r.height),
-                uploader: if ph.uploader_name.is_empty() {
-                    t.get("guest.anonymous").to_owned()
-                } else {
-                    ph.uploader_name.clone()
-                },
-                when: ph
-                    .created_at
-                    .with_timezone(&e.time_zone.0)
-                    .format("%H:%M")
-                    .to_string(),
-                reactions: reaction_buttons(t, &summary, ph.id),
-                details: photo_details(t, ph),
-                placeholder: crate::views::placeholder_url(ph),
-                download: if e.settings.guest_downloads {
-                    format!("/g/{}/photos/{}/download", e.id, ph.id)
-                } else {
-                    String::new()
-                },
-            }
-        })
+        .map(|ph| gallery_tile(&state, t, e, ph, &summary, now))
         .collect();
     let next_href = match (more, photos.last()) {
         (true, Some(last)) => p.href(e.id, &encode_gallery_cursor(last)),
@@ -794,6 +818,7 @@ pub async fn gallery(
         sort: GallerySort::parse(&p.sort).unwrap_or_default().as_str(),
         filtered,
         zip_href,
+        choices: crate::views::reaction_choices(t),
     };
     Ok(render(page)?.into_response())
 }
@@ -869,7 +894,8 @@ pub fn download_name(e: &Event, p: &Photo) -> String {
 }
 
 /// `POST /g/{event}/photos/{id}/react`: toggles a reaction. JSON for the page's script
-/// (`Accept: application/json`), else back to the photo in the gallery.
+/// (`Accept: application/json`), else back to the photo's own page (where the buttons are
+/// without the script).
 pub async fn react(
     State(state): State<AppState>,
     g: CurrentGuest,
@@ -886,7 +912,7 @@ pub async fn react(
     let photo = parse_photo(&id)?;
     let toggled =
         service::reactions::toggle(&state.services, &g.ctx, &g.event, photo, &form.kind).await?;
-    let back = format!("/g/{}/gallery#photo-{photo}", g.event.id);
+    let back = format!("/g/{}/photos/{photo}/view", g.event.id);
     Ok(reaction_reply(&headers, &form.kind, toggled, &back))
 }
 
@@ -1160,6 +1186,40 @@ pub async fn resumable_append(
         }
         Err(err) => Ok(resumable_error(t, e, err)),
     }
+}
+
+#[derive(Template)]
+#[template(path = "guest_photo.html")]
+struct GuestPhotoPage {
+    layout: Layout,
+    csrf: String,
+    event_id: String,
+    name: String,
+    p: GalleryTile,
+}
+
+/// `GET /g/{event}/photos/{id}/view`: one gallery photo on its own page, with its reactions,
+/// download and report. The gallery's tiles link here, so every tile works without the
+/// script; with it, the lightbox opens instead and shows the same actions.
+pub async fn photo_page(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    Extension(form_token): Extension<FormToken>,
+    g: CurrentGuest,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let t = Catalog::english();
+    let e = &g.event;
+    let (photo, summary) =
+        service::gallery::guest_photo(&state.services, &g.ctx, e, parse_photo(&id)?).await?;
+    Ok(render(GuestPhotoPage {
+        layout: Layout::for_guest(nonce),
+        csrf: form_token.0.clone(),
+        event_id: e.id.to_string(),
+        name: e.name.clone(),
+        p: gallery_tile(&state, t, e, &photo, &summary, g.ctx.now),
+    })?
+    .into_response())
 }
 
 /// `POST /g/{event}/photos/{id}/view`: the guest opened the photo (counted once per guest).
