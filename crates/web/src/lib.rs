@@ -107,6 +107,7 @@ pub fn router(state: AppState) -> Router {
             post(pages::moderation::act_one),
         )
         .route("/app/events/{id}/{file}", get(pages::events::qr_image))
+        .route("/j", get(pages::guest::type_code))
         .route(
             "/j/{token}",
             get(pages::guest::join).post(pages::guest::join_submit),

@@ -116,3 +116,146 @@ db_test!(
         assert_eq!(eve.get(&format!("/g/{event}/photos/{first}/view")).await.status, StatusCode::FORBIDDEN);
     }
 );
+
+db_test!(
+    async fn my_photos_are_sharp_open_in_the_lightbox_and_the_page_can_add_more(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.93");
+        host.register("Ada Host", "Ada's Weddings").await;
+        let tenant = tenant_of(&host).await;
+        let (event, link) = live_event(&host, json!({"max_photos_per_guest": 5})).await;
+        let lena = app.browser("198.51.100.93");
+        join(&lena, &link, "Lena").await;
+
+        // Before any photo: the empty note, an empty grid and the tile the script copies.
+        let home = lena.get(&format!("/g/{event}")).await;
+        assert!(home.body.contains("photos-empty"));
+        assert!(home.body.contains("<ul class=\"photo-grid mine\" data-mine>"));
+        assert!(home.body.contains("<template data-mine-tile data-published=\"In the gallery\""));
+        assert!(home.body.contains(&format!("data-delete=\"/g/{event}/photos/\"")));
+        assert!(
+            home.body.contains("data-shared=\"0\" data-shared-text=\"You have shared {n} of up to 5 photos.\""),
+            "the count, for the script to follow"
+        );
+        assert!(home.body.contains("dialog class=\"lightbox\""), "a lightbox for My photos");
+
+        let id = id_of(&upload(&lena, &event, jpeg(1200, 900, 4)).await);
+        process(&app, tenant, &id).await;
+        let home = lena.get(&format!("/g/{event}")).await;
+        assert!(!home.body.contains("photos-empty"));
+        assert!(home.body.contains("data-shared=\"1\""));
+        assert!(home.body.contains("You have shared 1 of up to 5 photos."));
+        let at = home.body.find(&format!("id=\"photo-{id}\"")).expect("the tile");
+        let tile = &home.body[at..at + home.body[at..].find("</li>").expect("end")];
+        // Every rendition in the srcset (the 800 one is what a 2x phone picks), the largest
+        // for the lightbox.
+        for w in ["150w", "800w", "1200w"] {
+            assert!(tile.contains(&format!(" {w}")), "{w} in {tile}");
+        }
+        assert!(tile.contains("sizes=\"(max-width: 600px) 50vw, 12rem\""), "{tile}");
+        assert!(tile.contains("data-full=\"/media/") && tile.contains("-1920.webp"), "{tile}");
+        assert!(tile.contains(&format!("/g/{event}/photos/{id}/delete")));
+        // What the script reads as each photo finishes: every rendition with its width.
+        let s = lena.get(&format!("/g/{event}/photos/{id}")).await.json();
+        assert_eq!(s["status"], "published");
+        let widths: Vec<i64> = s["renditions"].as_array().expect("renditions").iter().map(|r| r["width"].as_i64().expect("width")).collect();
+        assert_eq!(widths.len(), 3, "{s}");
+        assert!(widths.contains(&150) && widths.contains(&1200), "{s}");
+    }
+);
+
+db_test!(
+    async fn dead_ends_lead_guests_back_to_their_event(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.94");
+        host.register("Ada Host", "Ada's Weddings").await;
+        let (event, link) = live_event(&host, json!({})).await;
+        let stranger = app.browser("198.51.100.94");
+
+        // A mistyped code: a guest page (no host menu) that says so, with the code to fix.
+        for (typo, kept) in [("/j/ABCDEFGHJKMNPQRSTVWXYZ012", "ABCDEFGHJKMNPQRSTVWXYZ012"), ("/j/short", "short"), ("/j/%F0%9F%8E%89", "")] {
+            let r = stranger.get(typo).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{typo}");
+            assert!(r.body.contains("We could not find that event"), "{}", r.body);
+            assert!(r.body.contains("<form method=\"get\" action=\"/j\">"));
+            assert!(r.body.contains(&format!("name=\"code\" type=\"text\" value=\"{kept}\"")), "{typo}");
+            assert!(!r.body.contains("href=\"/login\"") && !r.body.contains("href=\"/app\""), "no host menu");
+        }
+        // Typing the code (or pasting the whole link) leads to the join page.
+        let token = &link["/j/".len()..];
+        let r = stranger.get(&format!("/j?code=+{}+", token.to_lowercase())).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(r.location(), format!("/j/{}", token.to_lowercase()));
+        assert_eq!(stranger.get(r.location()).await.status, StatusCode::OK, "codes are case-insensitive");
+        let pasted = serde_urlencoded::to_string([("code", format!("https://momentique.example{link}"))]).expect("query");
+        assert_eq!(stranger.get(&format!("/j?{pasted}")).await.location(), link);
+        let r = stranger.get("/j?code=").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("Find your event"));
+        assert_eq!(stranger.get("/j").await.status, StatusCode::OK);
+
+        // A forwarded gallery link: how to join instead of a bare "not allowed".
+        let r = stranger.get(&format!("/g/{event}/gallery")).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert!(r.body.contains("Join the event first"), "{}", r.body);
+        assert!(r.body.contains("Scan the event&#39;s QR code"));
+        assert!(r.body.contains("<form method=\"get\" action=\"/j\">"));
+        assert!(!r.body.contains("href=\"/login\""), "a guest page, no host menu");
+        assert!(!r.body.contains(&link[3..]), "the page cannot know the code");
+        // Scripts still get the error itself.
+        let r = stranger
+            .request(
+                Request::get(format!("/g/{event}/photos/018f0000-0000-7000-8000-000000000000"))
+                    .header(header::ACCEPT, "application/json")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert!(!r.body.contains("Join the event first"));
+
+        // A guest who joined keeps going after the host replaced the link.
+        let lena = app.browser("198.51.100.95");
+        join(&lena, &link, "Lena").await;
+        let r = host
+            .submit(
+                &format!("/app/events/{event}/rotate-link"),
+                &format!("/app/events/{event}/rotate-link"),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let r = lena.get(&link).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(r.location(), format!("/g/{event}"));
+        let r = stranger.get(&link).await;
+        assert_eq!(r.status, StatusCode::GONE);
+        assert!(r.body.contains("This link was replaced"));
+    }
+);
+
+db_test!(
+    async fn after_the_end_the_join_page_says_what_is_left(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let host = app.browser("203.0.113.96");
+        host.register("Ada Host", "Ada's Weddings").await;
+        let (shared, shared_link) = live_event(&host, json!({})).await;
+        let (drop_box, drop_link) = live_event(&host, json!({"guest_visibility": "own"})).await;
+        support::set_status(&host, &shared, "ended").await;
+        support::set_status(&host, &drop_box, "ended").await;
+        let late = app.browser("198.51.100.96");
+
+        let r = late.get(&shared_link).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("This event has ended, so new photos are closed. Tell us your name to look through everyone"), "{}", r.body);
+        assert!(r.body.contains("<form method=\"post\""), "they may still join to look");
+        let r = join(&late, &shared_link, "Max").await;
+        assert_eq!(r.location(), format!("/g/{shared}"));
+        assert_eq!(late.get(&format!("/g/{shared}/gallery")).await.status, StatusCode::OK);
+
+        let r = late.get(&drop_link).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("no longer takes photos. Thank you for sharing the day!"), "{}", r.body);
+        assert!(!r.body.contains("<form method=\"post\""), "nothing to join for");
+    }
+);

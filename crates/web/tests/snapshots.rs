@@ -201,11 +201,16 @@ db_test!(
 
         // A guest joins, uploads one photo (published at once) and reacts to it.
         let stranger = app.browser("198.51.100.92");
-        shots.head(
-            "error_403",
-            &stranger.get(&format!("/g/{event}")).await,
-            StatusCode::FORBIDDEN,
+        // A forwarded guest link, opened by someone who has not joined: how to join.
+        let forwarded = stranger.get(&format!("/g/{event}/gallery")).await;
+        shots.head("guest_not_joined", &forwarded, StatusCode::FORBIDDEN);
+        shots.text(
+            "guest_not_joined_main",
+            fragment(&forwarded.body, "<section class=\"auth-card join lost\"", "</section>"),
         );
+        // A mistyped code: the same page, saying so.
+        let mistyped = stranger.get("/j/ABCDEFGHJKMNPQRSTVWXYZ0123").await;
+        shots.head("guest_unknown_code", &mistyped, StatusCode::NOT_FOUND);
         let guest = app.browser("198.51.100.93");
         shots.head("join", &guest.get(&link).await, ok);
         let r = guest.submit(&link, &link, &[("name", "Lena Gast")]).await;

@@ -86,8 +86,21 @@ pub async fn join(
 ) -> Result<Response, WebError> {
     let t = Catalog::english();
     let e = match events::resolve_join(&state.services, &token).await? {
-        events::JoinTarget::Unknown => return Err(WebError::NotFound),
-        events::JoinTarget::Replaced => {
+        events::JoinTarget::Unknown => {
+            return lost_page(
+                nonce,
+                LostReason::UnknownCode,
+                &token,
+                StatusCode::NOT_FOUND,
+            );
+        }
+        events::JoinTarget::Replaced(event) => {
+            // Their session still works: on to the event, whichever link they kept.
+            if current_guest(&state, &headers, event).await?.is_some() {
+                return Ok(no_referrer(
+                    Redirect::to(&format!("/g/{event}")).into_response(),
+                ));
+            }
             let page = JoinPage {
                 layout: Layout::for_guest(nonce),
                 cover: String::new(),
@@ -170,8 +183,14 @@ fn join_page(
     } else {
         status
     };
+    // After the end a new guest may still join to look at a shared gallery; where guests
+    // only ever saw their own photos (a drop box) there is nothing left for them to do.
+    let drop_box = e.settings.guest_visibility == domain::GuestVisibility::Own;
+    let open = open && !(e.status == EventStatus::Ended && drop_box);
     let message = match e.status {
         EventStatus::Live => t.get("join.welcome").to_owned(),
+        EventStatus::Ended if drop_box => t.get("join.ended_closed").to_owned(),
+        EventStatus::Ended => t.get("join.ended_gallery").to_owned(),
         s => t.get(&format!("join.{}", s.as_str())).to_owned(),
     };
     let page = JoinPage {
@@ -188,6 +207,82 @@ fn join_page(
         error,
     };
     Ok(no_referrer((status, render(page)?).into_response()))
+}
+
+/// Why a guest landed on the "find your event" page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LostReason {
+    /// `/j/<code>` with a code no event has (mistyped, or cut short when copied).
+    UnknownCode,
+    /// A guest page of an event this browser has not joined (a forwarded link).
+    NotJoined,
+    /// `/j` itself: type the code.
+    Typing,
+}
+
+#[derive(Template)]
+#[template(path = "guest_lost.html")]
+struct LostPage {
+    layout: Layout,
+    title: String,
+    message: String,
+    code: String,
+    /// The code was looked for and not found.
+    unknown: bool,
+}
+
+/// The guest-friendly dead end: what happened, and a field to type the event's code.
+pub fn lost_page(
+    nonce: CspNonce,
+    why: LostReason,
+    code: &str,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let t = Catalog::english();
+    let (title, message) = match why {
+        LostReason::UnknownCode => ("lost.unknown_title", "lost.unknown_body"),
+        LostReason::NotJoined => ("lost.not_joined_title", "guest.not_joined"),
+        LostReason::Typing => ("lost.typing_title", "lost.typing_body"),
+    };
+    let page = LostPage {
+        layout: Layout::for_guest(nonce),
+        title: t.get(title).to_owned(),
+        message: t.get(message).to_owned(),
+        code: code
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(40)
+            .collect(),
+        unknown: why == LostReason::UnknownCode,
+    };
+    Ok(no_referrer((status, render(page)?).into_response()))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CodeParams {
+    #[serde(default)]
+    code: String,
+}
+
+/// `GET /j?code=…`: the code typed by hand (or the whole link pasted): on to `/j/{code}`.
+pub async fn type_code(
+    Extension(nonce): Extension<CspNonce>,
+    crate::extract::Query(p): crate::extract::Query<CodeParams>,
+) -> Result<Response, WebError> {
+    let typed = p.code.trim();
+    let code: String = typed
+        .rsplit_once("/j/")
+        .map_or(typed, |(_, after)| after)
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(64)
+        .collect();
+    if code.is_empty() {
+        return lost_page(nonce, LostReason::Typing, "", StatusCode::OK);
+    }
+    Ok(no_referrer(
+        Redirect::to(&format!("/j/{code}")).into_response(),
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -209,7 +304,7 @@ pub async fn join_submit(
     enforce_limit(&state, limits::GUEST_JOIN_PER_IP, &ip.key()).await?;
     let e = match events::resolve_join(&state.services, &token).await? {
         events::JoinTarget::Event(e) => *e,
-        events::JoinTarget::Replaced => {
+        events::JoinTarget::Replaced(_) => {
             return Err(WebError::Rejected {
                 status: StatusCode::GONE,
                 code: "link_replaced",
@@ -288,6 +383,13 @@ pub struct OwnTile {
     pub status: &'static str,
     pub status_label: String,
     pub thumb: String,
+    /// Every rendition, for a sharp tile on a 2x screen.
+    pub srcset: String,
+    /// The largest rendition (the lightbox's).
+    pub large: String,
+    pub width: u32,
+    pub height: u32,
+    pub placeholder: String,
     pub failure: String,
 }
 
@@ -400,18 +502,32 @@ async fn guest_page(
     let max_mb = u64::from(e.settings.max_file_mb).min(state.services.uploads.max_bytes >> 20);
     let tiles = photos
         .iter()
-        .map(|p| OwnTile {
-            id: p.id.to_string(),
-            status: p.status.as_str(),
-            status_label: t
-                .get(&format!("guest.status.{}", p.status.as_str()))
-                .to_owned(),
-            thumb: crate::views::thumb_url(&state.services.secret, p, now),
-            failure: p
-                .failure
-                .as_deref()
-                .map(|c| t.photo_failure(c))
-                .unwrap_or_default(),
+        .map(|p| {
+            let secret = &state.services.secret;
+            let small = p.renditions.iter().min_by_key(|r| r.max_edge);
+            OwnTile {
+                id: p.id.to_string(),
+                status: p.status.as_str(),
+                status_label: t
+                    .get(&format!("guest.status.{}", p.status.as_str()))
+                    .to_owned(),
+                thumb: crate::views::thumb_url(secret, p, now),
+                srcset: crate::views::srcset(secret, p, now),
+                large: p
+                    .renditions
+                    .iter()
+                    .max_by_key(|r| r.max_edge)
+                    .map(|r| service::media_urls::signed_path(secret, &r.key, now))
+                    .unwrap_or_default(),
+                width: small.map_or(150, |r| r.width),
+                height: small.map_or(150, |r| r.height),
+                placeholder: crate::views::placeholder_url(p),
+                failure: p
+                    .failure
+                    .as_deref()
+                    .map(|c| t.photo_failure(c))
+                    .unwrap_or_default(),
+            }
         })
         .collect();
     let page = GuestPage {
