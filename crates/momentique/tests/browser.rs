@@ -643,6 +643,26 @@ async fn a_guest_joins_and_adds_photos_on_a_phone() {
     guest.screenshot("guest-home-phone").await;
     upload_and_wait(&guest, &[&a, &b], "published").await;
     guest.screenshot("guest-uploaded-phone").await;
+    // Without a reload: both photos in "My photos", the count, and the queue's summary.
+    let live = js(
+        &guest,
+        "return [document.querySelectorAll('[data-mine] .photo-tile a[data-full] img[srcset]').length, document.querySelector('[data-shared]').textContent, document.querySelector('[data-upload-summary]').hidden, document.querySelector('[data-upload-summary]').textContent.trim()]",
+    )
+    .await;
+    assert_eq!(live[0], 2, "My photos follow the uploads: {live}");
+    assert!(
+        live[1]
+            .as_str()
+            .is_some_and(|t| t.starts_with("You have shared 2 of")),
+        "{live}"
+    );
+    assert_eq!(live[2], false, "{live}");
+    assert!(
+        live[3]
+            .as_str()
+            .is_some_and(|t| t.starts_with("2 of 2 added.")),
+        "{live}"
+    );
     guest.client.refresh().await.expect("reload");
     wait_for(&guest, ".photo-grid").await;
     let mine = js(
@@ -659,7 +679,7 @@ async fn a_guest_joins_and_adds_photos_on_a_phone() {
     guest.screenshot("guest-my-photos-phone").await;
 
     // Everyone's photos: a tight grid, three square photos across on a phone, no buttons.
-    click(&guest, "a[href$='/gallery']").await;
+    click(&guest, ".actions a[href$='/gallery']").await;
     wait_for(&guest, "[data-gallery] .photo-tile").await;
     let grid = js(
         &guest,
