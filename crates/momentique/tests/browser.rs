@@ -643,6 +643,26 @@ async fn a_guest_joins_and_adds_photos_on_a_phone() {
     guest.screenshot("guest-home-phone").await;
     upload_and_wait(&guest, &[&a, &b], "published").await;
     guest.screenshot("guest-uploaded-phone").await;
+    // Without a reload: both photos in "My photos", the count, and the queue's summary.
+    let live = js(
+        &guest,
+        "return [document.querySelectorAll('[data-mine] .photo-tile a[data-full] img[srcset]').length, document.querySelector('[data-shared]').textContent, document.querySelector('[data-upload-summary]').hidden, document.querySelector('[data-upload-summary]').textContent.trim()]",
+    )
+    .await;
+    assert_eq!(live[0], 2, "My photos follow the uploads: {live}");
+    assert!(
+        live[1]
+            .as_str()
+            .is_some_and(|t| t.starts_with("You have shared 2 of")),
+        "{live}"
+    );
+    assert_eq!(live[2], false, "{live}");
+    assert!(
+        live[3]
+            .as_str()
+            .is_some_and(|t| t.starts_with("2 of 2 added.")),
+        "{live}"
+    );
     guest.client.refresh().await.expect("reload");
     wait_for(&guest, ".photo-grid").await;
     let mine = js(
@@ -658,30 +678,18 @@ async fn a_guest_joins_and_adds_photos_on_a_phone() {
     );
     guest.screenshot("guest-my-photos-phone").await;
 
-    // Everyone's photos: react with a heart (the script updates the count in place).
-    click(&guest, "a[href$='/gallery']").await;
+    // Everyone's photos: a tight grid, three square photos across on a phone, no buttons.
+    click(&guest, ".actions a[href$='/gallery']").await;
     wait_for(&guest, "[data-gallery] .photo-tile").await;
-    click(&guest, "[data-gallery] .photo-tile button[value='heart']").await;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let pressed = js(
-            &guest,
-            "const b = document.querySelector(\"[data-gallery] button[value='heart']\"); return [b.getAttribute('aria-pressed'), b.textContent.trim()]",
-        )
-        .await;
-        if pressed[0] == "true" {
-            assert!(
-                pressed[1].as_str().is_some_and(|t| t.ends_with('1')),
-                "{pressed}"
-            );
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the reaction did not register: {pressed}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let grid = js(
+        &guest,
+        "const g = document.querySelector('[data-gallery]'); const a = g.querySelector('a.frame').getBoundingClientRect(); return [getComputedStyle(g).gridTemplateColumns.split(' ').length, Math.round(a.width), Math.round(a.height), g.querySelectorAll('button').length]",
+    )
+    .await;
+    assert_eq!(grid[0], 3, "three across: {grid}");
+    assert_eq!(grid[1], grid[2], "square tiles: {grid}");
+    assert!(grid[1].as_i64().is_some_and(|w| w > 110), "{grid}");
+    assert_eq!(grid[3], 0, "the actions are in the lightbox: {grid}");
     assert_eq!(
         sideways_overflow(&guest).await,
         0,
@@ -689,7 +697,7 @@ async fn a_guest_joins_and_adds_photos_on_a_phone() {
     );
     guest.screenshot("guest-gallery-phone").await;
 
-    // The lightbox: open a photo, step to the next with the arrow key, close with Esc.
+    // The lightbox: the photo with its reactions, download and report.
     click(&guest, "[data-gallery] a[data-full]").await;
     wait_for(&guest, "dialog[data-lightbox][open]").await;
     let first = js(
@@ -706,7 +714,57 @@ async fn a_guest_joins_and_adds_photos_on_a_phone() {
         caption.as_str().is_some_and(|c| c.starts_with("Lena")),
         "{caption}"
     );
+    let links = js(
+        &guest,
+        "const d = document.querySelector('dialog[data-lightbox]'); return [d.querySelector('[data-report]').getAttribute('href'), d.querySelector('[data-dl]').getAttribute('href'), d.querySelector('form[data-react]').getAttribute('action')]",
+    )
+    .await;
+    for (i, end) in ["/report", "/download", "/react"].iter().enumerate() {
+        assert!(
+            links[i].as_str().is_some_and(|h| h.ends_with(end)),
+            "{links}"
+        );
+    }
+    // React with a heart: the script toggles it in place and counts it.
+    let heart = |pressed: &'static str| {
+        let guest = &guest;
+        async move {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            loop {
+                let b = js(
+                    guest,
+                    "const b = document.querySelector(\"dialog[data-lightbox] button[value='heart']\"); return [b.getAttribute('aria-pressed'), b.textContent.trim()]",
+                )
+                .await;
+                if b[0] == pressed {
+                    return b;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the heart is not {pressed}: {b}"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    };
+    assert_eq!(heart("false").await[1], "❤️");
+    click(&guest, "dialog[data-lightbox] button[value='heart']").await;
+    assert_eq!(heart("true").await[1], "❤️1");
+    let tile = js(
+        &guest,
+        "return document.querySelector('[data-gallery] a[data-full]').dataset.reactions",
+    )
+    .await;
+    assert!(
+        tile.as_str().is_some_and(|r| r.contains("heart:1:1")),
+        "{tile}"
+    );
     guest.screenshot("guest-lightbox-phone").await;
+    // Next photo: its own (no) reactions; back: the heart is still there.
+    click(&guest, "dialog[data-lightbox] [data-next]").await;
+    assert_eq!(heart("false").await[1], "❤️");
+    click(&guest, "dialog[data-lightbox] [data-prev]").await;
+    assert_eq!(heart("true").await[1], "❤️1");
     guest
         .client
         .find(Locator::Css("dialog[data-lightbox]"))

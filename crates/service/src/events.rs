@@ -689,8 +689,8 @@ pub async fn event_figures(
 pub enum JoinTarget {
     /// The current link of this event.
     Event(Box<Event>),
-    /// A link the host replaced.
-    Replaced,
+    /// A link the host replaced (of this event: a guest who joined with it may go on).
+    Replaced(EventId),
     /// No such link.
     Unknown,
 }
@@ -708,7 +708,7 @@ pub async fn resolve_join(services: &Services, token: &str) -> Result<JoinTarget
         return Ok(JoinTarget::Unknown);
     };
     if link.replaced_at.is_some() {
-        return Ok(JoinTarget::Replaced);
+        return Ok(JoinTarget::Replaced(link.event_id));
     }
     let mut tx = services
         .db

@@ -66,6 +66,25 @@ pub async fn guest_gallery(
     })
 }
 
+/// One photo of `event`'s gallery as the acting guest sees it, with its reaction counts and
+/// the guest's own reactions (the photo's own page, for browsers without the lightbox).
+pub async fn guest_photo(
+    services: &Services,
+    ctx: &Ctx,
+    event: &Event,
+    id: PhotoId,
+) -> Result<(Photo, ReactionSummary), Error> {
+    let guest = guest_of(ctx, event)?;
+    let photo = crate::photos::gallery_photo_of(services, ctx, event, id).await?;
+    let tenant = ctx.tenant;
+    let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
+    let reactions = tx
+        .reaction_summary(tenant, &[photo.id], &format!("g:{guest}"))
+        .await?;
+    tx.commit().await?;
+    Ok((photo, reactions))
+}
+
 /// The photos of the gallery's ZIP for a guest: what the filters show in a shared gallery, or
 /// their own published photos in a drop box.
 pub async fn guest_archive(

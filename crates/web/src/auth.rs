@@ -299,9 +299,44 @@ pub struct CurrentGuest {
 }
 
 impl FromRequestParts<AppState> for CurrentGuest {
-    type Rejection = WebError;
+    type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        Self::resolve(parts, state).await.map_err(|err| {
+            // A guest page opened in a browser that has not joined the event: most often a
+            // gallery link forwarded by another guest. The guest pages know the event only by
+            // its id, never the join code from the QR code (the secret that lets people in),
+            // so this page cannot let them join: it says how (scan the code, or open the
+            // host's link) and offers a field for the code. Scripts and JSON get the error.
+            let joined_elsewhere = matches!(
+                &err,
+                WebError::Rejected {
+                    code: "not_joined",
+                    ..
+                }
+            );
+            let wants_page = parts.method == Method::GET
+                && parts
+                    .headers
+                    .get(header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .is_none_or(|v| !v.contains("application/json"));
+            match parts.extensions.get::<crate::security::CspNonce>() {
+                Some(nonce) if joined_elsewhere && wants_page => crate::pages::guest::lost_page(
+                    nonce.clone(),
+                    crate::pages::guest::LostReason::NotJoined,
+                    "",
+                    axum::http::StatusCode::FORBIDDEN,
+                )
+                .unwrap_or_else(IntoResponse::into_response),
+                _ => err.into_response(),
+            }
+        })
+    }
+}
+
+impl CurrentGuest {
+    async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
         let event: EventId = parts
             .uri
             .path()

@@ -112,6 +112,7 @@ pub fn router(state: AppState) -> Router {
             post(pages::moderation::act_one),
         )
         .route("/app/events/{id}/{file}", get(pages::events::qr_image))
+        .route("/j", get(pages::guest::type_code))
         .route(
             "/j/{token}",
             get(pages::guest::join).post(pages::guest::join_submit),
@@ -131,7 +132,10 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/g/{event}/photos/{id}/react", post(pages::guest::react))
-        .route("/g/{event}/photos/{id}/view", post(pages::guest::view))
+        .route(
+            "/g/{event}/photos/{id}/view",
+            get(pages::guest::photo_page).post(pages::guest::view),
+        )
         .route(
             "/g/{event}/photos/{id}/delete",
             get(pages::guest::confirm_delete_own).post(pages::guest::delete_own),

@@ -154,3 +154,18 @@ pub fn reaction_buttons(
         })
         .collect()
 }
+
+/// The reaction buttons with no counts, none pressed: the lightbox's, which the page's script
+/// sets for each photo it shows.
+pub fn reaction_choices(t: &Catalog) -> Vec<ReactionButton> {
+    REACTION_KINDS
+        .iter()
+        .map(|&kind| ReactionButton {
+            kind,
+            emoji: t.get(&format!("reaction.{kind}.emoji")).to_owned(),
+            label: t.get(&format!("reaction.{kind}.label")).to_owned(),
+            count: 0,
+            mine: false,
+        })
+        .collect()
+}

@@ -58,16 +58,17 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
       img.height = 48;
       img.className = "local-preview";
       img.addEventListener("load", () => URL.revokeObjectURL(img.src), { once: true });
+      img.addEventListener("error", () => { URL.revokeObjectURL(img.src); img.remove(); }, { once: true });
       li.prepend(img);
     }
     queue.append(li);
     return { li, bar, state };
   }
 
-  async function poll(url, view) {
+  async function poll(url, view, fresh) {
     for (let i = 0; i < 120; i++) {
-      const res = await fetch(url, { headers: { accept: "application/json" } });
-      if (!res.ok) return;
+      const res = await fetch(url, { headers: { accept: "application/json" } }).catch(() => null);
+      if (!res || !res.ok) { settle(true); return; }
       const photo = await res.json();
       if (photo.status !== "processing") {
         document.querySelector(".photos-empty")?.remove();
@@ -83,10 +84,13 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
           img.height = 48;
           view.li.prepend(img);
         }
+        form.dispatchEvent(new CustomEvent("photo-done", { detail: { photo, fresh } }));
+        settle(photo.status !== "failed");
         return;
       }
       await new Promise((r) => setTimeout(r, i < 10 ? 1000 : 3000));
     }
+    settle(true);
   }
 
   function send(file, view) {
@@ -105,13 +109,13 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
         view.bar.value = 100;
         view.li.dataset.state = "processing";
         text(view.state, xhr.status === 200 ? t.already : label(body.status));
-        poll(`${form.dataset.status || "/api/v1/photos/"}${body.id}`, view);
+        poll(`${form.dataset.status || "/api/v1/photos/"}${body.id}`, view, xhr.status === 201);
       } else {
-        fail(file, view, (body.error && body.error.message) || t.failed);
+        fail(file, view, (body.error && body.error.message) || t.failed, xhr.status >= 500);
       }
       done();
     };
-    xhr.onerror = () => { fail(file, view, t.dropped); done(); };
+    xhr.onerror = () => { fail(file, view, t.dropped, true); done(); };
     xhr.send(file);
   }
 
@@ -138,7 +142,7 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
         const r = await fetch(resumable, { method: "POST", headers: { ...json, "upload-length": String(file.size) } });
         if (!r.ok) {
           const b = await r.json().catch(() => ({}));
-          fail(file, view, (b.error && b.error.message) || t.failed);
+          fail(file, view, (b.error && b.error.message) || t.failed, r.status >= 500);
           return;
         }
         url = r.headers.get("location");
@@ -155,7 +159,7 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
             body: file.slice(offset, Math.min(offset + PIECE, file.size)),
           });
         } catch {
-          if (++tries > 40) { fail(file, view, t.dropped); return; }
+          if (++tries > 40) { fail(file, view, t.dropped, true); return; }
           text(view.state, t.retrying);
           await sleep(Math.min(20000, 500 * 2 ** Math.min(tries, 6)));
           const s = await fetch(url, { headers: json }).catch(() => null);
@@ -174,9 +178,9 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
           view.bar.value = 100;
           view.li.dataset.state = "processing";
           text(view.state, r.status === 200 ? t.already : label(body.status));
-          poll(`${form.dataset.status || "/api/v1/photos/"}${body.id}`, view);
+          poll(`${form.dataset.status || "/api/v1/photos/"}${body.id}`, view, r.status === 201);
         } else {
-          fail(file, view, (body.error && body.error.message) || t.failed);
+          fail(file, view, (body.error && body.error.message) || t.failed, r.status >= 500);
         }
         return;
       }
@@ -186,15 +190,39 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
     }
   }
 
-  function fail(file, view, message) {
+  // A refused file keeps no preview and no full bar; "Try again" only where trying again can
+  // help (the connection dropped, or the server stumbled), not for a refusal.
+  function fail(file, view, message, retryable) {
     view.li.dataset.state = "failed";
     text(view.state, message);
+    view.bar.hidden = true;
+    if (!retryable) {
+      view.li.querySelector(".local-preview")?.remove();
+      settle(false);
+      return;
+    }
     const retry = document.createElement("button");
     retry.type = "button";
     retry.className = "button small";
     text(retry, t.retry);
-    retry.addEventListener("click", () => { retry.remove(); view.bar.value = 0; waiting.push([file, view]); next(); });
+    retry.addEventListener("click", () => {
+      retry.remove(); view.bar.value = 0; view.bar.hidden = false; retrying--;
+      if (summary) summary.hidden = true;
+      waiting.push([file, view]); next();
+    });
+    settle(false, true);
     view.li.append(retry);
+  }
+
+  // When every file of the queue has an outcome: "2 of 3 added", and the way on.
+  const summary = form.querySelector("[data-upload-summary]");
+  let total = 0, added = 0, failed = 0, retrying = 0;
+  function settle(ok, retryable) {
+    if (ok) added++; else if (retryable) retrying++; else failed++;
+    if (!summary || added + failed + retrying < total) return;
+    summary.querySelector("span").textContent = summary.dataset.text
+      .replace("{n}", String(added)).replace("{total}", String(total));
+    summary.hidden = false;
   }
 
   function next() {
@@ -205,11 +233,12 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
   }
 
   function add(files) {
+    if (summary && files.length) summary.hidden = true;
     for (const file of files) {
       const view = item(file);
+      total++;
       if (file.size > maxBytes) {
-        view.li.dataset.state = "failed";
-        text(view.state, t.too_large);
+        fail(file, view, t.too_large, false);
         continue;
       }
       waiting.push([file, view]);
@@ -282,6 +311,7 @@ document.addEventListener("submit", async (e) => {
   const r = await res.json();
   button.setAttribute("aria-pressed", String(r.on));
   button.querySelector(".count").textContent = r.count > 0 ? String(r.count) : "";
+  form.dispatchEvent(new CustomEvent("reacted", { bubbles: true, detail: r }));
 });
 
 // Lightbox: the 1920 px photo over the page; arrows, Esc, swipe. Without this the link opens
@@ -300,6 +330,7 @@ if (box) {
     dl.hidden = !a.dataset.download;
     if (a.dataset.download) dl.href = a.dataset.download;
     if (!box.open) box.showModal();
+    box.dispatchEvent(new CustomEvent("lightbox-show", { detail: a }));
     if (a.dataset.view) {
       const body = new URLSearchParams({ csrf_token: box.dataset.csrf || "" });
       fetch(a.dataset.view, { method: "POST", body }).catch(() => {});
@@ -383,3 +414,77 @@ document.addEventListener("keydown", (e) => {
   update();
 })();
 // ===== end members' photos page =====
+// ---- Guests' gallery: the lightbox's reactions and "Report" -------------------------------
+// The tiles carry each photo's reactions (data-reactions="kind:count:mine ...") and links;
+// the lightbox's one set of buttons shows the open photo's, and a toggle writes back to its
+// tile so the counts stay right when it opens again.
+{
+  const box = document.querySelector("dialog[data-lightbox]");
+  const form = box && box.querySelector("form[data-react]");
+  if (form) {
+    const report = box.querySelector("[data-report]");
+    let tile = null;
+    const read = (a) => Object.fromEntries((a.dataset.reactions || "").split(" ").filter(Boolean)
+      .map((s) => { const [k, n, m] = s.split(":"); return [k, { n: Number(n), m: m === "1" }]; }));
+    box.addEventListener("lightbox-show", (e) => {
+      tile = e.detail;
+      const has = Boolean(tile.dataset.react);
+      form.hidden = !has;
+      report.hidden = !tile.dataset.report;
+      if (tile.dataset.report) report.href = tile.dataset.report;
+      if (!has) return;
+      form.action = tile.dataset.react;
+      const state = read(tile);
+      for (const b of form.querySelectorAll("button[value]")) {
+        const s = state[b.value] || { n: 0, m: false };
+        b.setAttribute("aria-pressed", String(s.m));
+        b.querySelector(".count").textContent = s.n > 0 ? String(s.n) : "";
+      }
+    });
+    form.addEventListener("reacted", (e) => {
+      if (!tile) return;
+      const state = read(tile);
+      state[e.detail.kind] = { n: e.detail.count, m: e.detail.on };
+      tile.dataset.reactions = Object.entries(state).map(([k, s]) => `${k}:${s.n}:${s.m ? 1 : 0}`).join(" ");
+    });
+  }
+}
+
+// ---- Guest page: "My photos" and the count follow the uploads -----------------------------
+// As each photo finishes, its tile joins "My photos" (sharp renditions, opens in the
+// lightbox) and "You have shared n of …" counts it, without a reload.
+{
+  const mine = document.querySelector("[data-mine]");
+  const tpl = document.querySelector("template[data-mine-tile]");
+  const form = document.querySelector("form[data-uploader]");
+  const shared = document.querySelector("[data-shared]");
+  if (mine && tpl && form) {
+    form.addEventListener("photo-done", (e) => {
+      const { photo, fresh } = e.detail;
+      if (photo.status === "failed" || document.getElementById(`photo-${photo.id}`)) return;
+      const li = tpl.content.firstElementChild.cloneNode(true);
+      li.id = `photo-${photo.id}`;
+      li.classList.add("photo-tile", `photo-${photo.status}`);
+      const r = [...photo.renditions].sort((a, b) => a.width - b.width);
+      const a = li.querySelector("a.frame");
+      const img = a.querySelector("img");
+      if (r.length) {
+        a.href = a.dataset.full = r[r.length - 1].url;
+        img.src = r[0].url;
+        img.width = r[0].width;
+        img.height = r[0].height;
+        img.srcset = r.map((x) => `${x.url} ${x.width}w`).join(", ");
+      }
+      const status = li.querySelector(".status");
+      status.classList.add(`status-${photo.status}`);
+      status.textContent = tpl.dataset[photo.status] || "";
+      li.querySelector(".tile-actions a").href = `${tpl.dataset.delete}${photo.id}/delete`;
+      mine.prepend(li);
+      if (fresh && shared) {
+        const n = Number(shared.dataset.shared) + 1;
+        shared.dataset.shared = String(n);
+        shared.textContent = shared.dataset.sharedText.replace("{n}", String(n));
+      }
+    });
+  }
+}

@@ -320,7 +320,7 @@ db_test!(
         assert_eq!(g.body.matches("class=\"photo-tile\"").count(), 2, "hidden photo left out");
         assert!(g.body.contains(&format!("id=\"photo-{}\"", ids[0])));
         assert!(!g.body.contains(&format!("id=\"photo-{}\"", ids[1])));
-        assert!(g.body.contains("<span>Lena</span>"));
+        assert!(g.body.contains("data-caption=\"Lena · "), "who took it, in the lightbox caption");
 
         // Download: the 1920 rendition with a sensible name, never the original.
         let d = tom.get(&format!("/g/{event}/photos/{}/download", ids[0])).await;
@@ -394,12 +394,15 @@ db_test!(
         assert_eq!(r.json(), json!({"kind": "heart", "on": false, "count": 1}));
         let r = tom.request(react(&tom, "party", false)).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "without script: back to the photo");
-        assert_eq!(r.location(), format!("/g/{event}/gallery#photo-{id}"));
+        assert_eq!(r.location(), format!("/g/{event}/photos/{id}/view"));
         assert_eq!(tom.request(react(&tom, "thumbs-down", true)).await.status, StatusCode::NOT_FOUND);
 
         let g = tom.get(&format!("/g/{event}/gallery")).await;
-        assert!(g.body.contains("value=\"party\" aria-pressed=\"true\""), "Tom's own reaction shows");
-        assert!(g.body.contains("value=\"heart\" aria-pressed=\"false\""));
+        assert!(g.body.contains("heart:1:0"), "the tile carries the counts for the lightbox");
+        assert!(g.body.contains("party:1:1"), "and Tom's own reaction");
+        let page = tom.get(&format!("/g/{event}/photos/{id}/view")).await;
+        assert!(page.body.contains("value=\"party\" aria-pressed=\"true\""), "Tom's own reaction shows");
+        assert!(page.body.contains("value=\"heart\" aria-pressed=\"false\""));
         let dash = host.get(&format!("/app/events/{event}")).await;
         assert!(dash.body.contains("<dt>Reactions</dt><dd>2</dd>"), "heart (Lena) + party (Tom)");
         // Members react too, one of each kind, from their photo page.

@@ -73,9 +73,10 @@ async fn setup(app: &TestApp, host: &Browser<'_>) -> (String, Vec<String>) {
     let mine = guest.get(&format!("/g/{event}")).await;
     assert_eq!(
         mine.body
-            .matches("Waiting for the host&#39;s approval")
+            .matches(">Waiting for the host&#39;s approval</span>")
             .count(),
-        2
+        2,
+        "both tiles in My photos say so"
     );
     (event, ids)
 }

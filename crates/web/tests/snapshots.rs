@@ -58,6 +58,11 @@ const REDACTIONS: &[(&str, &str)] = &[
         r#"<span class="field-hint">\d{2}:\d{2}</span>"#,
         r#"<span class="field-hint">[hh:mm]</span>"#,
     ),
+    // The same time in the lightbox's caption.
+    (
+        r#"data-caption="([^"·]*) · \d{2}:\d{2}"#,
+        r#"data-caption="$1 · [hh:mm]"#,
+    ),
     (r"<code>[^<]*</code>", "<code>[request id]</code>"),
 ];
 
@@ -196,11 +201,16 @@ db_test!(
 
         // A guest joins, uploads one photo (published at once) and reacts to it.
         let stranger = app.browser("198.51.100.92");
-        shots.head(
-            "error_403",
-            &stranger.get(&format!("/g/{event}")).await,
-            StatusCode::FORBIDDEN,
+        // A forwarded guest link, opened by someone who has not joined: how to join.
+        let forwarded = stranger.get(&format!("/g/{event}/gallery")).await;
+        shots.head("guest_not_joined", &forwarded, StatusCode::FORBIDDEN);
+        shots.text(
+            "guest_not_joined_main",
+            fragment(&forwarded.body, "<section class=\"auth-card join lost\"", "</section>"),
         );
+        // A mistyped code: the same page, saying so.
+        let mistyped = stranger.get("/j/ABCDEFGHJKMNPQRSTVWXYZ0123").await;
+        shots.head("guest_unknown_code", &mistyped, StatusCode::NOT_FOUND);
         let guest = app.browser("198.51.100.93");
         shots.head("join", &guest.get(&link).await, ok);
         let r = guest.submit(&link, &link, &[("name", "Lena Gast")]).await;
@@ -238,11 +248,17 @@ db_test!(
         );
         shots.text(
             "guest_gallery_grid",
-            fragment(&gallery.body, "<ul class=\"photo-grid gallery\"", "</ul>"),
+            fragment(&gallery.body, "<ul class=\"photo-grid gallery guest-grid\"", "</ul>"),
         );
         shots.text(
             "guest_gallery_lightbox",
             fragment(&gallery.body, "<dialog", "</dialog>"),
+        );
+        let photo_page = guest.get(&format!("{g}/photos/{photo}/view")).await;
+        shots.head("guest_photo", &photo_page, ok);
+        shots.text(
+            "guest_photo_main",
+            fragment(&photo_page.body, "<figure", "</main>"),
         );
         shots.head(
             "guest_report",

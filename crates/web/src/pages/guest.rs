@@ -86,8 +86,21 @@ pub async fn join(
 ) -> Result<Response, WebError> {
     let t = Catalog::current();
     let e = match events::resolve_join(&state.services, &token).await? {
-        events::JoinTarget::Unknown => return Err(WebError::NotFound),
-        events::JoinTarget::Replaced => {
+        events::JoinTarget::Unknown => {
+            return lost_page(
+                nonce,
+                LostReason::UnknownCode,
+                &token,
+                StatusCode::NOT_FOUND,
+            );
+        }
+        events::JoinTarget::Replaced(event) => {
+            // Their session still works: on to the event, whichever link they kept.
+            if current_guest(&state, &headers, event).await?.is_some() {
+                return Ok(no_referrer(
+                    Redirect::to(&format!("/g/{event}")).into_response(),
+                ));
+            }
             let page = JoinPage {
                 layout: Layout::for_guest(nonce),
                 cover: String::new(),
@@ -170,8 +183,14 @@ fn join_page(
     } else {
         status
     };
+    // After the end a new guest may still join to look at a shared gallery; where guests
+    // only ever saw their own photos (a drop box) there is nothing left for them to do.
+    let drop_box = e.settings.guest_visibility == domain::GuestVisibility::Own;
+    let open = open && !(e.status == EventStatus::Ended && drop_box);
     let message = match e.status {
         EventStatus::Live => t.get("join.welcome").to_owned(),
+        EventStatus::Ended if drop_box => t.get("join.ended_closed").to_owned(),
+        EventStatus::Ended => t.get("join.ended_gallery").to_owned(),
         s => t.get(&format!("join.{}", s.as_str())).to_owned(),
     };
     let page = JoinPage {
@@ -188,6 +207,82 @@ fn join_page(
         error,
     };
     Ok(no_referrer((status, render(page)?).into_response()))
+}
+
+/// Why a guest landed on the "find your event" page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LostReason {
+    /// `/j/<code>` with a code no event has (mistyped, or cut short when copied).
+    UnknownCode,
+    /// A guest page of an event this browser has not joined (a forwarded link).
+    NotJoined,
+    /// `/j` itself: type the code.
+    Typing,
+}
+
+#[derive(Template)]
+#[template(path = "guest_lost.html")]
+struct LostPage {
+    layout: Layout,
+    title: String,
+    message: String,
+    code: String,
+    /// The code was looked for and not found.
+    unknown: bool,
+}
+
+/// The guest-friendly dead end: what happened, and a field to type the event's code.
+pub fn lost_page(
+    nonce: CspNonce,
+    why: LostReason,
+    code: &str,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let t = Catalog::current();
+    let (title, message) = match why {
+        LostReason::UnknownCode => ("lost.unknown_title", "lost.unknown_body"),
+        LostReason::NotJoined => ("lost.not_joined_title", "guest.not_joined"),
+        LostReason::Typing => ("lost.typing_title", "lost.typing_body"),
+    };
+    let page = LostPage {
+        layout: Layout::for_guest(nonce),
+        title: t.get(title).to_owned(),
+        message: t.get(message).to_owned(),
+        code: code
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(40)
+            .collect(),
+        unknown: why == LostReason::UnknownCode,
+    };
+    Ok(no_referrer((status, render(page)?).into_response()))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CodeParams {
+    #[serde(default)]
+    code: String,
+}
+
+/// `GET /j?code=…`: the code typed by hand (or the whole link pasted): on to `/j/{code}`.
+pub async fn type_code(
+    Extension(nonce): Extension<CspNonce>,
+    crate::extract::Query(p): crate::extract::Query<CodeParams>,
+) -> Result<Response, WebError> {
+    let typed = p.code.trim();
+    let code: String = typed
+        .rsplit_once("/j/")
+        .map_or(typed, |(_, after)| after)
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(64)
+        .collect();
+    if code.is_empty() {
+        return lost_page(nonce, LostReason::Typing, "", StatusCode::OK);
+    }
+    Ok(no_referrer(
+        Redirect::to(&format!("/j/{code}")).into_response(),
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -209,7 +304,7 @@ pub async fn join_submit(
     enforce_limit(&state, limits::GUEST_JOIN_PER_IP, &ip.key()).await?;
     let e = match events::resolve_join(&state.services, &token).await? {
         events::JoinTarget::Event(e) => *e,
-        events::JoinTarget::Replaced => {
+        events::JoinTarget::Replaced(_) => {
             return Err(WebError::Rejected {
                 status: StatusCode::GONE,
                 code: "link_replaced",
@@ -288,6 +383,13 @@ pub struct OwnTile {
     pub status: &'static str,
     pub status_label: String,
     pub thumb: String,
+    /// Every rendition, for a sharp tile on a 2x screen.
+    pub srcset: String,
+    /// The largest rendition (the lightbox's).
+    pub large: String,
+    pub width: u32,
+    pub height: u32,
+    pub placeholder: String,
     pub failure: String,
 }
 
@@ -397,18 +499,32 @@ async fn guest_page(
     let max_mb = u64::from(e.settings.max_file_mb).min(state.services.uploads.max_bytes >> 20);
     let tiles = photos
         .iter()
-        .map(|p| OwnTile {
-            id: p.id.to_string(),
-            status: p.status.as_str(),
-            status_label: t
-                .get(&format!("guest.status.{}", p.status.as_str()))
-                .to_owned(),
-            thumb: crate::views::thumb_url(&state.services.secret, p, now),
-            failure: p
-                .failure
-                .as_deref()
-                .map(|c| t.photo_failure(c))
-                .unwrap_or_default(),
+        .map(|p| {
+            let secret = &state.services.secret;
+            let small = p.renditions.iter().min_by_key(|r| r.max_edge);
+            OwnTile {
+                id: p.id.to_string(),
+                status: p.status.as_str(),
+                status_label: t
+                    .get(&format!("guest.status.{}", p.status.as_str()))
+                    .to_owned(),
+                thumb: crate::views::thumb_url(secret, p, now),
+                srcset: crate::views::srcset(secret, p, now),
+                large: p
+                    .renditions
+                    .iter()
+                    .max_by_key(|r| r.max_edge)
+                    .map(|r| service::media_urls::signed_path(secret, &r.key, now))
+                    .unwrap_or_default(),
+                width: small.map_or(150, |r| r.width),
+                height: small.map_or(150, |r| r.height),
+                placeholder: crate::views::placeholder_url(p),
+                failure: p
+                    .failure
+                    .as_deref()
+                    .map(|c| t.photo_failure(c))
+                    .unwrap_or_default(),
+            }
         })
         .collect();
     let page = GuestPage {
@@ -579,6 +695,65 @@ pub struct GalleryTile {
     pub details: String,
     pub download: String,
     pub placeholder: String,
+    /// The reactions for the lightbox's buttons: `kind:count:mine` (1 or 0), space-separated.
+    pub reaction_data: String,
+    /// Every rendition for the photo's own page (`sizes="100vw"`).
+    pub srcset_all: String,
+}
+
+/// A gallery photo's tile (and the photo's own page) for the acting guest.
+fn gallery_tile(
+    state: &AppState,
+    t: &Catalog,
+    e: &Event,
+    ph: &Photo,
+    summary: &service::records::ReactionSummary,
+    now: chrono::DateTime<chrono::Utc>,
+) -> GalleryTile {
+    let secret = &state.services.secret;
+    let url = |key: &str| service::media_urls::signed_path(secret, key, now);
+    let small = ph.renditions.iter().min_by_key(|r| r.max_edge);
+    let reactions = reaction_buttons(t, summary, ph.id);
+    let reaction_data = reactions
+        .iter()
+        .map(|r| format!("{}:{}:{}", r.kind, r.count, u8::from(r.mine)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    GalleryTile {
+        id: ph.id.to_string(),
+        thumb: small.map(|r| url(&r.key)).unwrap_or_default(),
+        srcset: ph
+            .renditions
+            .iter()
+            .filter(|r| r.max_edge <= 800)
+            .map(|r| format!("{} {}w", url(&r.key), r.width))
+            .collect::<Vec<_>>()
+            .join(", "),
+        srcset_all: crate::views::srcset(secret, ph, now),
+        large: ph
+            .renditions
+            .iter()
+            .max_by_key(|r| r.max_edge)
+            .map(|r| url(&r.key))
+            .unwrap_or_default(),
+        width: small.map_or(150, |r| r.width),
+        height: small.map_or(150, |r| r.height),
+        uploader: if ph.uploader_name.is_empty() {
+            t.get("guest.anonymous").to_owned()
+        } else {
+            ph.uploader_name.clone()
+        },
+        when: t.date("time", &ph.created_at.with_timezone(&e.time_zone.0)),
+        reactions,
+        reaction_data,
+        details: photo_details(t, ph),
+        placeholder: crate::views::placeholder_url(ph),
+        download: if e.settings.guest_downloads {
+            format!("/g/{}/photos/{}/download", e.id, ph.id)
+        } else {
+            String::new()
+        },
+    }
 }
 
 #[derive(Template)]
@@ -600,6 +775,8 @@ struct GalleryPage {
     sort: &'static str,
     filtered: bool,
     zip_href: String,
+    /// The lightbox's reaction buttons (the script fills in counts per photo).
+    choices: Vec<ReactionButton>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -706,46 +883,9 @@ pub async fn gallery(
         reactions: summary,
     } = service::gallery::guest_gallery(&state.services, &g.ctx, e, &p.query(e)).await?;
     let now = g.ctx.now;
-    let secret = &state.services.secret;
-    let url = |key: &str| service::media_urls::signed_path(secret, key, now);
     let tiles = photos
         .iter()
-        .map(|ph| {
-            let small = ph.renditions.iter().min_by_key(|r| r.max_edge);
-            GalleryTile {
-                id: ph.id.to_string(),
-                thumb: small.map(|r| url(&r.key)).unwrap_or_default(),
-                srcset: ph
-                    .renditions
-                    .iter()
-                    .filter(|r| r.max_edge <= 800)
-                    .map(|r| format!("{} {}w", url(&r.key), r.width))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                large: ph
-                    .renditions
-                    .iter()
-                    .max_by_key(|r| r.max_edge)
-                    .map(|r| url(&r.key))
-                    .unwrap_or_default(),
-                width: small.map_or(150, |r| r.width),
-                height: small.map_or(150, |r| r.height),
-                uploader: if ph.uploader_name.is_empty() {
-                    t.get("guest.anonymous").to_owned()
-                } else {
-                    ph.uploader_name.clone()
-                },
-                when: t.date("time", &ph.created_at.with_timezone(&e.time_zone.0)),
-                reactions: reaction_buttons(t, &summary, ph.id),
-                details: photo_details(t, ph),
-                placeholder: crate::views::placeholder_url(ph),
-                download: if e.settings.guest_downloads {
-                    format!("/g/{}/photos/{}/download", e.id, ph.id)
-                } else {
-                    String::new()
-                },
-            }
-        })
+        .map(|ph| gallery_tile(&state, t, e, ph, &summary, now))
         .collect();
     let next_href = match (more, photos.last()) {
         (true, Some(last)) => p.href(e.id, &encode_gallery_cursor(last)),
@@ -787,6 +927,7 @@ pub async fn gallery(
         sort: GallerySort::parse(&p.sort).unwrap_or_default().as_str(),
         filtered,
         zip_href,
+        choices: crate::views::reaction_choices(t),
     };
     Ok(render(page)?.into_response())
 }
@@ -862,7 +1003,8 @@ pub fn download_name(e: &Event, p: &Photo) -> String {
 }
 
 /// `POST /g/{event}/photos/{id}/react`: toggles a reaction. JSON for the page's script
-/// (`Accept: application/json`), else back to the photo in the gallery.
+/// (`Accept: application/json`), else back to the photo's own page (where the buttons are
+/// without the script).
 pub async fn react(
     State(state): State<AppState>,
     g: CurrentGuest,
@@ -879,7 +1021,7 @@ pub async fn react(
     let photo = parse_photo(&id)?;
     let toggled =
         service::reactions::toggle(&state.services, &g.ctx, &g.event, photo, &form.kind).await?;
-    let back = format!("/g/{}/gallery#photo-{photo}", g.event.id);
+    let back = format!("/g/{}/photos/{photo}/view", g.event.id);
     Ok(reaction_reply(&headers, &form.kind, toggled, &back))
 }
 
@@ -1153,6 +1295,40 @@ pub async fn resumable_append(
         }
         Err(err) => Ok(resumable_error(t, e, err)),
     }
+}
+
+#[derive(Template)]
+#[template(path = "guest_photo.html")]
+struct GuestPhotoPage {
+    layout: Layout,
+    csrf: String,
+    event_id: String,
+    name: String,
+    p: GalleryTile,
+}
+
+/// `GET /g/{event}/photos/{id}/view`: one gallery photo on its own page, with its reactions,
+/// download and report. The gallery's tiles link here, so every tile works without the
+/// script; with it, the lightbox opens instead and shows the same actions.
+pub async fn photo_page(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    Extension(form_token): Extension<FormToken>,
+    g: CurrentGuest,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let t = Catalog::current();
+    let e = &g.event;
+    let (photo, summary) =
+        service::gallery::guest_photo(&state.services, &g.ctx, e, parse_photo(&id)?).await?;
+    Ok(render(GuestPhotoPage {
+        layout: Layout::for_guest(nonce),
+        csrf: form_token.0.clone(),
+        event_id: e.id.to_string(),
+        name: e.name.clone(),
+        p: gallery_tile(&state, t, e, &photo, &summary, g.ctx.now),
+    })?
+    .into_response())
 }
 
 /// `POST /g/{event}/photos/{id}/view`: the guest opened the photo (counted once per guest).
