@@ -299,12 +299,12 @@ pub async fn new_event(
     let zone =
         p.tz.as_deref()
             .and_then(|z| EventZone::parse(z).ok())
-            .map_or("UTC", |z| z.name());
+            .unwrap_or(EventZone::UTC);
     render(form_page(
         nonce,
         &member,
         None,
-        EventInput::new_event(zone),
+        EventInput::suggested(zone, member.ctx.now),
         FormErrors::default(),
     ))
 }
