@@ -783,6 +783,22 @@ pub async fn cover_key(
     Ok(read_cover_key(services, ctx.tenant, event).await?)
 }
 
+/// What the printable poster shows: the event and, when it has a published cover, the key of
+/// the cover's rendition.
+pub async fn poster_of(
+    services: &Services,
+    ctx: &Ctx,
+    id: EventId,
+) -> Result<(Event, Option<String>), EventError> {
+    ctx.require(Action::ViewEvents)?;
+    let mut tx = services.db.begin_read(Scope::Tenant(ctx.tenant)).await?;
+    let e = tx.get_event(ctx.tenant, id).await?;
+    tx.commit().await?;
+    let e = e.ok_or(EventError::NotFound)?;
+    let cover = read_cover_key(services, ctx.tenant, e.id).await?;
+    Ok((e, cover))
+}
+
 /// The cover for the join page: whoever holds the event's current link sees it (the link
 /// was just resolved to `event`).
 pub async fn join_cover_key(

@@ -411,6 +411,25 @@ db_test!(
             .collect::<Vec<_>>()
             .join("-");
         assert!(poster.body.contains(&format!("127.0.0.1:8080/j/{grouped}")), "short URL");
+        // The designs: the sign (the default) and four table cards, each with the code and the
+        // short address; without a cover photo a band in the brand colour stands in.
+        for (design, qrs) in [("sign", 1), ("cards", 4)] {
+            let r = b.get(&format!("/app/events/{id}/poster?design={design}")).await;
+            assert_eq!(r.status, StatusCode::OK, "{design}");
+            assert_eq!(r.body.matches("class=\"poster-qr\"").count(), qrs, "{design}");
+            assert_eq!(r.body.matches(&format!("<strong>127.0.0.1:8080/j/{grouped}</strong>")).count(), qrs, "{design}");
+            assert!(r.body.contains("class=\"poster-band\""), "{design}: no cover yet");
+            assert!(!r.body.contains("poster-cover"), "{design}");
+            assert!(r.body.contains(&format!("href=\"/app/events/{id}/poster?design={design}\" aria-current=\"page\"")));
+        }
+        assert!(poster.body.contains("poster-sign"), "the sign is the default");
+        assert_eq!(b.get(&format!("/app/events/{id}/poster?design=banner")).await.status, StatusCode::NOT_FOUND);
+        let show = b.get(&format!("/app/events/{id}")).await;
+        for design in ["sign", "cards"] {
+            assert!(show.body.contains(&format!("href=\"/app/events/{id}/poster?design={design}\"")), "{design}");
+        }
+        assert!(show.body.contains("data-copy-link hidden"), "the copy button waits for the script");
+        assert!(show.body.contains("data-share-link hidden"), "the share button waits for the script");
         let typed = b.get(&format!("/j/{}", grouped.to_uppercase())).await;
         assert_eq!(typed.status, StatusCode::OK);
         assert!(typed.body.contains("Anna &#38; Ben"));
@@ -480,6 +499,7 @@ db_test!(
                 format!("/app/events/{event}"),
                 format!("/app/events/{event}/edit"),
                 format!("/app/events/{event}/poster"),
+                format!("/app/events/{event}/poster?design=cards"),
                 format!("/app/events/{event}/qr.svg"),
                 format!("/app/events/{event}/qr-512.png"),
                 format!("/app/events/{event}/status?to=live"),
