@@ -858,7 +858,7 @@ mod tests {
         assert_eq!(f.time_zone, "Pacific/Auckland");
         assert_eq!(f.starts_at, "2026-12-02T18:00");
         assert_eq!(f.ends_at, "2026-12-03T02:00");
-        let mut named = f.clone();
+        let mut named = f;
         named.name = "Party".into();
         let parsed = parse_fields(&named).unwrap();
         assert!(parsed.ends_at > parsed.starts_at);
