@@ -114,6 +114,9 @@ impl fmt::Display for EventSlug {
 pub struct EventZone(pub chrono_tz::Tz);
 
 impl EventZone {
+    /// The zone a form starts with when the browser did not say its own.
+    pub const UTC: Self = Self(chrono_tz::Tz::UTC);
+
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
         let s = raw.trim();
         if s.is_empty() {

@@ -59,6 +59,22 @@ impl EventInput {
         }
     }
 
+    /// The form a host sees for a new event: the defaults of [`Self::new_event`] with the party
+    /// suggested for this evening, 18:00 today until 02:00 tomorrow in the event's zone.
+    pub fn suggested(zone: EventZone, now: DateTime<Utc>) -> Self {
+        let today = now.with_timezone(&zone.0).date_naive();
+        let at = |d: chrono::NaiveDate, h: u32| {
+            d.and_hms_opt(h, 0, 0)
+                .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+                .unwrap_or_default()
+        };
+        Self {
+            starts_at: at(today, 18),
+            ends_at: today.succ_opt().map(|d| at(d, 2)).unwrap_or_default(),
+            ..Self::new_event(zone.name())
+        }
+    }
+
     /// The form filled from a stored event.
     pub fn from_event(e: &Event) -> Self {
         let local = |t: DateTime<Utc>| format_local(t, e.time_zone);
@@ -232,22 +248,16 @@ fn parse_fields(input: &EventInput) -> Result<EventFields, Vec<(&'static str, Ev
         "time_zone",
         EventZone::parse(&input.time_zone).map_err(EventFieldProblem::Parse),
     );
-    let required = |r: Result<Option<DateTime<Utc>>, EventFieldProblem>| match r {
-        Ok(None) if zone.is_some() => Err(EventFieldProblem::Parse(ParseError::Empty)),
-        other => other,
+    // A required time is missing when it is blank, whatever else is wrong with the form.
+    let required = |raw: &str| {
+        if raw.trim().is_empty() {
+            Err(EventFieldProblem::Parse(ParseError::Empty))
+        } else {
+            parse_local(raw, zone)
+        }
     };
-    let starts_at = take(
-        &mut errors,
-        "starts_at",
-        required(parse_local(&input.starts_at, zone)),
-    )
-    .flatten();
-    let ends_at = take(
-        &mut errors,
-        "ends_at",
-        required(parse_local(&input.ends_at, zone)),
-    )
-    .flatten();
+    let starts_at = take(&mut errors, "starts_at", required(&input.starts_at)).flatten();
+    let ends_at = take(&mut errors, "ends_at", required(&input.ends_at)).flatten();
     let opens = take(
         &mut errors,
         "upload_opens_at",
@@ -285,15 +295,29 @@ fn parse_fields(input: &EventInput) -> Result<EventFields, Vec<(&'static str, Ev
             .parse::<GuestVisibility>()
             .map_err(EventFieldProblem::Parse),
     );
-    // Say everything at once: the time order is checked even when another field failed.
-    if !errors.is_empty()
-        && let (Some(s), Some(e)) = (starts_at, ends_at)
-        && e <= s
-    {
-        errors.push((
-            "ends_at",
-            EventFieldProblem::Rule(EventRuleProblem::EndsBeforeStart),
+    // Say everything at once: when some field failed, the rules between the fields that did
+    // parse are checked too, so the host fixes the form in one go.
+    if !errors.is_empty() {
+        // Without both times only the limits can be checked: the window rules need the event.
+        let times = starts_at.zip(ends_at);
+        let (s, e) = times.unwrap_or((
+            DateTime::UNIX_EPOCH,
+            DateTime::UNIX_EPOCH + chrono::Duration::hours(1),
         ));
+        let d = EventSettings::default();
+        let partial = EventSettings {
+            upload_opens_at: opens.flatten(),
+            upload_closes_at: closes.flatten(),
+            max_photos_per_guest: max_photos.unwrap_or(d.max_photos_per_guest),
+            max_file_mb: max_mb.unwrap_or(d.max_file_mb),
+            ..d
+        };
+        for (f, p) in check_event_rules(s, e, &partial) {
+            let limit = matches!(f, "max_photos_per_guest" | "max_file_mb");
+            if (times.is_some() || limit) && !errors.iter().any(|(g, _)| *g == f) {
+                errors.push((f, EventFieldProblem::Rule(p)));
+            }
+        }
     }
     let (
         Some(name),
@@ -763,6 +787,22 @@ pub async fn cover_key(
     Ok(read_cover_key(services, ctx.tenant, event).await?)
 }
 
+/// What the printable poster shows: the event and, when it has a published cover, the key of
+/// the cover's rendition.
+pub async fn poster_of(
+    services: &Services,
+    ctx: &Ctx,
+    id: EventId,
+) -> Result<(Event, Option<String>), EventError> {
+    ctx.require(Action::ViewEvents)?;
+    let mut tx = services.db.begin_read(Scope::Tenant(ctx.tenant)).await?;
+    let e = tx.get_event(ctx.tenant, id).await?;
+    tx.commit().await?;
+    let e = e.ok_or(EventError::NotFound)?;
+    let cover = read_cover_key(services, ctx.tenant, e.id).await?;
+    Ok((e, cover))
+}
+
 /// The cover for the join page: whoever holds the event's current link sees it (the link
 /// was just resolved to `event`).
 pub async fn join_cover_key(
@@ -809,6 +849,60 @@ mod tests {
             ends_at: "2026-06-21T02:00".into(),
             ..EventInput::new_event("Europe/Berlin")
         }
+    }
+
+    #[test]
+    fn a_new_event_is_suggested_for_this_evening_in_the_hosts_zone() {
+        let zone = EventZone::parse("Pacific/Auckland").unwrap();
+        // 20:30 UTC on 1 Dec is already 2 Dec, 09:30 in Auckland (NZDT, UTC+13).
+        let now = DateTime::parse_from_rfc3339("2026-12-01T20:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let f = EventInput::suggested(zone, now);
+        assert_eq!(f.time_zone, "Pacific/Auckland");
+        assert_eq!(f.starts_at, "2026-12-02T18:00");
+        assert_eq!(f.ends_at, "2026-12-03T02:00");
+        let mut named = f;
+        named.name = "Party".into();
+        let parsed = parse_fields(&named).unwrap();
+        assert!(parsed.ends_at > parsed.starts_at);
+    }
+
+    #[test]
+    fn every_field_problem_is_reported_at_once() {
+        let fields = |i: &EventInput| {
+            let mut f: Vec<&str> = parse_fields(i)
+                .unwrap_err()
+                .iter()
+                .map(|(f, _)| *f)
+                .collect();
+            f.sort_unstable();
+            f
+        };
+        // A blank name, a reversed event, a window outside it and a limit out of range.
+        let i = EventInput {
+            name: " ".into(),
+            ends_at: "2026-06-20T13:00".into(),
+            upload_opens_at: "2026-06-22T10:00".into(),
+            max_photos_per_guest: "0".into(),
+            ..input()
+        };
+        assert_eq!(
+            fields(&i),
+            ["ends_at", "max_photos_per_guest", "name", "upload_opens_at"]
+        );
+        // An unknown zone does not hide that the times are blank, nor a bad limit.
+        let i = EventInput {
+            time_zone: "Mars/Olympus".into(),
+            starts_at: String::new(),
+            ends_at: String::new(),
+            max_file_mb: "0".into(),
+            ..input()
+        };
+        assert_eq!(
+            fields(&i),
+            ["ends_at", "max_file_mb", "starts_at", "time_zone"]
+        );
     }
 
     #[test]

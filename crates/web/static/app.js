@@ -488,3 +488,34 @@ document.addEventListener("keydown", (e) => {
     });
   }
 }
+
+// ---- Sharing the guest link (host-setup) ----
+// The plain link works without this; the buttons show only where the browser can do them:
+// copying to the clipboard, and the phone's share sheet (navigator.share).
+for (const box of document.querySelectorAll("[data-share-url]")) {
+  const url = box.dataset.shareUrl;
+  const status = box.querySelector(".share-status");
+  const copy = box.querySelector("[data-copy-link]");
+  const share = box.querySelector("[data-share-link]");
+  if (copy && navigator.clipboard && window.isSecureContext) {
+    copy.hidden = false;
+    copy.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(url);
+        if (status) status.textContent = box.dataset.copied || "";
+      } catch (_) {
+        // Refused (no permission): the link above can still be selected and copied by hand.
+      }
+    });
+  }
+  if (share && typeof navigator.share === "function") {
+    share.hidden = false;
+    share.addEventListener("click", async () => {
+      try {
+        await navigator.share({ title: box.dataset.shareTitle || document.title, url });
+      } catch (_) {
+        // The host closed the share sheet: nothing to do.
+      }
+    });
+  }
+}

@@ -127,10 +127,28 @@ db_test!(
         assert_eq!(empty.status, StatusCode::OK);
         assert!(empty.body.contains("No events yet"), "empty state");
 
+        // The browser's zone (sent by app.js) is chosen, from a list the host can search.
         let form = b.get("/app/events/new?tz=America/New_York").await;
-        assert!(form.body.contains("<option selected>America/New_York</option>"));
+        assert_eq!(form.input_value("time_zone").as_deref(), Some("America/New_York"));
+        assert!(form.body.contains("list=\"zones\""));
+        assert!(form.body.contains("<option value=\"Europe/Berlin\"></option>"));
         let bad_zone = b.get("/app/events/new?tz=Mars/Olympus").await;
-        assert!(bad_zone.body.contains("<option selected>UTC</option>"));
+        assert_eq!(bad_zone.input_value("time_zone").as_deref(), Some("UTC"));
+        // The party is suggested for this evening: 18:00 today until 02:00 the next day.
+        let day = |v: Option<String>, time: &str| {
+            let v = v.expect("a prefilled time");
+            let (d, t) = v.split_once('T').expect("a datetime-local value");
+            assert_eq!(t, time, "{v}");
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("a date")
+        };
+        let starts = day(form.input_value("starts_at"), "18:00");
+        let ends = day(form.input_value("ends_at"), "02:00");
+        assert_eq!(ends, starts.succ_opt().expect("a next day"));
+        // The sections a host works through, the short name tucked away under "Advanced".
+        for legend in ["The event", "Guests", "Uploads"] {
+            assert!(form.body.contains(&format!("<legend>{legend}</legend>")), "{legend}");
+        }
+        assert!(form.body.contains("<summary>Advanced</summary>"));
 
         let id = create(&b, "Anna & Ben", &[("venue", "Gut Kerkow")]).await;
         let page = b.get(&format!("/app/events/{id}?created=1")).await;
@@ -252,6 +270,36 @@ db_test!(
             assert!(r.body.contains("aria-invalid=\"true\""));
             assert_eq!(r.input_value("name").as_deref(), Some("Typed &#38; kept"));
         }
+        // Everything wrong is said on the first submit, not one field at a time.
+        let r = b
+            .submit(
+                "/app/events/new",
+                "/app/events/new",
+                &event_fields(
+                    "",
+                    &[
+                        ("slug", "Bad Slug!"),
+                        ("ends_at", "2026-06-20T13:00"),
+                        ("upload_opens_at", "2026-07-01T10:00"),
+                        ("max_photos_per_guest", "0"),
+                        ("max_file_mb", "many"),
+                    ],
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        for (field, message) in [
+            ("name", "Please fill this in."),
+            ("slug", "Use lower-case letters, digits and single hyphens"),
+            ("ends_at", "The event must end after it starts."),
+            ("upload_opens_at", "The upload window must overlap the event itself."),
+            ("max_photos_per_guest", "Use a number from 1 to"),
+            ("max_file_mb", "Please give a whole number."),
+        ] {
+            assert!(r.body.contains(&format!("id=\"e-{field}\"")), "{field} is marked");
+            assert!(r.body.contains(message), "{field}: {message}");
+        }
+        assert!(r.body.contains("<details class=\"card advanced\" open>"), "the slug's error is shown");
         assert!(b.get("/api/v1/events").await.json()["events"].as_array().expect("list").is_empty());
 
         // A typed address that is taken is the host's to change.
@@ -363,6 +411,25 @@ db_test!(
             .collect::<Vec<_>>()
             .join("-");
         assert!(poster.body.contains(&format!("127.0.0.1:8080/j/{grouped}")), "short URL");
+        // The designs: the sign (the default) and four table cards, each with the code and the
+        // short address; without a cover photo a band in the brand colour stands in.
+        for (design, qrs) in [("sign", 1), ("cards", 4)] {
+            let r = b.get(&format!("/app/events/{id}/poster?design={design}")).await;
+            assert_eq!(r.status, StatusCode::OK, "{design}");
+            assert_eq!(r.body.matches("class=\"poster-qr\"").count(), qrs, "{design}");
+            assert_eq!(r.body.matches(&format!("<strong>127.0.0.1:8080/j/{grouped}</strong>")).count(), qrs, "{design}");
+            assert!(r.body.contains("class=\"poster-band\""), "{design}: no cover yet");
+            assert!(!r.body.contains("poster-cover"), "{design}");
+            assert!(r.body.contains(&format!("href=\"/app/events/{id}/poster?design={design}\" aria-current=\"page\"")));
+        }
+        assert!(poster.body.contains("poster-sign"), "the sign is the default");
+        assert_eq!(b.get(&format!("/app/events/{id}/poster?design=banner")).await.status, StatusCode::NOT_FOUND);
+        let show = b.get(&format!("/app/events/{id}")).await;
+        for design in ["sign", "cards"] {
+            assert!(show.body.contains(&format!("href=\"/app/events/{id}/poster?design={design}\"")), "{design}");
+        }
+        assert!(show.body.contains("data-copy-link hidden"), "the copy button waits for the script");
+        assert!(show.body.contains("data-share-link hidden"), "the share button waits for the script");
         let typed = b.get(&format!("/j/{}", grouped.to_uppercase())).await;
         assert_eq!(typed.status, StatusCode::OK);
         assert!(typed.body.contains("Anna &#38; Ben"));
@@ -432,6 +499,7 @@ db_test!(
                 format!("/app/events/{event}"),
                 format!("/app/events/{event}/edit"),
                 format!("/app/events/{event}/poster"),
+                format!("/app/events/{event}/poster?design=cards"),
                 format!("/app/events/{event}/qr.svg"),
                 format!("/app/events/{event}/qr-512.png"),
                 format!("/app/events/{event}/status?to=live"),

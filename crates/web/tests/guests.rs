@@ -758,5 +758,14 @@ db_test!(
         assert!(page.body.contains("<img class=\"cover\" src=\"/media/"), "the chosen cover");
         let home = guest.get(&format!("/g/{event}")).await;
         assert!(home.body.contains("<img class=\"cover\""));
+        // The posters print the cover too, for the host's organization only.
+        for design in ["sign", "cards"] {
+            let poster = host.get(&format!("/app/events/{event}/poster?design={design}")).await;
+            assert_eq!(poster.status, StatusCode::OK);
+            assert!(poster.body.contains("<img class=\"poster-cover\" src=\"/media/"), "{design}");
+            assert!(poster.body.contains("/j/"), "{design}: the short address");
+            let r = other.get(&format!("/app/events/{event}/poster?design={design}")).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{design}: another organization");
+        }
     }
 );

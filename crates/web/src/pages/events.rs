@@ -299,12 +299,12 @@ pub async fn new_event(
     let zone =
         p.tz.as_deref()
             .and_then(|z| EventZone::parse(z).ok())
-            .map_or("UTC", |z| z.name());
+            .unwrap_or(EventZone::UTC);
     render(form_page(
         nonce,
         &member,
         None,
-        EventInput::new_event(zone),
+        EventInput::suggested(zone, member.ctx.now),
         FormErrors::default(),
     ))
 }
@@ -743,23 +743,38 @@ pub async fn qr_image(
 #[template(path = "poster.html")]
 struct PosterPage {
     layout: Layout,
+    design: &'static str,
     name: String,
     when: String,
     venue: String,
     short_url: String,
     qr_svg: String,
+    cover_url: String,
     back_href: String,
 }
 
-/// `GET /app/events/{id}/poster`: A4/A5 printable.
+#[derive(Debug, Default, Deserialize)]
+pub struct PosterParams {
+    #[serde(default)]
+    design: String,
+}
+
+/// `GET /app/events/{id}/poster?design=sign|cards`: a printable A4/A5 sign, or four table
+/// cards on a page.
 pub async fn poster(
     State(state): State<AppState>,
     Extension(nonce): Extension<CspNonce>,
     member: CurrentMember,
     headers: HeaderMap,
     Path(id): Path<String>,
+    Query(p): Query<PosterParams>,
 ) -> Result<Html<String>, WebError> {
-    let e = events::get_event(&state.services, &member.ctx, parse_id(&id)?).await?;
+    let design = match p.design.as_str() {
+        "" | "sign" => "sign",
+        "cards" => "cards",
+        _ => return Err(WebError::NotFound),
+    };
+    let (e, cover) = events::poster_of(&state.services, &member.ctx, parse_id(&id)?).await?;
     let (base, _) = base_url(&state, &headers);
     let token = events::join_token(&state.services.secret, &e);
     let join_url = events::join_url(&base, &token);
@@ -767,13 +782,18 @@ pub async fn poster(
         .split_once("://")
         .map_or(base.as_str(), |(_, h)| h)
         .to_owned();
+    let cover_url = cover.map_or_else(String::new, |key| {
+        service::media_urls::signed_path(&state.services.secret, &key, member.ctx.now)
+    });
     render(PosterPage {
         layout: Layout::for_member(nonce, &member, "events"),
+        design,
         name: e.name.clone(),
         when: when(&e),
         venue: e.venue.clone(),
         qr_svg: media::qr::qr_svg(&join_url).map_err(WebError::internal)?,
         short_url: format!("{short_host}/j/{}", events::display_token(&token)),
+        cover_url,
         back_href: format!("/app/events/{}", e.id),
     })
 }
