@@ -4,24 +4,11 @@
 
 mod support;
 
-use std::io::Cursor;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::json;
-use support::{Backing, Browser, Reply, TestApp, join, live_event, process, tenant_of};
+use support::{Backing, Browser, Reply, TestApp, join, jpeg, live_event, process, tenant_of};
 use test_support::db_test;
-
-fn jpeg(w: u32, h: u32, seed: u8) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([seed, (x % 256) as u8, (y % 256) as u8])
-    });
-    let mut out = Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(img)
-        .write_to(&mut out, image::ImageFormat::Jpeg)
-        .expect("encode a JPEG");
-    out.into_inner()
-}
 
 async fn upload(guest: &Browser<'_>, event: &str, bytes: Vec<u8>) -> Reply {
     guest

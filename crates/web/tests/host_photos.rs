@@ -4,26 +4,13 @@
 
 mod support;
 
-use std::io::Cursor;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use domain::{Role, TenantId};
+use domain::Role;
 use serde_json::json;
-use store::{JobQueue, JobState, Membership, MembershipRepo, Scope, User, UserRepo};
-use support::{Backing, Browser, STRONG_PASSWORD, TestApp, process, tenant_of};
+use store::{JobQueue, JobState};
+use support::{Backing, Browser, TestApp, jpeg, member_with_role, process, tenant_of};
 use test_support::db_test;
-
-fn jpeg(seed: u8) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(320, 240, |x, y| {
-        image::Rgb([seed, (x % 256) as u8, (y % 256) as u8])
-    });
-    let mut out = Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(img)
-        .write_to(&mut out, image::ImageFormat::Jpeg)
-        .expect("encode");
-    out.into_inner()
-}
 
 async fn status(host: &Browser<'_>, photo: &str) -> StatusCode {
     host.get(&format!("/api/v1/photos/{photo}")).await.status
@@ -67,7 +54,7 @@ async fn setup(app: &TestApp, host: &Browser<'_>) -> (String, Vec<String>) {
                 Request::post(format!("/g/{event}/photos"))
                     .header(header::HOST, "localhost")
                     .header(header::ORIGIN, "http://localhost")
-                    .body(Body::from(jpeg(seed)))
+                    .body(Body::from(jpeg(320, 240, seed)))
                     .expect("request"),
             )
             .await;
@@ -77,48 +64,6 @@ async fn setup(app: &TestApp, host: &Browser<'_>) -> (String, Vec<String>) {
         ids.push(id);
     }
     (event, ids)
-}
-
-/// A person added to `tenant` with `role`, logged in (as in roles.rs).
-async fn member_with_role<'a>(app: &'a TestApp, tenant: TenantId, role: Role) -> Browser<'a> {
-    let now = domain::time::now();
-    let email = format!("{}@example.com", uuid::Uuid::new_v4().simple());
-    let user = User {
-        id: domain::UserId::new(),
-        email: domain::Email::parse(&email).expect("email"),
-        name: domain::PersonName::parse("Max Member").expect("name"),
-        password_hash: Some(
-            service::accounts::hash_password(STRONG_PASSWORD)
-                .await
-                .expect("hash"),
-        ),
-        created_at: now,
-        updated_at: now,
-    };
-    let mut tx = app
-        .state
-        .services
-        .db
-        .begin(Scope::Tenant(tenant))
-        .await
-        .expect("tx");
-    tx.insert_user(&user).await.expect("user");
-    tx.insert_membership(
-        tenant,
-        &Membership {
-            tenant_id: tenant,
-            user_id: user.id,
-            role,
-            created_at: now,
-        },
-    )
-    .await
-    .expect("membership");
-    tx.commit().await.expect("commit");
-    let b = app.browser("203.0.113.120");
-    let r = b.login(&email, STRONG_PASSWORD).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "login: {}", r.body);
-    b
 }
 
 async fn delete_jobs(app: &TestApp) -> usize {
@@ -274,7 +219,7 @@ db_test!(
         let app = TestApp::new(&tdb, Backing::Local).await;
         let host = app.browser("203.0.113.64");
         let (event, _ids) = setup(&app, &host).await;
-        let bytes = jpeg(9);
+        let bytes = jpeg(320, 240, 9);
         let r = host
             .request(
                 Request::post(format!("/api/v1/events/{event}/photos"))

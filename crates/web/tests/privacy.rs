@@ -6,24 +6,11 @@
 
 mod support;
 
-use std::io::Cursor;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::json;
-use support::{Backing, Browser, TestApp, join, live_event, process, tenant_of};
+use support::{Backing, Browser, TestApp, join, jpeg, live_event, process, tenant_of};
 use test_support::db_test;
-
-fn jpeg(seed: u8) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(320, 240, |x, y| {
-        image::Rgb([seed, (x % 256) as u8, (y % 256) as u8])
-    });
-    let mut out = Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(img)
-        .write_to(&mut out, image::ImageFormat::Jpeg)
-        .expect("encode");
-    out.into_inner()
-}
 
 async fn guest_upload(g: &Browser<'_>, event: &str, seed: u8) -> String {
     let r = g
@@ -31,7 +18,7 @@ async fn guest_upload(g: &Browser<'_>, event: &str, seed: u8) -> String {
             Request::post(format!("/g/{event}/photos"))
                 .header(header::HOST, "localhost")
                 .header(header::ORIGIN, "http://localhost")
-                .body(Body::from(jpeg(seed)))
+                .body(Body::from(jpeg(320, 240, seed)))
                 .expect("request"),
         )
         .await;

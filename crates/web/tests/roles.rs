@@ -4,65 +4,12 @@
 
 mod support;
 
-use std::io::Cursor;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use domain::{Action, Role, TenantId};
+use domain::{Action, Role};
 use serde_json::json;
-use store::{Membership, MembershipRepo, Scope, User, UserRepo};
-use support::{Backing, Browser, STRONG_PASSWORD, TestApp, process, tenant_of};
+use support::{Backing, Browser, TestApp, jpeg, member_with_role, process, tenant_of};
 use test_support::db_test;
-
-fn jpeg(seed: u8) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(320, 240, |x, y| {
-        image::Rgb([seed, (x % 256) as u8, (y % 256) as u8])
-    });
-    let mut out = Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(img)
-        .write_to(&mut out, image::ImageFormat::Jpeg)
-        .expect("encode");
-    out.into_inner()
-}
-
-/// A person added to `tenant` with `role` (as an invitation will do), logged in.
-async fn member_with_role<'a>(app: &'a TestApp, tenant: TenantId, role: Role) -> Browser<'a> {
-    let now = domain::time::now();
-    let email = format!("{}@example.com", uuid::Uuid::new_v4().simple());
-    let user = User {
-        id: domain::UserId::new(),
-        email: domain::Email::parse(&email).expect("email"),
-        name: domain::PersonName::parse(&format!("The {role}")).expect("name"),
-        password_hash: Some(
-            service::accounts::hash_password(STRONG_PASSWORD)
-                .await
-                .expect("hash"),
-        ),
-        created_at: now,
-        updated_at: now,
-    };
-    let db = &app.state.services.db;
-    let mut tx = db.begin(Scope::Tenant(tenant)).await.expect("tx");
-    tx.insert_user(&user).await.expect("user");
-    tx.insert_membership(
-        tenant,
-        &Membership {
-            tenant_id: tenant,
-            user_id: user.id,
-            role,
-            created_at: now,
-        },
-    )
-    .await
-    .expect("membership");
-    tx.commit().await.expect("commit");
-    let b = app.browser(&format!("203.0.113.{}", 100 + role as u8));
-    let r = b.login(&email, STRONG_PASSWORD).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "login: {}", r.body);
-    let me = b.get("/api/v1/me").await.json();
-    assert_eq!(me["role"], role.as_str());
-    b
-}
 
 /// A live event of the owner's organization with one processed, published photo.
 async fn owners_event(app: &TestApp, owner: &Browser<'_>) -> (String, String) {
@@ -88,7 +35,7 @@ async fn upload(b: &Browser<'_>, event: &str, seed: u8) -> (StatusCode, String) 
             Request::post(format!("/api/v1/events/{event}/photos"))
                 .header(header::HOST, "localhost")
                 .header(header::ORIGIN, "http://localhost")
-                .body(Body::from(jpeg(seed)))
+                .body(Body::from(jpeg(320, 240, seed)))
                 .expect("request"),
         )
         .await;

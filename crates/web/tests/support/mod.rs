@@ -11,11 +11,12 @@ use std::sync::{Arc, Mutex};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode, header};
+use domain::{Role, TenantId};
 use http_body_util::BodyExt;
 use media::BlobStore;
 use serde_json::{Value, json};
 use service::Services;
-use store::{Db, DbOptions, Redis};
+use store::{Db, DbOptions, Membership, MembershipRepo, Redis, Scope, User, UserRepo};
 use test_support::{TestDatabase, redis_url, unique_prefix};
 use tower::ServiceExt;
 use web::{AppState, Metrics, WebConfig};
@@ -396,3 +397,54 @@ pub async fn tenant_of(b: &Browser<'_>) -> domain::TenantId {
 }
 
 pub const STRONG_PASSWORD: &str = "violet-harbour-42";
+
+/// A small JPEG whose bytes depend on `seed` (so each upload is a different photo).
+pub fn jpeg(w: u32, h: u32, seed: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([seed, (x % 256) as u8, (y % 256) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("encode a JPEG");
+    out.into_inner()
+}
+
+/// A person added to `tenant` with `role` (as an invitation will do), logged in.
+pub async fn member_with_role<'a>(app: &'a TestApp, tenant: TenantId, role: Role) -> Browser<'a> {
+    let now = domain::time::now();
+    let email = format!("{}@example.com", uuid::Uuid::new_v4().simple());
+    let user = User {
+        id: domain::UserId::new(),
+        email: domain::Email::parse(&email).expect("email"),
+        name: domain::PersonName::parse(&format!("The {role}")).expect("name"),
+        password_hash: Some(
+            service::accounts::hash_password(STRONG_PASSWORD)
+                .await
+                .expect("hash"),
+        ),
+        created_at: now,
+        updated_at: now,
+    };
+    let db = &app.state.services.db;
+    let mut tx = db.begin(Scope::Tenant(tenant)).await.expect("tx");
+    tx.insert_user(&user).await.expect("user");
+    tx.insert_membership(
+        tenant,
+        &Membership {
+            tenant_id: tenant,
+            user_id: user.id,
+            role,
+            created_at: now,
+        },
+    )
+    .await
+    .expect("membership");
+    tx.commit().await.expect("commit");
+    let b = app.browser(&format!("203.0.113.{}", 100 + role as u8));
+    let r = b.login(&email, STRONG_PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "login: {}", r.body);
+    let me = b.get("/api/v1/me").await.json();
+    assert_eq!(me["role"], role.as_str());
+    b
+}
