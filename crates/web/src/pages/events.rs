@@ -748,9 +748,17 @@ struct PosterPage {
     when: String,
     venue: String,
     short_url: String,
+    /// The address's length rounded up to a multiple of 10 (20–100): the CSS sizes the typed
+    /// address by it so that it fits one line of its card or sign (no inline styles under CSP).
+    url_fit: usize,
     qr_svg: String,
     cover_url: String,
     back_href: String,
+}
+
+/// The class step for an address of `chars` characters (see `PosterPage::url_fit`).
+fn url_fit(chars: usize) -> usize {
+    chars.div_ceil(10).clamp(2, 10) * 10
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -785,14 +793,16 @@ pub async fn poster(
     let cover_url = cover.map_or_else(String::new, |key| {
         service::media_urls::signed_path(&state.services.secret, &key, member.ctx.now)
     });
+    let short_url = format!("{short_host}/j/{}", events::display_token(&token));
     render(PosterPage {
         layout: Layout::for_member(nonce, &member, "events"),
         design,
+        url_fit: url_fit(short_url.chars().count()),
         name: e.name.clone(),
         when: when(&e),
         venue: e.venue.clone(),
         qr_svg: media::qr::qr_svg(&join_url).map_err(WebError::internal)?,
-        short_url: format!("{short_host}/j/{}", events::display_token(&token)),
+        short_url,
         cover_url,
         back_href: format!("/app/events/{}", e.id),
     })
