@@ -166,7 +166,7 @@ db_test!(
         assert_eq!(r.json()["caption"], "First dance");
 
         let list = host.get(&format!("/api/v1/events/{event}/photos")).await.json();
-        let items = list["items"].as_array().expect("items");
+        let items = list["photos"].as_array().expect("photos");
         assert_eq!(items.len(), 5);
         let captions: Vec<Value> = items.iter().map(|p| p["caption"].clone()).collect();
         assert_eq!(
@@ -280,7 +280,7 @@ db_test!(
         assert_eq!(r.json()["error"]["fields"]["caption"], "This contains characters that are not allowed.");
         let r = lena.request(script_upload(&event, jpeg(300, 200, 2), Some("caption %%%not-base64"))).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
-        assert_eq!(host.get(&format!("/api/v1/events/{event}/photos")).await.json()["items"].as_array().expect("items").len(), 1, "nothing refused was stored");
+        assert_eq!(host.get(&format!("/api/v1/events/{event}/photos")).await.json()["photos"].as_array().expect("photos").len(), 1, "nothing refused was stored");
         assert_eq!(photo_json(&host, &id).await["caption"], Value::Null);
 
         // Ended: still possible (words the morning after). Archived: no more.
@@ -289,11 +289,12 @@ db_test!(
             .submit(&format!("/g/{event}"), &format!("/g/{event}/photos/{id}/caption"), &[("caption", "The morning after")])
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let token = lena.get(&format!("/g/{event}")).await.input_value("csrf_token").expect("token");
         set_status(&host, &event, "archived").await;
         let page = lena.get(&format!("/g/{event}")).await;
         assert!(!page.body.contains("class=\"caption-edit\""), "no form where it cannot work");
         let r = lena
-            .submit(&format!("/g/{event}"), &format!("/g/{event}/photos/{id}/caption"), &[("caption", "Too late")])
+            .post(&format!("/g/{event}/photos/{id}/caption"), &[("csrf_token", &token), ("caption", "Too late")])
             .await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
         assert!(r.body.contains("Captions can no longer be changed"), "{}", r.body);
@@ -342,6 +343,26 @@ db_test!(
         let r = host.json("PATCH", &format!("/api/v1/photos/{id}"), Some(json!({"caption": "Toast"}))).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert_eq!(r.json()["status"], "published");
+
+        // A guest a member stopped uploading cannot change their words either.
+        let guest_id = {
+            let mut tx = app.state.services.db.begin(Scope::Tenant(tenant)).await.expect("tx");
+            let p = store::PhotoRepo::get_photo(&mut tx, tenant, id.parse().expect("id")).await.expect("get").expect("there");
+            tx.commit().await.expect("commit");
+            p.guest_id.expect("a guest's photo")
+        };
+        let token = lena.get(&format!("/g/{event}")).await.input_value("csrf_token").expect("token");
+        let r = host
+            .submit(&format!("/app/events/{event}/moderation"), &format!("/app/events/{event}/guests/{guest_id}/block"), &[])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert!(!lena.get(&format!("/g/{event}")).await.body.contains("class=\"caption-edit\""));
+        let r = lena
+            .post(&format!("/g/{event}/photos/{id}/caption"), &[("csrf_token", &token), ("caption", "Blocked words")])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert!(r.body.contains("captions cannot be changed"), "{}", r.body);
+        assert_eq!(photo_json(&host, &id).await["caption"], "Toast");
     }
 );
 
