@@ -331,7 +331,13 @@ mod tests {
             Caption::parse(&"é".repeat(141)),
             Err(ParseError::TooLong { max: 140 })
         );
-        for bad in ["two\nlines", "tab\there", "a\u{0}b", "\u{202E}gpj.exe", "a\u{200B}b"] {
+        for bad in [
+            "two\nlines",
+            "tab\there",
+            "a\u{0}b",
+            "\u{202E}gpj.exe",
+            "a\u{200B}b",
+        ] {
             assert_eq!(
                 Caption::parse(bad),
                 Err(ParseError::ControlCharacters),

@@ -152,7 +152,10 @@ pub async fn set_own_caption(
         },
     )
     .await?;
-    let after = tx.get_photo(tenant, photo).await?.ok_or(DetailsError::NotFound)?;
+    let after = tx
+        .get_photo(tenant, photo)
+        .await?
+        .ok_or(DetailsError::NotFound)?;
     tx.commit().await?;
     tracing::info!(tenant.id = %tenant, event.id = %event.id, photo.id = %photo, held, "guest changed a caption");
     Ok(after)
@@ -338,7 +341,10 @@ fn taken_instant(p: &Photo) -> Option<DateTime<FixedOffset>> {
 /// when unknown. Without an offset the camera's clock is taken as the event's local time.
 pub fn taken_at_input(p: &Photo, zone: EventZone) -> String {
     if let Some(t) = taken_instant(p) {
-        return t.with_timezone(&zone.0).format("%Y-%m-%dT%H:%M").to_string();
+        return t
+            .with_timezone(&zone.0)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string();
     }
     p.taken_at_local
         .as_deref()

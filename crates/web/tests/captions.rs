@@ -13,7 +13,7 @@ use domain::Role;
 use serde_json::{Value, json};
 use store::{AuditRepo, Scope};
 use support::{
-    Backing, Browser, TestApp, jpeg, join, live_event, member_with_role, process, set_status,
+    Backing, Browser, TestApp, join, jpeg, live_event, member_with_role, process, set_status,
     tenant_of,
 };
 use test_support::db_test;

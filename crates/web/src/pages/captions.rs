@@ -23,10 +23,9 @@ use crate::{AppState, WebError};
 /// The sentence for a problem with one field of a caption or details change.
 pub fn detail_message(t: &Catalog, p: &DetailProblem) -> String {
     match p {
-        DetailProblem::Parse(e) => crate::messages::field_message(
-            t,
-            &service::accounts::FieldProblem::Parse(e.clone()),
-        ),
+        DetailProblem::Parse(e) => {
+            crate::messages::field_message(t, &service::accounts::FieldProblem::Parse(e.clone()))
+        }
         DetailProblem::BadDateTime => t.get("captions.bad_datetime").to_owned(),
         DetailProblem::SkippedTime => t.get("captions.skipped_time").to_owned(),
         DetailProblem::OutOfRange => t.get("captions.out_of_range").to_owned(),
@@ -142,7 +141,10 @@ pub async fn guest_set(
             let held = before_status == domain::Moderation::Approve
                 && p.status == domain::PhotoStatus::PendingReview;
             let n = if held { 2 } else { 1 };
-            Ok(Redirect::to(&format!("/g/{}?captioned={n}#photo-{}", g.event.id, p.id)).into_response())
+            Ok(
+                Redirect::to(&format!("/g/{}?captioned={n}#photo-{}", g.event.id, p.id))
+                    .into_response(),
+            )
         }
         Err(DetailsError::Invalid(problems)) => {
             let message = problems
@@ -203,9 +205,10 @@ pub async fn edit_form(
         event_id: e.id.to_string(),
         name: e.name.clone(),
         tile: tile(&state, t, &p, member.ctx.now),
-        arrived: t
-            .get("captions.arrived")
-            .replace("{at}", &t.date("day_time", &p.created_at.with_timezone(&e.time_zone.0))),
+        arrived: t.get("captions.arrived").replace(
+            "{at}",
+            &t.date("day_time", &p.created_at.with_timezone(&e.time_zone.0)),
+        ),
         zone: e.time_zone.name().to_owned(),
         caption: Field::with_value(p.caption.as_deref().unwrap_or_default()),
         uploader: Field::with_value(&p.uploader_name),

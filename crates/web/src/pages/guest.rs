@@ -668,16 +668,15 @@ pub async fn upload(
         if field.name() != Some("photos") || field.file_name().is_none_or(str::is_empty) {
             continue;
         }
-        let failed = match guests::upload(&state.services, &g.ctx, e, guest, caption.clone(), field)
-            .await
-        {
-            Ok(_) => {
-                received += 1;
-                continue;
-            }
-            Err(GuestUploadError::Refused(r)) => refusal_error(t, &r, e),
-            Err(GuestUploadError::Upload(u)) => u.into(),
-        };
+        let failed =
+            match guests::upload(&state.services, &g.ctx, e, guest, caption.clone(), field).await {
+                Ok(_) => {
+                    received += 1;
+                    continue;
+                }
+                Err(GuestUploadError::Refused(r)) => refusal_error(t, &r, e),
+                Err(GuestUploadError::Upload(u)) => u.into(),
+            };
         let WebError::Rejected {
             status, message, ..
         } = failed

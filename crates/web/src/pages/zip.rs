@@ -208,7 +208,10 @@ mod tests {
     #[test]
     fn captions_are_shortened_safely_for_file_names() {
         assert_eq!(caption_part("Cutting the cake 🎂"), "Cutting the cake 🎂");
-        assert_eq!(caption_part("Anna/Ben: the \"first\" dance?"), "Anna-Ben- the -first- dance-");
+        assert_eq!(
+            caption_part("Anna/Ben: the \"first\" dance?"),
+            "Anna-Ben- the -first- dance-"
+        );
         assert_eq!(caption_part("  ...  "), "");
         let long = "The whole family on the terrace just before the storm arrived";
         assert_eq!(caption_part(long), "The whole family on the terrace just");
