@@ -22,4 +22,4 @@ pub use photo::{
     GallerySort, GuestSight, ModerationAction, PhotoFacts, PhotoStatus, REACTION_KINDS, guest_sight,
 };
 pub use role::{Action, Role};
-pub use values::{Email, OrgName, ParseError, PersonName};
+pub use values::{Caption, Email, OrgName, ParseError, PersonName};

@@ -196,6 +196,48 @@ text_value!(
     120
 );
 
+/// A photo's caption: one line of at most [`Caption::MAX_LEN`] characters (about a tweet's
+/// worth, so it fits under a tile, in a lightbox and, shortened, in a ZIP's file name),
+/// trimmed, runs of spaces kept as typed. No line breaks, control characters, or bidirectional
+/// and other invisible format characters ([`allowed_char`]): a caption reads as it is. An
+/// empty caption is no caption: [`Caption::parse`] gives `None`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Caption(String);
+
+impl Caption {
+    pub const MAX_LEN: usize = 140;
+
+    /// `Ok(None)` for an empty (or all-space) caption.
+    pub fn parse(raw: &str) -> Result<Option<Self>, ParseError> {
+        let s = free_text(raw, Self::MAX_LEN, false)?;
+        Ok((!s.is_empty()).then_some(Self(s)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Caption {
+    type Error = ParseError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)?.ok_or(ParseError::Empty)
+    }
+}
+
+impl From<Caption> for String {
+    fn from(v: Caption) -> String {
+        v.0
+    }
+}
+
+impl fmt::Display for Caption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,5 +316,34 @@ mod tests {
             free_text("Fête à Noël 🎉", 20, false),
             Ok("Fête à Noël 🎉".to_owned())
         );
+    }
+
+    #[test]
+    fn captions_are_one_short_clean_line_or_none() {
+        assert_eq!(
+            Caption::parse("  Cutting the cake 🎂  ").map(|c| c.map(String::from)),
+            Ok(Some("Cutting the cake 🎂".to_owned()))
+        );
+        assert_eq!(Caption::parse(""), Ok(None));
+        assert_eq!(Caption::parse("   "), Ok(None));
+        assert!(Caption::parse(&"é".repeat(140)).is_ok_and(|c| c.is_some()));
+        assert_eq!(
+            Caption::parse(&"é".repeat(141)),
+            Err(ParseError::TooLong { max: 140 })
+        );
+        for bad in [
+            "two\nlines",
+            "tab\there",
+            "a\u{0}b",
+            "\u{202E}gpj.exe",
+            "a\u{200B}b",
+        ] {
+            assert_eq!(
+                Caption::parse(bad),
+                Err(ParseError::ControlCharacters),
+                "{bad:?}"
+            );
+        }
+        assert!(Caption::try_from(String::new()).is_err());
     }
 }

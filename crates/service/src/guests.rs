@@ -232,12 +232,14 @@ pub(crate) fn check_actor(ctx: &Ctx, event: &Event, guest: &Guest) -> Result<(),
     }
 }
 
-/// A guest's upload: the event's rules first, then the same path as every upload.
+/// A guest's upload: the event's rules first, then the same path as every upload. `caption`
+/// is what they wrote for it on the form, if anything.
 pub async fn upload<S, E>(
     services: &Services,
     ctx: &Ctx,
     event: &Event,
     guest: &Guest,
+    caption: Option<domain::Caption>,
     body: S,
 ) -> Result<Accepted, GuestUploadError>
 where
@@ -251,6 +253,7 @@ where
         user: None,
         guest: Some(guest.id),
         name: guest.name.clone(),
+        caption,
     };
     Ok(photos::upload(services, ctx, event.id, &uploader, body).await?)
 }

@@ -194,6 +194,8 @@ pub struct Uploader {
     pub user: Option<UserId>,
     pub guest: Option<domain::GuestId>,
     pub name: String,
+    /// The caption written when adding the photo (a guest's form or script), if any.
+    pub caption: Option<domain::Caption>,
 }
 
 /// The outcome of [`accept`].
@@ -283,6 +285,7 @@ pub async fn accept(
         created_at: now,
         processed_at: None,
         reaction_count: 0,
+        caption: uploader.caption.as_ref().map(|c| c.as_str().to_owned()),
     };
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
     match tx.insert_photo(tenant, &photo).await {
@@ -517,6 +520,7 @@ pub fn member_uploader(ctx: &Ctx, name: &str) -> Uploader {
         user: ctx.actor.user(),
         guest: None,
         name: name.to_owned(),
+        caption: None,
     }
 }
 

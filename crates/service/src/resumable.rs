@@ -34,6 +34,9 @@ pub struct Session {
     pub guest: GuestId,
     pub length: u64,
     pub created_at: DateTime<Utc>,
+    /// The caption given when the upload started (sessions written before captions have none).
+    #[serde(default)]
+    pub caption: Option<domain::Caption>,
 }
 
 /// Why a piece was not taken.
@@ -65,13 +68,15 @@ fn paths(services: &Services, id: &str) -> (PathBuf, PathBuf) {
     (d.join(format!("{id}.part")), d.join(format!("{id}.json")))
 }
 
-/// Starts an upload of `length` bytes for `guest`, if they may upload a file that size now.
+/// Starts an upload of `length` bytes for `guest`, if they may upload a file that size now;
+/// the photo gets `caption` when it is complete.
 pub async fn create(
     services: &Services,
     ctx: &Ctx,
     event: &Event,
     guest: &Guest,
     length: u64,
+    caption: Option<domain::Caption>,
 ) -> Result<Session, GuestUploadError> {
     guests::check_actor(ctx, event, guest)?;
     let count = guests::photo_count(services, guest).await?;
@@ -98,6 +103,7 @@ pub async fn create(
         guest: guest.id,
         length,
         created_at: ctx.now,
+        caption,
     };
     let (part, meta) = paths(services, &session.id);
     tokio::fs::File::create(&part)
@@ -221,6 +227,7 @@ where
         user: None,
         guest: Some(guest.id),
         name: guest.name.clone(),
+        caption: session.caption.clone(),
     };
     let accepted = photos::accept(
         services,

@@ -38,7 +38,7 @@ pub use memberships::{Membership, MembershipRepo};
 // Domain vocabulary the store's queries use, re-exported for the callers that name it here.
 pub use domain::{EventSort, GallerySort, REACTION_KINDS};
 pub use photos::{
-    EventPhotoFilter, EventPhotoStats, GalleryCursor, GalleryQuery, Photo, PhotoRepo,
+    EventPhotoFilter, EventPhotoStats, GalleryCursor, GalleryQuery, Photo, PhotoDetails, PhotoRepo,
     ProcessedPhoto, StoredRendition,
 };
 pub use rate_limits::{Decision, Limit, RateLimiter};

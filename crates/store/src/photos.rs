@@ -55,6 +55,8 @@ pub struct Photo {
     pub processed_at: Option<DateTime<Utc>>,
     /// Reactions of every kind (kept with the photo for sorting).
     pub reaction_count: i64,
+    /// What its guest or a member wrote under it (a checked `domain::Caption`), if anything.
+    pub caption: Option<String>,
 }
 
 /// Where a gallery page ends (the next one starts after it).
@@ -112,6 +114,30 @@ pub struct ProcessedPhoto {
     pub renditions: Vec<StoredRendition>,
 }
 
+/// What people may correct about a photo after it arrived: its caption, who it is credited
+/// to, and when it was taken (camera-local time with its UTC offset, as EXIF gives it).
+/// Nothing here orders a gallery or a grid (they go by arrival, `created_at`), so a change
+/// never moves a photo between pages or invalidates a cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoDetails {
+    pub caption: Option<String>,
+    pub uploader_name: String,
+    pub taken_at_local: Option<String>,
+    pub taken_offset: Option<String>,
+}
+
+impl PhotoDetails {
+    /// The details as they are on `p`.
+    pub fn of(p: &Photo) -> Self {
+        Self {
+            caption: p.caption.clone(),
+            uploader_name: p.uploader_name.clone(),
+            taken_at_local: p.taken_at_local.clone(),
+            taken_offset: p.taken_offset.clone(),
+        }
+    }
+}
+
 /// The event dashboard's figures.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EventPhotoStats {
@@ -154,6 +180,7 @@ pub(crate) struct PhotoRow {
     created_at: DateTime<Utc>,
     processed_at: Option<DateTime<Utc>>,
     reaction_count: i32,
+    caption: Option<String>,
 }
 
 impl TryFrom<PhotoRow> for Photo {
@@ -193,6 +220,7 @@ impl TryFrom<PhotoRow> for Photo {
             created_at: r.created_at,
             processed_at: r.processed_at,
             reaction_count: i64::from(r.reaction_count),
+            caption: r.caption,
         })
     }
 }
@@ -200,7 +228,7 @@ impl TryFrom<PhotoRow> for Photo {
 pub(crate) const COLUMNS: &str = "tenant_id, id, event_id, uploaded_by, uploader_name, sha256, kind, \
     original_key, original_bytes, status, failure, width, height, taken_at_local, taken_offset, \
     camera_make, camera_model, lens, placeholder, renditions, storage_bytes, created_at, \
-    processed_at, guest_id, reaction_count";
+    processed_at, guest_id, reaction_count, caption";
 
 fn photo_args(p: &Photo) -> Result<Vec<Arg>> {
     let renditions = if p.renditions.is_empty() {
@@ -239,6 +267,7 @@ fn photo_args(p: &Photo) -> Result<Vec<Arg>> {
         Arg::OptTime(p.processed_at),
         Arg::OptUuid(p.guest_id.map(|g| g.as_uuid())),
         Arg::Int(p.reaction_count),
+        Arg::OptText(p.caption.clone()),
     ])
 }
 
@@ -306,6 +335,14 @@ pub trait PhotoRepo {
         before: Option<(DateTime<Utc>, PhotoId)>,
         limit: u32,
     ) -> impl Future<Output = Result<(Vec<Photo>, bool)>> + Send;
+    /// Replaces a photo's [`PhotoDetails`]. False when the photo is not there. The uploader
+    /// counters follow a changed name (the counting triggers run on `uploader_name`).
+    fn update_photo_details(
+        &mut self,
+        tenant: TenantId,
+        id: PhotoId,
+        details: &PhotoDetails,
+    ) -> impl Future<Output = Result<bool>> + Send;
     /// Removes a photo's row (its reactions go with it). False when it was not there.
     fn delete_photo(
         &mut self,
@@ -381,7 +418,7 @@ impl PhotoRepo for Tx {
         }
         let sql = format!(
             "INSERT INTO photos ({COLUMNS}) VALUES ({})",
-            vec!["?"; 25].join(", ")
+            vec!["?"; 26].join(", ")
         );
         execute(self, Some(tenant), &sql, &photo_args(photo)?)
             .await
@@ -576,6 +613,25 @@ impl PhotoRepo for Tx {
         args.push(Arg::Int(i64::from(limit) + 1));
         let rows: Vec<PhotoRow> = fetch_all(self, Some(tenant), &sql, &args).await?;
         one_page(rows, limit)
+    }
+
+    async fn update_photo_details(
+        &mut self,
+        tenant: TenantId,
+        id: PhotoId,
+        d: &PhotoDetails,
+    ) -> Result<bool> {
+        let sql = "UPDATE photos SET caption = ?, uploader_name = ?, taken_at_local = ?, \
+                   taken_offset = ? WHERE tenant_id = ? AND id = ?";
+        let args = [
+            Arg::OptText(d.caption.clone()),
+            Arg::Text(d.uploader_name.clone()),
+            Arg::OptText(d.taken_at_local.clone()),
+            Arg::OptText(d.taken_offset.clone()),
+            Arg::Uuid(tenant.as_uuid()),
+            Arg::Uuid(id.as_uuid()),
+        ];
+        Ok(execute(self, Some(tenant), sql, &args).await? == 1)
     }
 
     async fn delete_photo(&mut self, tenant: TenantId, id: PhotoId) -> Result<bool> {

@@ -78,6 +78,7 @@ fn photo(tenant: TenantId, event: EventId, sha: &str, who: &str, at_secs: i64) -
         created_at: chrono::DateTime::from_timestamp(1_780_000_000 + at_secs, 0).expect("time"),
         processed_at: None,
         reaction_count: 0,
+        caption: None,
     }
 }
 
@@ -376,5 +377,62 @@ db_test!(
         assert!(matches!(tx.gallery_uploaders(t, e, 200).await, Err(StoreError::ScopeMismatch)));
         assert!(tx.gallery_uploaders(other, e, 200).await.expect("who").is_empty());
         assert_eq!(tx.count_event_reactions(other, e).await.expect("reactions"), 0);
+    }
+);
+
+db_test!(
+    async fn photo_details_are_corrected_in_place_and_counters_follow(tdb) {
+        use store::{GalleryQuery, PhotoDetails};
+        let db = open(&tdb).await;
+        let (t, e) = seed(&db, "Ada's Weddings").await;
+        let mut tx = db.begin(Scope::Tenant(t)).await.expect("begin");
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            let mut p = photo(t, e, &format!("d{i}"), "Ana", i);
+            p.status = PhotoStatus::Published;
+            if i == 0 {
+                p.caption = Some("At the door".into());
+            }
+            tx.insert_photo(t, &p).await.expect("insert");
+            ids.push(p.id);
+        }
+        tx.commit().await.expect("commit");
+
+        let mut tx = db.begin(Scope::Tenant(t)).await.expect("begin");
+        let first = tx.get_photo(t, ids[0]).await.expect("get").expect("there");
+        assert_eq!(first.caption.as_deref(), Some("At the door"), "the caption is read back");
+        let fixed = PhotoDetails {
+            caption: Some("Cutting the cake".into()),
+            uploader_name: "Anna Lima".into(),
+            taken_at_local: Some("2026-06-20T18:30:00".into()),
+            taken_offset: Some("+02:00".into()),
+        };
+        assert!(tx.update_photo_details(t, ids[1], &fixed).await.expect("update"));
+        let got = tx.get_photo(t, ids[1]).await.expect("get").expect("there");
+        assert_eq!(PhotoDetails::of(&got), fixed);
+        assert_eq!(got.created_at, photo(t, e, "x", "Ana", 1).created_at, "arrival time untouched");
+        // The "who" counters follow the new name; the gallery keeps its order.
+        assert_eq!(
+            tx.gallery_uploaders(t, e, 10).await.expect("who"),
+            [("Ana".to_owned(), 2), ("Anna Lima".to_owned(), 1)]
+        );
+        let q = GalleryQuery { limit: 10, ..GalleryQuery::default() };
+        let (page, _) = tx.list_gallery(t, e, &q).await.expect("gallery");
+        assert_eq!(page.iter().map(|p| p.id).collect::<Vec<_>>(), [ids[2], ids[1], ids[0]]);
+        let cleared = PhotoDetails { caption: None, taken_at_local: None, taken_offset: None, ..fixed };
+        assert!(tx.update_photo_details(t, ids[1], &cleared).await.expect("clear"));
+        let got = tx.get_photo(t, ids[1]).await.expect("get").expect("there");
+        assert_eq!((got.caption, got.taken_at_local), (None, None));
+        tx.commit().await.expect("commit");
+
+        // Another organization cannot touch it.
+        let (other, _) = seed(&db, "Mallory's Events").await;
+        let mut tx = db.begin(Scope::Tenant(other)).await.expect("begin");
+        assert!(!tx.update_photo_details(other, ids[0], &cleared).await.expect("update"));
+        tx.commit().await.expect("commit");
+        let mut tx = db.begin(Scope::Tenant(t)).await.expect("begin");
+        let first = tx.get_photo(t, ids[0]).await.expect("get").expect("there");
+        assert_eq!(first.caption.as_deref(), Some("At the door"));
+        tx.commit().await.expect("commit");
     }
 );

@@ -111,6 +111,14 @@ pub fn router(state: AppState) -> Router {
             "/app/events/{id}/moderation/{photo}/{action}",
             post(pages::moderation::act_one),
         )
+        .route(
+            "/app/events/{id}/photos/{photo}/edit",
+            get(pages::captions::edit_form).post(pages::captions::edit_save),
+        )
+        .route(
+            "/g/{event}/photos/{id}/caption",
+            post(pages::captions::guest_set),
+        )
         .route("/app/events/{id}/{file}", get(pages::events::qr_image))
         .route("/j", get(pages::guest::type_code))
         .route(

@@ -47,6 +47,8 @@ pub struct Tile {
     pub reactions: Vec<ReactionButton>,
     /// The original file (members only), signed.
     pub original: String,
+    /// Its caption, or "".
+    pub caption: String,
 }
 
 /// The signed URL of a photo's smallest rendition (its thumbnail), or "" before processing.
@@ -116,6 +118,7 @@ pub fn tile(state: &AppState, t: &Catalog, p: &Photo, now: DateTime<Utc>) -> Til
         placeholder: placeholder_url(p),
         reactions: Vec::new(),
         original: url(&p.original_key),
+        caption: p.caption.clone().unwrap_or_default(),
     }
 }
 

@@ -35,6 +35,12 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
 
   const text = (el, s) => { el.textContent = s; };
   const label = (status) => t[status] || status;
+  // The caption typed before choosing goes with the photos chosen then (tus-style metadata:
+  // the key, a space, the value in base64 of its UTF-8).
+  const captionInput = form.querySelector("input[name=caption]");
+  const metadata = (caption) => caption
+    ? { "upload-metadata": `caption ${btoa(Array.from(new TextEncoder().encode(caption), (b) => String.fromCharCode(b)).join(""))}` }
+    : {};
 
   function item(file) {
     const li = document.createElement("li");
@@ -100,6 +106,7 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", endpoint);
     xhr.setRequestHeader("content-type", "application/octet-stream");
+    for (const [k, v] of Object.entries(metadata(view.caption))) xhr.setRequestHeader(k, v);
     xhr.upload.onprogress = (e) => { if (e.lengthComputable) view.bar.value = (e.loaded / e.total) * 100; };
     const done = () => { running--; next(); };
     xhr.onload = () => {
@@ -139,7 +146,7 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
         if (r && r.ok) offset = (await r.json()).offset; else url = null;
       }
       if (!url) {
-        const r = await fetch(resumable, { method: "POST", headers: { ...json, "upload-length": String(file.size) } });
+        const r = await fetch(resumable, { method: "POST", headers: { ...json, ...metadata(view.caption), "upload-length": String(file.size) } });
         if (!r.ok) {
           const b = await r.json().catch(() => ({}));
           fail(file, view, (b.error && b.error.message) || t.failed, r.status >= 500);
@@ -234,8 +241,11 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
 
   function add(files) {
     if (summary && files.length) summary.hidden = true;
+    const caption = captionInput ? captionInput.value.trim() : "";
+    if (captionInput && files.length) captionInput.value = "";
     for (const file of files) {
       const view = item(file);
+      view.caption = caption;
       total++;
       if (file.size > maxBytes) {
         fail(file, view, t.too_large, false);

@@ -86,6 +86,16 @@ async fn attempt(b: &Browser<'_>, action: Action, event: &str, photo: &str, n: u
                 )
                 .await;
             if hide.status != StatusCode::SEE_OTHER {
+                let edit = b.get(&format!("{page}/photos/{photo}/edit")).await;
+                refused(edit.status, &edit.body);
+                let api = b
+                    .json(
+                        "PATCH",
+                        &format!("/api/v1/photos/{photo}"),
+                        Some(json!({"caption": "no"})),
+                    )
+                    .await;
+                assert_eq!(api.status, StatusCode::FORBIDDEN, "{}", api.body);
                 return refused(hide.status, &hide.body);
             }
             let back = b
@@ -96,6 +106,29 @@ async fn attempt(b: &Browser<'_>, action: Action, event: &str, photo: &str, n: u
                 )
                 .await;
             assert_eq!(back.status, StatusCode::SEE_OTHER);
+            // Correcting a photo's details is moderating too: the page and the API.
+            let caption = format!("Role check {n}");
+            let edit = b
+                .submit(
+                    &format!("{page}/moderation"),
+                    &format!("{page}/photos/{photo}/edit"),
+                    &[
+                        ("caption", &caption),
+                        ("uploader_name", "Olive Owner"),
+                        ("taken_at", ""),
+                    ],
+                )
+                .await;
+            assert_eq!(edit.status, StatusCode::SEE_OTHER, "{}", edit.body);
+            let api = b
+                .json(
+                    "PATCH",
+                    &format!("/api/v1/photos/{photo}"),
+                    Some(json!({"caption": format!("{caption} (API)")})),
+                )
+                .await;
+            assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+            assert_eq!(api.json()["caption"], format!("{caption} (API)"));
             true
         }
         Action::DownloadOriginals => {

@@ -64,6 +64,11 @@ const REDACTIONS: &[(&str, &str)] = &[
         r#"data-caption="$1 · [hh:mm]"#,
     ),
     (r"<code>[^<]*</code>", "<code>[request id]</code>"),
+    // When a photo arrived, on its edit page.
+    (
+        r"Arrived \w{3} \d{1,2} \w{3}, \d{2}:\d{2}",
+        "Arrived [day time]",
+    ),
 ];
 
 fn settings() -> insta::Settings {
@@ -298,6 +303,12 @@ db_test!(
             "photo_delete",
             &host.get(&format!("{ev}/photos/{photo}/delete")).await,
             ok,
+        );
+        let edit = host.get(&format!("{ev}/photos/{photo}/edit")).await;
+        shots.head("photo_edit", &edit, ok);
+        shots.text(
+            "photo_edit_form",
+            fragment(&edit.body, "<section class=\"auth-card photo-edit\">", "</section>"),
         );
 
         // The API's main answers.

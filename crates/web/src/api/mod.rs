@@ -30,7 +30,10 @@ pub fn routes() -> Router<AppState> {
                 .post(photos::upload)
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
-        .route("/api/v1/photos/{id}", get(photos::show))
+        .route(
+            "/api/v1/photos/{id}",
+            get(photos::show).patch(photos::update),
+        )
         .route("/api/v1/events/{id}/{file}", get(events::qr))
 }
 

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use service::photos::{self, Accepted};
 
+use super::events::ApiJson;
 use super::views::{Page, PhotoView};
 use crate::auth::CurrentMember;
 use crate::extract::{Path, Query};
@@ -126,6 +127,46 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<PhotoView>, WebError> {
     let photo = photos::get_photo(&state.services, &member.ctx, parse_photo_id(&id)?).await?;
+    Ok(Json(PhotoView::new(
+        &photo,
+        &state.services.secret,
+        member.ctx.now,
+    )))
+}
+
+/// The writable fields of a photo; what is left out stays as it is. `null` (or "") clears a
+/// caption or the time taken.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhotoBody {
+    #[serde(default, deserialize_with = "nullable")]
+    caption: Option<Option<String>>,
+    uploader_name: Option<String>,
+    /// `2026-06-20T14:03` in the event's time zone, or RFC 3339 with an offset.
+    #[serde(default, deserialize_with = "nullable")]
+    taken_at: Option<Option<String>>,
+}
+
+fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Ok(Some(Option::deserialize(d)?))
+}
+
+/// `PATCH /api/v1/photos/{id}` with `{"caption", "uploader_name", "taken_at"}`: a member
+/// corrects a photo (each change in the event's log); the photo as it is now.
+pub async fn update(
+    State(state): State<AppState>,
+    member: CurrentMember,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PhotoBody>,
+) -> Result<Json<PhotoView>, WebError> {
+    let edit = service::captions::PhotoEdit {
+        caption: body.caption.map(Option::unwrap_or_default),
+        uploader_name: body.uploader_name,
+        taken_at: body.taken_at.map(Option::unwrap_or_default),
+    };
+    let photo =
+        service::captions::edit_photo(&state.services, &member.ctx, parse_photo_id(&id)?, &edit)
+            .await?;
     Ok(Json(PhotoView::new(
         &photo,
         &state.services.secret,

@@ -128,6 +128,8 @@ pub struct PhotoView {
     pub failure: Option<String>,
     pub failure_message: Option<String>,
     pub uploader_name: String,
+    /// What its guest or a member wrote under it, or `null`.
+    pub caption: Option<String>,
     pub kind: String,
     pub bytes: i64,
     pub width: Option<u32>,
@@ -169,6 +171,7 @@ impl PhotoView {
                 .as_deref()
                 .map(|c| crate::i18n::Catalog::current().photo_failure(c)),
             uploader_name: p.uploader_name.clone(),
+            caption: p.caption.clone(),
             kind: p.kind.clone(),
             bytes: p.original_bytes,
             width: p.width,

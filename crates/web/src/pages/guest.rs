@@ -391,6 +391,8 @@ pub struct OwnTile {
     pub height: u32,
     pub placeholder: String,
     pub failure: String,
+    /// Its caption, or "".
+    pub caption: String,
 }
 
 #[derive(Template)]
@@ -412,6 +414,11 @@ struct GuestPage {
     notice: String,
     error: String,
     messages: String,
+    /// The guest may change their captions now (the event is not archived, they are not
+    /// blocked); and whether a changed caption is approved again.
+    can_caption: bool,
+    caption_reviewed: bool,
+    max_caption: usize,
 }
 
 /// Why a guest cannot upload, in their words.
@@ -450,6 +457,8 @@ fn refusal_error(t: &Catalog, r: &UploadRefusal, e: &Event) -> WebError {
 pub struct GuestParams {
     uploaded: Option<u32>,
     deleted: Option<u32>,
+    /// A caption was saved (2: and the photo waits for approval again).
+    captioned: Option<u32>,
 }
 
 /// `GET /g/{event}`: add photos, and "My photos".
@@ -461,9 +470,11 @@ pub async fn show(
     crate::extract::Query(p): crate::extract::Query<GuestParams>,
 ) -> Result<Response, WebError> {
     let t = Catalog::current();
-    let notice = match (p.uploaded, p.deleted) {
-        (Some(n), _) => t.get("guest.uploaded").replace("{n}", &n.to_string()),
-        (None, Some(_)) => t.get("guest.deleted").to_owned(),
+    let notice = match (p.uploaded, p.deleted, p.captioned) {
+        (Some(n), _, _) => t.get("guest.uploaded").replace("{n}", &n.to_string()),
+        (None, Some(_), _) => t.get("guest.deleted").to_owned(),
+        (None, None, Some(2)) => t.get("captions.saved_held").to_owned(),
+        (None, None, Some(_)) => t.get("captions.saved").to_owned(),
         _ => String::new(),
     };
     guest_page(
@@ -478,7 +489,8 @@ pub async fn show(
     .await
 }
 
-async fn guest_page(
+/// The guest's page with a notice or an error (a refused upload or caption) and its status.
+pub(crate) async fn guest_page(
     state: &AppState,
     nonce: CspNonce,
     form_token: &FormToken,
@@ -524,6 +536,7 @@ async fn guest_page(
                     .as_deref()
                     .map(|c| t.photo_failure(c))
                     .unwrap_or_default(),
+                caption: p.caption.clone().unwrap_or_default(),
             }
         })
         .collect();
@@ -547,6 +560,9 @@ async fn guest_page(
         notice,
         error,
         messages: crate::views::uploader_messages(t, max_mb),
+        can_caption: service::captions::may_caption(e, guest).is_ok(),
+        caption_reviewed: e.settings.moderation == domain::Moderation::Approve,
+        max_caption: domain::Caption::MAX_LEN,
     };
     Ok((status, render(page)?).into_response())
 }
@@ -559,6 +575,7 @@ fn guest_photo_json(state: &AppState, p: &Photo) -> serde_json::Value {
         "status": p.status.as_str(),
         "failure": p.failure,
         "failure_message": p.failure.as_deref().map(|c| Catalog::current().photo_failure(c)),
+        "caption": p.caption,
         "renditions": p.renditions.iter().map(|r| json!({
             "max_edge": r.max_edge, "width": r.width, "height": r.height, "url": url(&r.key),
         })).collect::<Vec<_>>(),
@@ -595,9 +612,13 @@ pub async fn upload(
         if let Err(err) = limited.await {
             return Ok(json_error(err));
         }
+        let caption = match crate::pages::captions::caption_from_metadata(&headers) {
+            Ok(c) => c,
+            Err(err) => return Ok(json_error(err)),
+        };
         let body = req.into_body().into_data_stream();
         return Ok(
-            match guests::upload(&state.services, &g.ctx, e, guest, body).await {
+            match guests::upload(&state.services, &g.ctx, e, guest, caption, body).await {
                 Ok(a) => {
                     let status = match a {
                         Accepted::Created(_) => StatusCode::CREATED,
@@ -621,18 +642,41 @@ pub async fn upload(
     };
     check_token(&form_token.0, &token)?;
     let mut received = 0u32;
+    // The caption field comes before the files in the form, so it is known when they arrive;
+    // it goes with every photo of this submission.
+    let mut caption = None;
     while let Some(field) = form.next_field().await.map_err(|_| bad_form())? {
+        if field.name() == Some("caption") && field.file_name().is_none() {
+            let raw = field.text().await.map_err(|_| bad_form())?;
+            match crate::pages::captions::caption_field(t, &raw) {
+                Ok(c) => caption = c,
+                Err(text) => {
+                    return guest_page(
+                        &state,
+                        nonce,
+                        &form_token,
+                        &g,
+                        String::new(),
+                        text,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    )
+                    .await;
+                }
+            }
+            continue;
+        }
         if field.name() != Some("photos") || field.file_name().is_none_or(str::is_empty) {
             continue;
         }
-        let failed = match guests::upload(&state.services, &g.ctx, e, guest, field).await {
-            Ok(_) => {
-                received += 1;
-                continue;
-            }
-            Err(GuestUploadError::Refused(r)) => refusal_error(t, &r, e),
-            Err(GuestUploadError::Upload(u)) => u.into(),
-        };
+        let failed =
+            match guests::upload(&state.services, &g.ctx, e, guest, caption.clone(), field).await {
+                Ok(_) => {
+                    received += 1;
+                    continue;
+                }
+                Err(GuestUploadError::Refused(r)) => refusal_error(t, &r, e),
+                Err(GuestUploadError::Upload(u)) => u.into(),
+            };
         let WebError::Rejected {
             status, message, ..
         } = failed
@@ -699,6 +743,8 @@ pub struct GalleryTile {
     pub reaction_data: String,
     /// Every rendition for the photo's own page (`sizes="100vw"`).
     pub srcset_all: String,
+    /// Its caption, or "".
+    pub caption: String,
 }
 
 /// A gallery photo's tile (and the photo's own page) for the acting guest.
@@ -747,6 +793,7 @@ fn gallery_tile(
         reactions,
         reaction_data,
         details: photo_details(t, ph),
+        caption: ph.caption.clone().unwrap_or_default(),
         placeholder: crate::views::placeholder_url(ph),
         download: if e.settings.guest_downloads {
             format!("/g/{}/photos/{}/download", e.id, ph.id)
@@ -1209,7 +1256,11 @@ pub async fn resumable_create(
             message: t.get("guest.resume_length").to_owned(),
         }));
     };
-    match service::resumable::create(&state.services, &g.ctx, e, guest, length).await {
+    let caption = match crate::pages::captions::caption_from_metadata(&headers) {
+        Ok(c) => c,
+        Err(err) => return Ok(json_error(err)),
+    };
+    match service::resumable::create(&state.services, &g.ctx, e, guest, length, caption).await {
         Ok(s) => {
             let mut res = (
                 StatusCode::CREATED,

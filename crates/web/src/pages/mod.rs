@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod captions;
 pub mod chart;
 pub mod dashboard;
 pub mod events;

@@ -249,7 +249,9 @@ mod tests {
     use super::*;
 
     /// The actions the log can show (every one has a message; a test checks).
-    const LOGGED: [&str; 9] = [
+    const LOGGED: [&str; 11] = [
+        "photo.caption",
+        "photo.edit",
         "photo.delete_own",
         "photo.approve",
         "photo.reject",

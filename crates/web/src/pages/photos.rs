@@ -57,6 +57,8 @@ pub struct PhotosParams {
     done: Option<i64>,
     /// Photos a bulk delete removed.
     removed: Option<i64>,
+    /// A photo's details were saved.
+    edited: Option<u32>,
     /// Filters: uploader name, a day (local to the event), a status.
     #[serde(default)]
     who: String,
@@ -164,6 +166,7 @@ async fn render_photos(
         _ if p.done.is_some() => t.plural("photos.bulk_done", p.done.unwrap_or(0)),
         _ if p.deleted.is_some() => t.get("photos.deleted").to_owned(),
         _ if p.cover.is_some() => t.get("photos.cover_set").to_owned(),
+        _ if p.edited.is_some() => t.get("captions.edited").to_owned(),
         _ => String::new(),
     };
     let html = PhotosPage {

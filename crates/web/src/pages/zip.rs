@@ -162,21 +162,63 @@ pub fn zip_response(blobs: BlobStore, mut items: Vec<ZipItem>, filename: &str) -
 }
 
 /// `uploader/anna-ben-140312-01a2b3c4.jpg`: a folder per uploader, then the event, the time
-/// it arrived and enough of the id to be unique.
+/// it arrived, its caption where there is one (`anna-ben-140312-Cutting the cake-01a2b3c4.jpg`,
+/// shortened by [`caption_part`]) and enough of the id to be unique.
 pub fn zip_path(t: &Catalog, e: &Event, p: &Photo, ext: &str) -> String {
     let who = segment(&p.uploader_name, t.get("guest.anonymous"));
     let id = p.id.as_uuid().simple().to_string();
+    let caption = p
+        .caption
+        .as_deref()
+        .map(caption_part)
+        .filter(|c| !c.is_empty())
+        .map(|c| format!("-{c}"))
+        .unwrap_or_default();
     format!(
-        "{who}/{}-{}-{}.{ext}",
+        "{who}/{}-{}{caption}-{}.{ext}",
         e.slug.as_str(),
         p.created_at.with_timezone(&e.time_zone.0).format("%H%M%S"),
         &id[id.len() - 8..]
     )
 }
 
+/// The longest part of a file name a caption takes.
+pub const CAPTION_CHARS: usize = 40;
+
+/// A caption as part of a file name: the rules of [`segment`] (no separators, control or
+/// invisible characters), at most [`CAPTION_CHARS`] characters, cut at a word's end when one
+/// is near; "" when nothing is left.
+pub fn caption_part(caption: &str) -> String {
+    let safe = segment(caption, "");
+    if safe.chars().count() <= CAPTION_CHARS {
+        return safe;
+    }
+    let cut: String = safe.chars().take(CAPTION_CHARS).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if cut[..i].chars().count() >= CAPTION_CHARS / 2 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    cut.trim_end_matches(['.', ' ', '-']).to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn captions_are_shortened_safely_for_file_names() {
+        assert_eq!(caption_part("Cutting the cake 🎂"), "Cutting the cake 🎂");
+        assert_eq!(
+            caption_part("Anna/Ben: the \"first\" dance?"),
+            "Anna-Ben- the -first- dance-"
+        );
+        assert_eq!(caption_part("  ...  "), "");
+        let long = "The whole family on the terrace just before the storm arrived";
+        assert_eq!(caption_part(long), "The whole family on the terrace just");
+        let word = "x".repeat(100);
+        assert_eq!(caption_part(&word).chars().count(), CAPTION_CHARS);
+        assert_eq!(caption_part("a\u{202E}gpj.exe"), "agpj.exe");
+    }
 
     #[test]
     fn segments_are_safe_file_names() {
