@@ -1050,6 +1050,33 @@ async fn the_host_selects_a_range_on_the_photos_page() {
     )
     .await;
     assert_eq!(fits, true, "the waiting badge overflows its tile");
+    // Three tiles across, each with one main action and the rest behind "⋯", whose menu
+    // opens on the screen (not cut off by its tile or the screen's edge).
+    let across = js(
+        &phone,
+        "const t = [...document.querySelectorAll('.photo-grid .photo-tile')];
+         return t.filter(x => x.getBoundingClientRect().top === t[0].getBoundingClientRect().top).length",
+    )
+    .await;
+    assert_eq!(across, 3, "tiles across a phone");
+    for nth in [1, 3] {
+        let menu = js(
+            &phone,
+            &format!(
+                "document.querySelectorAll('.tile-more').forEach(d => d.open = false);
+                 const d = document.querySelectorAll('.photo-grid .photo-tile')[{nth} - 1].querySelector('.tile-more');
+                 d.scrollIntoView({{block: 'center'}});
+                 d.querySelector('summary').click();
+                 const r = d.querySelector('.tile-menu').getBoundingClientRect();
+                 const top = document.elementFromPoint(r.left + r.width / 2, r.top + 8);
+                 return [d.open, r.left >= 0 && r.right <= innerWidth, d.querySelector('.tile-menu').contains(top),
+                         d.querySelectorAll('.tile-menu .button').length >= 3]"
+            ),
+        )
+        .await;
+        assert_eq!(menu, serde_json::json!([true, true, true, true]), "tile {nth}'s menu");
+    }
+    phone.screenshot("photos-tile-menu-phone").await;
     phone.close().await;
     assert!(
         !app.log().contains("ERROR"),
