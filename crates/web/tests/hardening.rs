@@ -380,11 +380,15 @@ db_test!(
             ("POST", "/g/{id}/photos/{photo}/react"), ("POST", "/g/{id}/photos/{photo}/view"),
             ("GET", "/g/{id}/photos/{photo}/delete"), ("POST", "/g/{id}/photos/{photo}/delete"),
             ("GET", "/g/{id}/photos/{photo}/report"), ("POST", "/g/{id}/photos/{photo}/report"),
-            ("POST", "/app/events/{id}/guests/{photo}/block"), ("GET", "/g/{id}/photos/{photo}/download"),
+            ("GET", "/app/events/{id}/guests"), ("GET", "/app/events/{id}/guests/{photo}/block"),
+            ("POST", "/app/events/{id}/guests/{photo}/block"), ("POST", "/app/events/{id}/guests/{photo}/unblock"),
+            ("GET", "/g/{id}/photos/{photo}/download"),
             ("GET", "/api/v1/me"), ("GET", "/api/v1/events"), ("POST", "/api/v1/events"),
             ("GET", "/api/v1/events/{id}"), ("PATCH", "/api/v1/events/{id}"),
             ("POST", "/api/v1/events/{id}/status"), ("POST", "/api/v1/events/{id}/join-link"),
             ("GET", "/api/v1/events/{id}/photos"), ("POST", "/api/v1/events/{id}/photos"),
+            ("GET", "/api/v1/events/{id}/guests"), ("GET", "/api/v1/events/{id}/guests/{photo}"),
+            ("POST", "/api/v1/events/{id}/guests/{photo}/block"), ("POST", "/api/v1/events/{id}/guests/{photo}/unblock"),
             ("GET", "/api/v1/photos/{photo}"), ("GET", "/api/v1/events/{id}/{file}"),
         ];
         let bad_params = ["%00", "%FF", "not-a-uuid", "%2B262142-12-31"];
