@@ -1084,3 +1084,110 @@ async fn the_host_selects_a_range_on_the_photos_page() {
         app.log()
     );
 }
+
+/// Logs a member in through the form and waits for the dashboard.
+async fn log_in(browser: &Browser, app: &App, email: &str) {
+    browser
+        .client
+        .goto(&app.url("/login"))
+        .await
+        .expect("login");
+    fill(browser, "email", email).await;
+    fill(browser, "password", "violet-harbour-42").await;
+    click(browser, "form button[type=submit]").await;
+    wait_path(browser, "/app").await;
+}
+
+/// The guests page on a laptop and on a phone: every row fits the width (a long name wraps,
+/// the figures wrap onto their own line), blocking goes through its confirmation page and the
+/// blocked row is marked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guests_page_on_a_laptop_and_a_phone() {
+    let app = App::start();
+    let photos = tempfile::tempdir().expect("tempdir");
+    let a = photos.path().join("IMG_0001.jpg");
+    write_jpeg(&a, 1600, 1200);
+    let host = Browser::start(1280, 800).await;
+    sign_up(&host, &app, "guests-host@example.com").await;
+    create_event(&host, &app, "Anna & Ben", "2027-06-21T01:30", false).await;
+    let link = go_live(&host).await;
+    let event_page = host.client.current_url().await.expect("url");
+
+    // Three guests join from one phone, one after the other; the first shares a photo.
+    let guest = Browser::start(390, 844).await;
+    for name in [
+        "Lena",
+        "Maximiliane Alexandra von Hohenzollern-Sigmaringen",
+        "Zoe",
+    ] {
+        if name != "Lena" {
+            // A new guest on the same phone: the previous one's cookie goes.
+            guest
+                .client
+                .delete_all_cookies()
+                .await
+                .expect("a new guest");
+        }
+        guest.client.goto(&link).await.expect("open the join link");
+        wait_for(&guest, "#f-name").await;
+        fill(&guest, "name", name).await;
+        click(&guest, "form button[type=submit]").await;
+        wait_for(&guest, "form.uploader.is-enhanced").await;
+        if name == "Lena" {
+            upload_and_wait(&guest, &[&a], "published").await;
+        }
+    }
+    guest.close().await;
+
+    host.client.goto(event_page.as_str()).await.expect("event");
+    click(&host, "a[href$='/guests']").await;
+    wait_for(&host, ".guest-list").await;
+    assert_eq!(heading(&host).await, "Guests");
+    let rows = js(
+        &host,
+        "return document.querySelectorAll('.guest-row').length",
+    )
+    .await;
+    assert_eq!(rows, 3);
+    assert_eq!(sideways_overflow(&host).await, 0, "laptop: sideways");
+    host.screenshot("guests-laptop").await;
+
+    let phone = Browser::start(390, 844).await;
+    log_in(&phone, &app, "guests-host@example.com").await;
+    phone
+        .client
+        .goto(&app.url(&format!("{}/guests", event_page.path())))
+        .await
+        .expect("guests page");
+    wait_for(&phone, ".guest-list").await;
+    assert_eq!(sideways_overflow(&phone).await, 0, "phone: sideways");
+    // Every row, its figures and its button stay inside the screen.
+    let fits = js(
+        &phone,
+        "return [...document.querySelectorAll('.guest-row, .guest-figures li, .guest-actions .button')].every(e => { const r = e.getBoundingClientRect(); return r.left >= 0 && r.right <= window.innerWidth; })",
+    )
+    .await;
+    assert_eq!(fits, true, "something sticks out of the phone's width");
+    phone.screenshot("guests-phone").await;
+
+    // Block Zoe (the newest, first row): the confirmation first, then the marked row.
+    click(&phone, ".guest-row .guest-actions a.button").await;
+    wait_for(&phone, "form button.danger").await;
+    assert_eq!(heading(&phone).await, "Block Zoe?");
+    assert_eq!(sideways_overflow(&phone).await, 0, "confirmation: sideways");
+    phone.screenshot("guest-block-phone").await;
+    click(&phone, "form button.danger").await;
+    wait_for(&phone, ".guest-row.is-blocked").await;
+    assert_eq!(sideways_overflow(&phone).await, 0, "blocked: sideways");
+    phone.screenshot("guests-blocked-phone").await;
+    host.client.refresh().await.expect("reload");
+    wait_for(&host, ".guest-row.is-blocked").await;
+    host.screenshot("guests-blocked-laptop").await;
+    phone.close().await;
+    host.close().await;
+    assert!(
+        !app.log().contains("ERROR"),
+        "the server logged errors:\n{}",
+        app.log()
+    );
+}

@@ -78,6 +78,9 @@ pub enum Error {
     /// No such thing for this actor to see (another organization's ids answer the same).
     #[error("not found")]
     NotFound,
+    /// A member blocked this guest: no uploads, reactions or reports.
+    #[error("the guest is blocked")]
+    GuestBlocked,
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -143,7 +143,9 @@ impl From<crate::Error> for EventError {
     fn from(e: crate::Error) -> Self {
         match e {
             crate::Error::Denied(d) => EventError::Denied(d),
-            crate::Error::NotFound => EventError::NotFound,
+            // Event use cases never ask whether a guest is blocked; were one to, the guest
+            // would learn no more than "no such event".
+            crate::Error::NotFound | crate::Error::GuestBlocked => EventError::NotFound,
             crate::Error::Store(s) => EventError::Store(s),
         }
     }
@@ -679,6 +681,8 @@ pub struct EventFigures {
     pub views: i64,
     /// Reports no member has decided on yet.
     pub reports: i64,
+    /// Guests who joined, and how many of them are blocked.
+    pub guests: store::GuestTotals,
 }
 
 /// The figures of one event, read in one transaction.
@@ -687,7 +691,7 @@ pub async fn event_figures(
     ctx: &Ctx,
     event: EventId,
 ) -> Result<EventFigures, crate::Error> {
-    use store::{PhotoRepo, ReactionRepo, ReportRepo, ViewRepo};
+    use store::{GuestRepo, PhotoRepo, ReactionRepo, ReportRepo, ViewRepo};
     ctx.require(Action::ViewEvents)?;
     let tenant = ctx.tenant;
     let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
@@ -697,6 +701,7 @@ pub async fn event_figures(
     let reactions = tx.count_event_reactions(tenant, event).await?;
     let views = tx.count_event_views(tenant, event).await?;
     let reports = tx.count_event_reports(tenant, event).await?;
+    let guests = tx.guest_totals(tenant, event).await?;
     tx.commit().await?;
     Ok(EventFigures {
         stats,
@@ -705,6 +710,7 @@ pub async fn event_figures(
         reactions,
         views,
         reports,
+        guests,
     })
 }
 

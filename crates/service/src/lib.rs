@@ -6,6 +6,7 @@ pub mod captions;
 pub mod context;
 pub mod events;
 pub mod gallery;
+pub mod guest_admin;
 pub mod guests;
 pub mod health;
 pub mod maintenance;
@@ -30,8 +31,9 @@ pub use context::{Ctx, Error};
 pub mod records {
     pub use store::{
         AuditEntry, Decision, Event, EventCursor, EventPhotoFilter, EventQuery, EventSort,
-        GalleryCursor, GalleryQuery, GallerySort, Guest, Limit, Photo, QueueStats, REACTION_KINDS,
-        ReactionSummary, SessionRecord, StoreError, StoredRendition, Tenant, User,
+        GalleryCursor, GalleryQuery, GallerySort, Guest, GuestFigures, GuestTotals, Limit, Photo,
+        QueueStats, REACTION_KINDS, ReactionSummary, SessionRecord, StoreError, StoredRendition,
+        Tenant, User,
     };
 }
 

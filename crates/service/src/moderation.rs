@@ -358,6 +358,7 @@ pub async fn report(
     let reason: String = reason.trim().chars().take(MAX_REASON).collect();
     let (tenant, now) = (ctx.tenant, ctx.now);
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    crate::guest_admin::refuse_if_blocked(&mut tx, tenant, event.id, guest).await?;
     let Some(p) = tx.get_photo(tenant, photo).await? else {
         return Err(Error::NotFound);
     };
@@ -393,61 +394,4 @@ pub async fn report(
     }
     tx.commit().await?;
     Ok(n)
-}
-
-/// Stops a guest of `event` from uploading (their session stays: they can still look), and
-/// with `hide_photos` takes their published photos out of the gallery. False when no such
-/// guest in that event.
-pub async fn block_guest(
-    services: &Services,
-    ctx: &Ctx,
-    event: EventId,
-    guest: GuestId,
-    hide_photos: bool,
-) -> Result<(), Error> {
-    let actor = ctx.require(Action::ModeratePhotos)?;
-    let (tenant, now) = (ctx.tenant, ctx.now);
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
-    require_event(&mut tx, tenant, event).await?;
-    let photos = tx.list_guest_photos(tenant, event, guest, 500).await?;
-    // The guest must be of this event: their photos say so, or the row does.
-    if !tx
-        .set_guest_blocked(tenant, event, guest, Some(now))
-        .await?
-    {
-        return Err(Error::NotFound);
-    }
-    let mut hidden = 0;
-    if hide_photos {
-        for p in photos.iter().filter(|p| p.event_id == event) {
-            if tx
-                .moderate_photo(
-                    tenant,
-                    p.id,
-                    &[PhotoStatus::Published, PhotoStatus::PendingReview],
-                    PhotoStatus::Hidden,
-                    actor,
-                    now,
-                )
-                .await?
-            {
-                hidden += 1;
-            }
-        }
-    }
-    tx.append_audit(
-        tenant,
-        &NewAuditEntry {
-            actor,
-            action: "guest.block".into(),
-            subject: Some(format!("event:{event}/guest:{guest}")),
-            details: json!({
-                "uploader": photos.first().map(|p| p.uploader_name.clone()).unwrap_or_default(),
-                "hidden": hidden,
-            }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
 }

@@ -32,6 +32,9 @@ pub async fn toggle(
     }
     let tenant = ctx.tenant;
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    if let Some(g) = guest {
+        crate::guest_admin::refuse_if_blocked(&mut tx, tenant, event.id, g).await?;
+    }
     let Some(p) = tx.get_photo(tenant, photo).await? else {
         return Err(Error::NotFound);
     };

@@ -32,7 +32,7 @@ pub use audit::{AuditEntry, AuditRepo, NewAuditEntry};
 pub use db::{Backend, Conn, Db, DbOptions, Scope, Tx, url_user};
 pub use error::StoreError;
 pub use events::{Event, EventCursor, EventQuery, EventRepo, JoinLink, JoinLinkRepo};
-pub use guests::{Guest, GuestRepo};
+pub use guests::{Guest, GuestFigures, GuestRepo, GuestTotals};
 pub use jobs::{ClaimedJob, JobQueue, JobRepo, JobState, JobSummary, NewJob, QueueStats};
 pub use memberships::{Membership, MembershipRepo};
 // Domain vocabulary the store's queries use, re-exported for the callers that name it here.

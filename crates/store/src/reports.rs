@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use domain::{EventId, GuestId, PhotoId, TenantId};
+use domain::{EventId, GuestId, PhotoId, TenantId, UserId};
 
 use crate::photos::{COLUMNS, PhotoRow};
 use crate::sql::{Arg, execute, fetch_all};
@@ -56,6 +56,16 @@ pub trait ReportRepo {
         guest: GuestId,
         blocked_at: Option<DateTime<Utc>>,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// Takes a guest's published and waiting photos of `event` out of the gallery (hidden, as
+    /// by `actor`) in one statement, and settles the reports on them. Returns how many.
+    fn hide_guest_photos(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        guest: GuestId,
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u64>> + Send;
 }
 
 impl ReportRepo for Tx {
@@ -82,8 +92,10 @@ impl ReportRepo for Tx {
         execute(
             self,
             Some(tenant),
-            "INSERT INTO reports (tenant_id, event_id, photo_id, reporter, reason, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+            // The photo's guest goes with the report, for their figures (migration 0013).
+            "INSERT INTO reports (tenant_id, event_id, photo_id, reporter, reason, created_at, \
+             guest_id) VALUES (?, ?, ?, ?, ?, ?, \
+             (SELECT guest_id FROM photos WHERE tenant_id = ? AND id = ?))",
             &[
                 Arg::Uuid(tenant.as_uuid()),
                 Arg::Uuid(event.as_uuid()),
@@ -91,6 +103,8 @@ impl ReportRepo for Tx {
                 Arg::Text(reporter.to_owned()),
                 Arg::Text(reason.to_owned()),
                 Arg::Time(now),
+                Arg::Uuid(tenant.as_uuid()),
+                Arg::Uuid(photo.as_uuid()),
             ],
         )
         .await?;
@@ -208,5 +222,43 @@ impl ReportRepo for Tx {
         )
         .await?;
         Ok(n == 1)
+    }
+
+    async fn hide_guest_photos(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        guest: GuestId,
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        let n = execute(
+            self,
+            Some(tenant),
+            "UPDATE photos SET status = 'hidden', moderated_by = ?, moderated_at = ? \
+             WHERE tenant_id = ? AND event_id = ? AND guest_id = ? \
+             AND status IN ('published', 'pending_review')",
+            &[
+                Arg::OptUuid(actor.map(|a| a.as_uuid())),
+                Arg::Time(now),
+                Arg::Uuid(tenant.as_uuid()),
+                Arg::Uuid(event.as_uuid()),
+                Arg::Uuid(guest.as_uuid()),
+            ],
+        )
+        .await?;
+        // A member decided on all of them: their reports are settled, as when one is hidden.
+        execute(
+            self,
+            Some(tenant),
+            "DELETE FROM reports WHERE tenant_id = ? AND event_id = ? AND guest_id = ?",
+            &[
+                Arg::Uuid(tenant.as_uuid()),
+                Arg::Uuid(event.as_uuid()),
+                Arg::Uuid(guest.as_uuid()),
+            ],
+        )
+        .await?;
+        Ok(n)
     }
 }

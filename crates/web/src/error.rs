@@ -92,6 +92,11 @@ impl From<service::Error> for WebError {
         match e {
             service::Error::Denied(d) => d.into(),
             service::Error::NotFound => WebError::NotFound,
+            service::Error::GuestBlocked => WebError::Rejected {
+                status: StatusCode::FORBIDDEN,
+                code: "blocked",
+                message: Catalog::current().get("guests.refused_blocked").to_owned(),
+            },
             service::Error::Store(s) => s.into(),
         }
     }

@@ -153,8 +153,16 @@ pub fn router(state: AppState) -> Router {
             get(pages::guest::report_form).post(pages::guest::report),
         )
         .route(
+            "/app/events/{id}/guests",
+            get(pages::guest_admin::list_guests),
+        )
+        .route(
             "/app/events/{id}/guests/{guest}/block",
-            post(pages::moderation::block_guest),
+            get(pages::guest_admin::confirm_block).post(pages::guest_admin::block_guest),
+        )
+        .route(
+            "/app/events/{id}/guests/{guest}/unblock",
+            post(pages::guest_admin::unblock_guest),
         )
         .route(
             "/g/{event}/photos/{id}/download",

@@ -397,7 +397,7 @@ db_test!(
             .submit(
                 &format!("/app/events/{event}/moderation"),
                 &format!("/app/events/{event}/guests/{guest}/block"),
-                &[("hide", "on")],
+                &[("hide", "on"), ("back", "moderation")],
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);

@@ -9,6 +9,7 @@ use crate::AppState;
 use crate::auth::CurrentMember;
 
 mod events;
+mod guests;
 mod photos;
 pub mod views;
 
@@ -29,6 +30,16 @@ pub fn routes() -> Router<AppState> {
             get(photos::list)
                 .post(photos::upload)
                 .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/api/v1/events/{id}/guests", get(guests::list))
+        .route("/api/v1/events/{id}/guests/{guest}", get(guests::show))
+        .route(
+            "/api/v1/events/{id}/guests/{guest}/block",
+            post(guests::block),
+        )
+        .route(
+            "/api/v1/events/{id}/guests/{guest}/unblock",
+            post(guests::unblock),
         )
         .route(
             "/api/v1/photos/{id}",

@@ -2,11 +2,11 @@
 //! (and an OpenAPI description can come from them).
 
 use chrono::{DateTime, Utc};
-use domain::{EventId, PhotoId, TenantId, UserId};
+use domain::{EventId, GuestId, PhotoId, TenantId, UserId};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 use service::events::{self, format_local};
-use service::records::{Event, Photo};
+use service::records::{Event, GuestFigures, Photo};
 use service::secrets::SecretKey;
 
 /// A page of a long list: its items under the list's own name (`events`, `photos`) and the
@@ -224,4 +224,53 @@ pub struct MeOrganization {
 #[derive(Debug, Serialize)]
 pub struct MeSession {
     pub expires_at: DateTime<Utc>,
+}
+
+/// A guest of an event as the members' API shows them, with their figures.
+#[derive(Debug, Serialize)]
+pub struct GuestView {
+    pub id: GuestId,
+    pub event_id: EventId,
+    /// As they typed it ("" when the event lets guests join without a name).
+    pub name: String,
+    pub joined_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// Blocked guests can neither upload nor react nor report.
+    pub blocked: bool,
+    pub blocked_at: Option<DateTime<Utc>>,
+    pub photos: GuestPhotosView,
+    /// Open reports on their photos.
+    pub reports: i64,
+}
+
+/// A guest's photos: all that are there, and of those in the gallery and waiting for approval.
+#[derive(Debug, Serialize)]
+pub struct GuestPhotosView {
+    pub total: i64,
+    pub published: i64,
+    pub waiting: i64,
+}
+
+impl Listed for GuestView {
+    const KEY: &'static str = "guests";
+}
+
+impl GuestView {
+    pub fn new(g: &GuestFigures) -> Self {
+        Self {
+            id: g.guest.id,
+            event_id: g.guest.event_id,
+            name: g.guest.name.clone(),
+            joined_at: g.guest.created_at,
+            last_seen_at: g.guest.last_seen_at,
+            blocked: g.guest.blocked_at.is_some(),
+            blocked_at: g.guest.blocked_at,
+            photos: GuestPhotosView {
+                total: g.photos,
+                published: g.published,
+                waiting: g.waiting,
+            },
+            reports: g.reports,
+        }
+    }
 }

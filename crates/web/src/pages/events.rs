@@ -421,6 +421,11 @@ pub struct EventFigures {
     pub reports: i64,
     /// "1 report", "2 reports" (the moderation link's badge).
     pub reports_label: String,
+    /// Guests who joined, and how many of them are blocked (the guests page's link).
+    pub guests: i64,
+    pub blocked_guests: i64,
+    /// "1 blocked" (the guests link's badge).
+    pub blocked_label: String,
     pub storage: String,
     pub top: Vec<(String, i64)>,
     pub chart_svg: String,
@@ -451,6 +456,9 @@ pub async fn event_figures(
         views: f.views,
         reports: f.reports,
         reports_label: t.plural("events.reports", f.reports),
+        guests: f.guests.guests,
+        blocked_guests: f.guests.blocked,
+        blocked_label: t.plural("guests.blocked_count", f.guests.blocked),
         storage: crate::pages::chart::human_bytes(f.stats.storage_bytes),
         top: f.top,
         chart_svg,

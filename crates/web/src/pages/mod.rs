@@ -8,6 +8,7 @@ pub mod chart;
 pub mod dashboard;
 pub mod events;
 pub mod guest;
+pub mod guest_admin;
 pub mod home;
 pub mod moderation;
 pub mod photos;

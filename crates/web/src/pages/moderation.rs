@@ -218,38 +218,12 @@ pub async fn delete(
     Ok(Redirect::to(&format!("/app/events/{event}/photos?deleted=1")).into_response())
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct BlockForm {
-    hide: Option<String>,
-}
-
-/// `POST /app/events/{id}/guests/{guest}/block`: the guest can no longer upload; with `hide`,
-/// their photos leave the gallery.
-pub async fn block_guest(
-    State(state): State<AppState>,
-    member: CurrentMember,
-    Path((id, guest)): Path<(String, String)>,
-    CsrfForm(form): CsrfForm<BlockForm>,
-) -> Result<Response, WebError> {
-    let event = parse_id(&id)?;
-    let guest: domain::GuestId = guest.parse().map_err(|_| WebError::NotFound)?;
-    moderation::block_guest(
-        &state.services,
-        &member.ctx,
-        event,
-        guest,
-        form.hide.is_some(),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/app/events/{event}/moderation?blocked=1")).into_response())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// The actions the log can show (every one has a message; a test checks).
-    const LOGGED: [&str; 11] = [
+    const LOGGED: [&str; 12] = [
         "photo.caption",
         "photo.edit",
         "photo.delete_own",
@@ -261,6 +235,7 @@ mod tests {
         "photo.delete",
         "photo.held",
         "guest.block",
+        "guest.unblock",
     ];
 
     #[test]
