@@ -71,6 +71,7 @@ impl From<Error> for DetailsError {
         match e {
             Error::Denied(d) => DetailsError::Denied(d),
             Error::NotFound => DetailsError::NotFound,
+            Error::GuestBlocked => DetailsError::Refused(CaptionRefusal::Blocked),
             Error::Store(s) => DetailsError::Store(s),
         }
     }
