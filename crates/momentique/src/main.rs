@@ -16,8 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-// The allocator returns freed memory to the system soon after a burst of uploads, where
-// glibc's malloc kept an arena per thread (measured: README, "Capacity").
+// Optional allocators, for `bench uploads` to compare with the system's (README, "Capacity").
 #[cfg(all(feature = "mimalloc", not(feature = "jemalloc")))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

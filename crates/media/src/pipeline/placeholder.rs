@@ -39,9 +39,21 @@ pub fn placeholder_png(thumbhash_b64: &str) -> Option<Vec<u8>> {
         th.max(1),
         image::imageops::FilterType::Triangle,
     );
-    let mut out = std::io::Cursor::new(Vec::new());
-    small.write_to(&mut out, image::ImageFormat::Png).ok()?;
-    Some(out.into_inner())
+    // Opaque (every photo but a few PNGs): RGB, a quarter fewer bytes; and compressed hard,
+    // which at 48 pixels costs nothing. It goes into every tile of every gallery page.
+    let mut out = Vec::new();
+    let encoder = image::codecs::png::PngEncoder::new_with_quality(
+        &mut out,
+        image::codecs::png::CompressionType::Best,
+        image::codecs::png::FilterType::Adaptive,
+    );
+    if small.pixels().all(|p| p[3] == 255) {
+        let rgb = image::DynamicImage::ImageRgba8(small).to_rgb8();
+        rgb.write_with_encoder(encoder).ok()?;
+    } else {
+        small.write_with_encoder(encoder).ok()?;
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -62,7 +74,7 @@ mod placeholder_tests {
             .collect();
         let hash = STANDARD.encode(thumbhash::rgba_to_thumb_hash(4, 3, &rgba));
         let png = placeholder_png(&hash).expect("a PNG");
-        assert!(png.len() < 400, "{} bytes", png.len());
+        assert!(png.len() < 160, "{} bytes", png.len());
         let img = image::load_from_memory(&png).expect("valid").to_rgb8();
         assert!(img.width() <= 8 && img.height() <= 8);
         assert!(
