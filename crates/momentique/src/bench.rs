@@ -44,6 +44,14 @@ pub enum BenchWhat {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Fill an event with N photos, start `serve` on SQLite and PostgreSQL, and drive the guest
+    /// gallery page and the gallery JSON over HTTP (page 1 and deep in, 2 and 16 connections);
+    /// print requests/s, p50/p99, errors and the server's CPU per request.
+    GalleryHttp(crate::bench_http::GalleryHttpArgs),
+    /// Many guests (200) each upload one photo (4 MB) at the same moment to a real `serve`;
+    /// print errors, time to all acknowledged and to all published, CPU per photo, and the
+    /// server's peak memory and its memory a minute later.
+    Uploads(crate::bench_uploads::UploadsArgs),
     /// Process one photo in this process and print its peak memory (used by `bench media`).
     #[command(hide = true)]
     MediaOne { file: std::path::PathBuf },
@@ -51,6 +59,26 @@ pub enum BenchWhat {
 
 pub fn run(what: BenchWhat) -> ExitCode {
     match what {
+        BenchWhat::Uploads(args) => match crate::bench_uploads::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                #[expect(clippy::print_stderr, reason = "benchmark failure")]
+                {
+                    eprintln!("bench uploads failed: {e}");
+                }
+                ExitCode::FAILURE
+            }
+        },
+        BenchWhat::GalleryHttp(args) => match crate::bench_http::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                #[expect(clippy::print_stderr, reason = "benchmark failure")]
+                {
+                    eprintln!("bench gallery-http failed: {e}");
+                }
+                ExitCode::FAILURE
+            }
+        },
         BenchWhat::Gallery {
             photos,
             database_url,

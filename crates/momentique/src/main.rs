@@ -5,6 +5,8 @@
 
 mod admin;
 mod bench;
+mod bench_http;
+mod bench_uploads;
 mod config;
 mod logging;
 mod serve;
@@ -13,6 +15,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+// Optional allocators, for `bench uploads` to compare with the system's (README, "Capacity").
+#[cfg(all(feature = "mimalloc", not(feature = "jemalloc")))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// Momentique: every guest's photos of an event, in one shared gallery.
 #[derive(Debug, Parser)]

@@ -144,21 +144,26 @@ pub async fn resume(
     if !(20..=64).contains(&token.len()) {
         return Ok(None);
     }
-    let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+    // Every guest request comes through here: it reads (beside the writer, never queueing
+    // for the write lock), and writes only when the guest's last visit is worth refreshing.
+    let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
     let guest = tx.find_guest(tenant, event, &token_hash(token)).await?;
     let found = match guest {
         Some(g) => {
             use store::EventRepo;
-            let e = tx.get_event(tenant, event).await?;
-            let now = services.now();
-            if now.signed_duration_since(g.last_seen_at) > Duration::minutes(5) {
-                tx.touch_guest(tenant, g.id, now).await?;
-            }
-            e.map(|e| (g, e))
+            tx.get_event(tenant, event).await?.map(|e| (g, e))
         }
         None => None,
     };
     tx.commit().await?;
+    if let Some((g, _)) = &found {
+        let now = services.now();
+        if now.signed_duration_since(g.last_seen_at) > Duration::minutes(5) {
+            let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
+            tx.touch_guest(tenant, g.id, now).await?;
+            tx.commit().await?;
+        }
+    }
     Ok(found)
 }
 

@@ -187,13 +187,18 @@ pub fn router(state: AppState) -> Router {
         ))
         // Text answers go out compressed (gzip or brotli, as the browser accepts); photos are
         // already compressed and the predicate leaves images alone.
+        // At the fastest level: measured on the gallery page (80 KB of HTML), brotli's
+        // default (quality 4) cost 1.25 ms of CPU per answer and gzip's 0.6 ms, more than
+        // the rest of the request; the fastest levels keep most of the saving.
         .layer(
-            tower_http::compression::CompressionLayer::new().compress_when({
-                use tower_http::compression::predicate::{
-                    DefaultPredicate, NotForContentType, Predicate,
-                };
-                DefaultPredicate::new().and(NotForContentType::const_new("application/zip"))
-            }),
+            tower_http::compression::CompressionLayer::new()
+                .quality(tower_http::CompressionLevel::Fastest)
+                .compress_when({
+                    use tower_http::compression::predicate::{
+                        DefaultPredicate, NotForContentType, Predicate,
+                    };
+                    DefaultPredicate::new().and(NotForContentType::const_new("application/zip"))
+                }),
         )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

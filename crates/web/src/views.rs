@@ -61,19 +61,41 @@ pub fn thumb_url(secret: &service::secrets::SecretKey, p: &Photo, now: DateTime<
 }
 
 /// The `data:` URL of a photo's blurry placeholder, or "".
+///
+/// Decoding a thumbhash into a PNG costs far more than the rest of a tile, and the photos
+/// people look at are few and the same for everyone (the newest pages): remembered, up to
+/// [`PLACEHOLDERS_KEPT`] of them (about 3 MB), then forgotten all at once and relearnt.
 pub fn placeholder_url(p: &Photo) -> String {
     use base64::Engine;
-    p.placeholder
-        .as_deref()
-        .and_then(media::pipeline::placeholder_png)
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+    static KEPT: LazyLock<Mutex<HashMap<String, String>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+    let Some(hash) = p.placeholder.as_deref() else {
+        return String::new();
+    };
+    if let Some(url) = KEPT.lock().ok().and_then(|m| m.get(hash).cloned()) {
+        return url;
+    }
+    let url = media::pipeline::placeholder_png(hash)
         .map(|png| {
             format!(
                 "data:image/png;base64,{}",
                 base64::engine::general_purpose::STANDARD.encode(png)
             )
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if let Ok(mut kept) = KEPT.lock() {
+        if kept.len() >= PLACEHOLDERS_KEPT {
+            kept.clear();
+        }
+        kept.insert(hash.to_owned(), url.clone());
+    }
+    url
 }
+
+/// How many placeholders [`placeholder_url`] remembers.
+const PLACEHOLDERS_KEPT: usize = 10_000;
 
 /// A photo's renditions for `<img srcset>`, smallest first, each link signed.
 pub fn srcset(secret: &service::secrets::SecretKey, p: &Photo, now: DateTime<Utc>) -> String {

@@ -324,6 +324,25 @@ document.addEventListener("submit", async (e) => {
   form.dispatchEvent(new CustomEvent("reacted", { bubbles: true, detail: r }));
 });
 
+// A photo's links for the lightbox. In the guests' gallery the grid says once where its
+// photos live (data-photos, data-downloads) and each tile's id names its photo; elsewhere a
+// link may carry them itself (data-view, data-download, data-react, data-report).
+const photoLinks = (a) => {
+  const grid = a.closest("[data-photos]");
+  const li = a.closest("li[id^='photo-']");
+  if (!grid || !li) {
+    const d = a.dataset;
+    return { view: d.view || "", download: d.download || "", react: d.react || "", report: d.report || "" };
+  }
+  const base = grid.dataset.photos + li.id.slice("photo-".length);
+  return {
+    view: `${base}/view`,
+    download: "downloads" in grid.dataset ? `${base}/download` : "",
+    react: `${base}/react`,
+    report: `${base}/report`,
+  };
+};
+
 // Lightbox: the 1920 px photo over the page; arrows, Esc, swipe. Without this the link opens
 // the photo itself.
 const box = document.querySelector("dialog[data-lightbox]");
@@ -335,15 +354,16 @@ if (box) {
   const links = () => [...document.querySelectorAll("a[data-full]")];
   const show = (a) => {
     current = a;
+    const to = photoLinks(a);
     img.src = a.dataset.full;
     caption.textContent = a.dataset.caption || "";
-    dl.hidden = !a.dataset.download;
-    if (a.dataset.download) dl.href = a.dataset.download;
+    dl.hidden = !to.download;
+    if (to.download) dl.href = to.download;
     if (!box.open) box.showModal();
     box.dispatchEvent(new CustomEvent("lightbox-show", { detail: a }));
-    if (a.dataset.view) {
+    if (to.view) {
       const body = new URLSearchParams({ csrf_token: box.dataset.csrf || "" });
-      fetch(a.dataset.view, { method: "POST", body }).catch(() => {});
+      fetch(to.view, { method: "POST", body }).catch(() => {});
     }
   };
   const step = (d) => {
@@ -438,12 +458,13 @@ document.addEventListener("keydown", (e) => {
       .map((s) => { const [k, n, m] = s.split(":"); return [k, { n: Number(n), m: m === "1" }]; }));
     box.addEventListener("lightbox-show", (e) => {
       tile = e.detail;
-      const has = Boolean(tile.dataset.react);
+      const to = photoLinks(tile);
+      const has = Boolean(to.react);
       form.hidden = !has;
-      report.hidden = !tile.dataset.report;
-      if (tile.dataset.report) report.href = tile.dataset.report;
+      report.hidden = !to.report;
+      if (to.report) report.href = to.report;
       if (!has) return;
-      form.action = tile.dataset.react;
+      form.action = to.react;
       const state = read(tile);
       for (const b of form.querySelectorAll("button[value]")) {
         const s = state[b.value] || { n: 0, m: false };

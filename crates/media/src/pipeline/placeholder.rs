@@ -39,9 +39,21 @@ pub fn placeholder_png(thumbhash_b64: &str) -> Option<Vec<u8>> {
         th.max(1),
         image::imageops::FilterType::Triangle,
     );
-    let mut out = std::io::Cursor::new(Vec::new());
-    small.write_to(&mut out, image::ImageFormat::Png).ok()?;
-    Some(out.into_inner())
+    // Opaque (every photo but a few PNGs): RGB, a quarter fewer bytes; and compressed hard,
+    // which at 48 pixels costs nothing. It goes into every tile of every gallery page.
+    let mut out = Vec::new();
+    let encoder = image::codecs::png::PngEncoder::new_with_quality(
+        &mut out,
+        image::codecs::png::CompressionType::Best,
+        image::codecs::png::FilterType::Adaptive,
+    );
+    if small.pixels().all(|p| p[3] == 255) {
+        let rgb = image::DynamicImage::ImageRgba8(small).to_rgb8();
+        rgb.write_with_encoder(encoder).ok()?;
+    } else {
+        small.write_with_encoder(encoder).ok()?;
+    }
+    Some(out)
 }
 
 #[cfg(test)]

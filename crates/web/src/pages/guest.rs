@@ -760,8 +760,10 @@ fn gallery_tile(
     let url = |key: &str| service::media_urls::signed_path(secret, key, now);
     let small = ph.renditions.iter().min_by_key(|r| r.max_edge);
     let reactions = reaction_buttons(t, summary, ph.id);
+    // Only the kinds someone used: the script reads a missing kind as none, not pressed.
     let reaction_data = reactions
         .iter()
+        .filter(|r| r.count > 0 || r.mine)
         .map(|r| format!("{}:{}:{}", r.kind, r.count, u8::from(r.mine)))
         .collect::<Vec<_>>()
         .join(" ");
@@ -775,7 +777,8 @@ fn gallery_tile(
             .map(|r| format!("{} {}w", url(&r.key), r.width))
             .collect::<Vec<_>>()
             .join(", "),
-        srcset_all: crate::views::srcset(secret, ph, now),
+        // The photo's own page fills this in; the gallery's tiles do not use it.
+        srcset_all: String::new(),
         large: ph
             .renditions
             .iter()
@@ -1377,7 +1380,10 @@ pub async fn photo_page(
         csrf: form_token.0.clone(),
         event_id: e.id.to_string(),
         name: e.name.clone(),
-        p: gallery_tile(&state, t, e, &photo, &summary, g.ctx.now),
+        p: GalleryTile {
+            srcset_all: crate::views::srcset(&state.services.secret, &photo, g.ctx.now),
+            ..gallery_tile(&state, t, e, &photo, &summary, g.ctx.now)
+        },
     })?
     .into_response())
 }

@@ -145,7 +145,9 @@ pub fn zip_response(blobs: BlobStore, mut items: Vec<ZipItem>, filename: &str) -
             tracing::info!(error = %e, "ZIP download did not finish");
         }
     });
-    let mut res = Body::from_stream(ReaderStream::new(reader)).into_response();
+    // Read the pipe in large pieces: the default 4 KiB made a body frame (and a socket
+    // write) per 4 KiB.
+    let mut res = Body::from_stream(ReaderStream::with_capacity(reader, 64 * 1024)).into_response();
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
