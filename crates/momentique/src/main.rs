@@ -5,6 +5,7 @@
 
 mod admin;
 mod bench;
+mod bench_quality;
 mod config;
 mod logging;
 mod serve;
