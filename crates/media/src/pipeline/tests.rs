@@ -940,7 +940,7 @@ fn libjpeg_refuses_a_cut_header_and_survives_noise() {
     let bytes = jpeg(&detailed(64, 48));
     // A header cut short is an error; scan data replaced by noise may decode to garbage or fail
     // (libjpeg's error exit must come back as an error, never abort or unwind).
-    let mut broken = bytes.clone();
+    let mut broken = bytes;
     let half = broken.len() / 2;
     let tail = noise(broken.len() - half, 7);
     broken[half..].copy_from_slice(&tail);
