@@ -2,12 +2,12 @@
 //!
 //! ```text
 //! cargo run --release -p media --example bench_media -- DIR            # the report
-//! cargo run --release -p media --example bench_media -- DIR --sweep    # WebP method sweep
 //! cargo run --release -p media --example bench_media -- DIR --write OUT # renditions, to look at
 //! ```
 //!
 //! The product's entry point is `momentique bench media DIR`; this example is for working on the
-//! pipeline without building the server.
+//! pipeline without building the server. The quality comparison with sharp and the comparison
+//! of WebP settings (`--webp SPEC`) are in `momentique bench media` (docs/MEDIA.md).
 
 use std::path::PathBuf;
 
@@ -24,11 +24,7 @@ fn main() -> std::io::Result<()> {
             .map_or_else(|| PathBuf::from("renditions"), PathBuf::from);
         return write_renditions(&dir, &target, &mut out);
     }
-    if mode.as_deref() == Some("--sweep".as_ref()) {
-        media::pipeline::bench::run_encoder_sweep(&dir, 80.0, &mut out)
-    } else {
-        media::pipeline::bench::run_bench(&dir, &mut out)
-    }
+    media::pipeline::bench::run_bench(&dir, &mut out)
 }
 
 /// Writes every rendition of every photo in `dir` to `target` as WebP, plus the largest as PNG

@@ -26,6 +26,13 @@ pub enum BenchWhat {
     Media {
         /// A folder of photos (JPEG, PNG, WebP, HEIC).
         dir: std::path::PathBuf,
+        /// Also re-encode the pipeline's pixels with these libwebp settings and score them
+        /// (comma-separated key=value, e.g. `m=4,q=80,sns=50`; repeatable).
+        #[arg(long = "webp")]
+        webp: Vec<String>,
+        /// Only the quality comparison (skip the stage table, throughput and memory figures).
+        #[arg(long)]
+        quality_only: bool,
     },
     /// Stream a ZIP of generated files (GiB in total) the way a download does; print its size,
     /// throughput and the process's memory before and after (it must stay flat).
@@ -159,10 +166,19 @@ pub fn run(what: BenchWhat) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        BenchWhat::Media { dir } => {
+        BenchWhat::Media {
+            dir,
+            webp,
+            quality_only,
+        } => {
             let mut out = std::io::stdout().lock();
-            let result = media::pipeline::bench::run_bench(&dir, &mut out)
-                .and_then(|()| peak_per_photo(&dir, &mut out));
+            let result = crate::bench_quality::parse_settings(&webp).and_then(|sweep| {
+                if !quality_only {
+                    media::pipeline::bench::run_bench(&dir, &mut out)?;
+                    peak_per_photo(&dir, &mut out)?;
+                }
+                crate::bench_quality::run(&dir, &sweep, &mut out)
+            });
             match result {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

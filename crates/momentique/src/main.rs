@@ -7,6 +7,7 @@ mod admin;
 mod bench;
 mod bench_http;
 mod bench_uploads;
+mod bench_quality;
 mod config;
 mod logging;
 mod serve;

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use super::{HeifSupport, heif_support};
-use super::{Limits, Processed, StageTimings, probe, process, render, sniff, webp};
+use super::{Limits, Processed, StageTimings, probe, process, sniff, webp};
 
 /// Timed runs per photo (after one warm-up); the median is reported.
 const RUNS: usize = 5;
@@ -31,9 +31,9 @@ pub fn run_bench(dir: &Path, out: &mut impl Write) -> io::Result<()> {
     }
     writeln!(
         out,
-        "WebP quality {}, method {}; {RUNS} runs per photo after a warm-up, medians; times in ms",
-        webp::QUALITY,
-        webp::METHOD
+        "WebP {} (1920), {} (800, 150); {RUNS} runs per photo after a warm-up, medians; times in ms",
+        webp::PIPELINE,
+        webp::PIPELINE_SMALL
     )?;
     writeln!(
         out,
@@ -144,82 +144,68 @@ pub fn run_bench(dir: &Path, out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-/// For choosing the WebP settings: the three renditions of every photo encoded with each libwebp
-/// method at `quality`, with the CPU time and total size of each.
-pub fn run_encoder_sweep(dir: &Path, quality: f32, out: &mut impl Write) -> io::Result<()> {
-    let photos = load_photos(dir, out)?;
+/// A photo decoded, resized, oriented and colour-converted by the pipeline, ready to be encoded
+/// with other settings (for choosing them).
+#[derive(Debug)]
+pub struct Prepared(super::Rendered);
+
+/// Runs the pipeline up to the encoder, decoding JPEGs to at least `decode_min_edge` (the
+/// pipeline's is [`super::DECODE_MIN_EDGE`]).
+pub fn prepare(bytes: &[u8], decode_min_edge: u32) -> Result<Prepared, super::MediaError> {
     let limits = Limits::default();
-    writeln!(
-        out,
-        "WebP quality {quality}: CPU ms and KB for the three renditions, luma PSNR of the largest"
-    )?;
-    write!(out, "{:<34}", "photo")?;
-    for method in 0..=6 {
-        write!(out, " {:>22}", format!("method {method}"))?;
-    }
-    writeln!(out)?;
-    for photo in &photos {
-        let Ok(probed) = probe(&photo.bytes, &limits) else {
-            continue;
-        };
-        let Ok(rendered) = render(&photo.bytes, &probed, &limits, &mut StageTimings::default())
-        else {
-            continue;
-        };
-        write!(out, "{:<34}", truncate(&photo.name, 34))?;
-        for method in 0..=6 {
-            const ROUNDS: u32 = 5;
-            let started = Instant::now();
-            let before = process_cpu_time();
-            let mut encoded = Vec::new();
-            for _ in 0..ROUNDS {
-                encoded = rendered
-                    .images
-                    .iter()
-                    .map(|image| webp::encode_with(image, quality, method))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(io::Error::other)?;
-            }
-            let cpu = process_cpu_time()
-                .zip(before)
-                .map_or(started.elapsed(), |(a, b)| a.saturating_sub(b))
-                / ROUNDS;
-            let bytes: usize = encoded.iter().map(Vec::len).sum();
-            let psnr = luma_psnr(&rendered.images[0], &encoded[0]).unwrap_or(f64::NAN);
-            write!(
-                out,
-                " {:>22}",
-                format!(
-                    "{:.0} ms {:.1} KB {psnr:.2} dB",
-                    ms(cpu),
-                    bytes as f64 / 1024.0
-                )
-            )?;
-        }
-        writeln!(out)?;
-    }
-    Ok(())
+    let probed = probe(bytes, &limits)?;
+    super::render_with(
+        bytes,
+        &probed,
+        &limits,
+        decode_min_edge,
+        &mut StageTimings::default(),
+    )
+    .map(Prepared)
 }
 
-/// PSNR of the luma (BT.601) of `encoded` decoded again, against `original` (opaque images only).
-fn luma_psnr(original: &super::Pixels, encoded: &[u8]) -> Option<f64> {
-    if original.has_alpha {
-        return None;
+/// Encodes every rendition of `prepared` with `settings` (the largest) and `small` (the others),
+/// `rounds` times; returns the files and the mean CPU time of one round (all renditions).
+pub fn encode_all(
+    prepared: &Prepared,
+    settings: &webp::Settings,
+    small: &webp::Settings,
+    rounds: u32,
+) -> Result<(Vec<Vec<u8>>, Duration), super::MediaError> {
+    let started = Instant::now();
+    let before = process_cpu_time();
+    let mut encoded = Vec::new();
+    for _ in 0..rounds.max(1) {
+        encoded = prepared
+            .0
+            .images
+            .iter()
+            .enumerate()
+            .map(|(i, image)| webp::encode_with(image, if i == 0 { settings } else { small }))
+            .collect::<Result<Vec<_>, _>>()?;
     }
-    let decoded = image::load_from_memory_with_format(encoded, image::ImageFormat::WebP)
-        .ok()?
-        .into_rgb8();
-    let luma =
-        |p: &[u8]| 0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2]);
-    let (sum, count) = original
-        .data
-        .chunks_exact(3)
-        .zip(decoded.as_raw().chunks_exact(3))
-        .fold((0.0, 0usize), |(sum, n), (a, b)| {
-            (sum + (luma(a) - luma(b)).powi(2), n + 1)
-        });
-    let mse = sum / count.max(1) as f64;
-    Some(10.0 * (255.0f64 * 255.0 / mse.max(1e-9)).log10())
+    let cpu = process_cpu_time()
+        .zip(before)
+        .map_or(started.elapsed(), |(a, b)| a.saturating_sub(b))
+        / rounds.max(1);
+    Ok((encoded, cpu))
+}
+
+/// Processes `bytes` once to warm up, then `runs` times; returns the last result and the mean
+/// CPU time (user + system) of one run.
+pub fn process_timed(bytes: &[u8], runs: u32) -> Result<(Processed, Duration), super::MediaError> {
+    let limits = Limits::default();
+    let mut processed = process(bytes, &limits)?;
+    let started = Instant::now();
+    let before = process_cpu_time();
+    for _ in 0..runs.max(1) {
+        processed = process(bytes, &limits)?;
+    }
+    let cpu = process_cpu_time()
+        .zip(before)
+        .map_or(started.elapsed(), |(a, b)| a.saturating_sub(b))
+        / runs.max(1);
+    Ok((processed, cpu))
 }
 
 fn load_photos(dir: &Path, out: &mut impl Write) -> io::Result<Vec<Photo>> {

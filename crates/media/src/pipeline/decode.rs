@@ -1,7 +1,9 @@
 //! Decoding to 8-bit RGB(A), as small as the largest rendition allows.
 //!
-//! JPEG (most uploads) uses DCT scaling in `jpeg-decoder`: a 12 MP photo is decoded straight to
-//! ½ size (≈ 2016 px), which halves the decode time and divides the memory by four. PNG and WebP
+//! JPEG (most uploads) uses DCT scaling down to the size the caller asks for (the pipeline asks
+//! for twice the largest rendition, so a 48 MP photo is decoded at ½ and a 12 MP one whole). The
+//! system's libjpeg-turbo decodes when the build found its header (`libjpeg.rs`); otherwise, and
+//! for CMYK files or files libjpeg refuses, the pure-Rust `jpeg-decoder`. PNG and WebP
 //! have no such trick and go through `image`; HEIC goes through the system libheif.
 
 use std::io::Cursor;
@@ -69,6 +71,32 @@ fn decode_jpeg(bytes: &[u8], min_long_edge: u32, limits: &Limits) -> Result<Deco
     let scan = jpeg_scan_start(bytes).ok_or_else(|| corrupt("JPEG without image data"))?;
     if !bytes[scan..].windows(2).rev().any(|w| w == [0xFF, 0xD9]) {
         return Err(MediaError::Corrupt("the file is truncated".into()));
+    }
+    #[cfg(system_libjpeg)]
+    {
+        let long = full_width.max(full_height);
+        let wanted = u32::from(wanted);
+        // libjpeg's output is ceil(side / denominator): the largest one that keeps `wanted`.
+        let denom = [8, 4, 2]
+            .into_iter()
+            .find(|d| long.div_ceil(*d) >= wanted)
+            .unwrap_or(1);
+        match super::libjpeg::decode(bytes, denom) {
+            super::libjpeg::Outcome::Decoded(pixels) => {
+                return Ok(Decoded {
+                    pixels,
+                    full_width,
+                    full_height,
+                    icc: decoder.icc_profile(),
+                    exif: decoder.exif_data().map(<[u8]>::to_vec),
+                });
+            }
+            // CMYK and YCCK, or a file libjpeg refuses: jpeg-decoder has the last word.
+            super::libjpeg::Outcome::Unsupported => {}
+            super::libjpeg::Outcome::Failed(message) => {
+                tracing::debug!(%message, "libjpeg refused a JPEG; trying jpeg-decoder");
+            }
+        }
     }
     let raw = decoder.decode().map_err(corrupt)?;
     let info = decoder.info().ok_or_else(|| corrupt("no JPEG frame"))?;

@@ -893,3 +893,61 @@ fn every_testdata_photo_passes_the_upload_check() {
     }
     assert!(seen >= 5, "only {seen} photos in {TESTDATA}");
 }
+
+// ---- The system libjpeg ----
+
+/// A picture with detail (gradients and a fine pattern), so that decoders can be compared.
+#[cfg(system_libjpeg)]
+fn detailed(width: u32, height: u32) -> RgbImage {
+    RgbImage::from_fn(width, height, |x, y| {
+        let fine = if (x / 3 + y / 3) % 2 == 0 { 40 } else { 0 };
+        Rgb([
+            (x * 255 / width) as u8,
+            (y * 255 / height) as u8,
+            (128 + fine) as u8,
+        ])
+    })
+}
+
+#[cfg(system_libjpeg)]
+#[test]
+fn libjpeg_decodes_like_jpeg_decoder_at_every_scale() {
+    let bytes = jpeg(&detailed(800, 600));
+    for (denom, size) in [(1u32, (800u32, 600u32)), (2, (400, 300)), (4, (200, 150))] {
+        let libjpeg::Outcome::Decoded(ours) = libjpeg::decode(&bytes, denom) else {
+            panic!("libjpeg failed at 1/{denom}");
+        };
+        assert_eq!((ours.width, ours.height), size, "1/{denom}");
+        let mut other = jpeg_decoder::Decoder::new(&bytes[..]);
+        other.read_info().expect("header");
+        other.scale(size.0 as u16, size.1 as u16).expect("scale");
+        let theirs = other.decode().expect("jpeg-decoder");
+        assert_eq!(ours.data.len(), theirs.len(), "1/{denom}");
+        let diff: u64 = ours
+            .data
+            .iter()
+            .zip(&theirs)
+            .map(|(a, b)| u64::from(a.abs_diff(*b)))
+            .sum();
+        let mean = diff as f64 / theirs.len() as f64;
+        assert!(mean < 2.0, "1/{denom}: mean difference {mean}");
+    }
+}
+
+#[cfg(system_libjpeg)]
+#[test]
+fn libjpeg_refuses_a_cut_header_and_survives_noise() {
+    let bytes = jpeg(&detailed(64, 48));
+    // A header cut short is an error; scan data replaced by noise may decode to garbage or fail
+    // (libjpeg's error exit must come back as an error, never abort or unwind).
+    let mut broken = bytes;
+    let half = broken.len() / 2;
+    let tail = noise(broken.len() - half, 7);
+    broken[half..].copy_from_slice(&tail);
+    assert!(!matches!(
+        libjpeg::decode(&broken[..10], 1),
+        libjpeg::Outcome::Decoded(_)
+    ));
+    let _ = libjpeg::decode(&broken, 1);
+    let _ = process(&broken, &Limits::default());
+}
