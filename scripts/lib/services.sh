@@ -203,6 +203,23 @@ ensure_browser() {
   log "ChromeDriver: $driver ($("$driver" --version 2>/dev/null | cut -d' ' -f1-2 || echo '?'))"
 }
 
+# ------------------------------------------------------------ JPEG decoding (libjpeg-turbo)
+# The media crate compiles a small C shim over the system libjpeg when its header is there
+# (crates/media/build.rs) and decodes JPEGs with it, as production does; without the header it
+# falls back to jpeg-decoder. The tests must build the production path: Debian libjpeg62-turbo-dev.
+need_libjpeg_header() {
+  local found=""
+  for h in /usr/include/jpeglib.h /usr/include/*/jpeglib.h; do [[ -f $h ]] && found=$h; done
+  if [[ -z $found ]]; then
+    apt_install libjpeg62-turbo-dev || true
+    for h in /usr/include/jpeglib.h /usr/include/*/jpeglib.h; do [[ -f $h ]] && found=$h; done
+  fi
+  [[ -n $found ]] || missing "libjpeg's header (JPEG decoding with libjpeg-turbo)" \
+    "jpeglib.h under /usr/include; apt-get install libjpeg62-turbo-dev (needs root)" \
+    "sudo apt-get install libjpeg62-turbo-dev (Debian/Ubuntu)"
+  log "JPEG: libjpeg header $found"
+}
+
 # ------------------------------------------------------------ HEIC (libheif)
 # The app loads libheif at run time (no headers needed to build); the HEIC tests also need
 # heif-enc to make their sample. Debian: libheif1 and libheif-examples.
