@@ -6,8 +6,8 @@
 mod admin;
 mod bench;
 mod bench_http;
-mod bench_uploads;
 mod bench_quality;
+mod bench_uploads;
 mod config;
 mod logging;
 mod serve;

@@ -1074,7 +1074,11 @@ async fn the_host_selects_a_range_on_the_photos_page() {
             ),
         )
         .await;
-        assert_eq!(menu, serde_json::json!([true, true, true, true]), "tile {nth}'s menu");
+        assert_eq!(
+            menu,
+            serde_json::json!([true, true, true, true]),
+            "tile {nth}'s menu"
+        );
     }
     phone.screenshot("photos-tile-menu-phone").await;
     phone.close().await;
