@@ -70,6 +70,10 @@ const REDACTIONS: &[(&str, &str)] = &[
         r"data:image/png;base64,[A-Za-z0-9+/=]+",
         "data:image/png;base64,[placeholder]",
     ),
+    (
+        r#""placeholder": "[^"]*""#,
+        r#""placeholder": "[placeholder]""#,
+    ),
     // When a photo arrived, on its edit page.
     (
         r"Arrived \w{3} \d{1,2} \w{3}, \d{2}:\d{2}",
