@@ -151,6 +151,26 @@ pub trait GuestRepo {
     ) -> impl Future<Output = Result<()>> + Send;
 }
 
+/// The guest of `event` whose `column` (a unique key: `id` or `token_hash`) is `value`.
+async fn guest_where(
+    tx: &mut Tx,
+    tenant: TenantId,
+    event: EventId,
+    column: &'static str,
+    value: Arg,
+) -> Result<Option<Guest>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM guests WHERE tenant_id = ? AND event_id = ? AND {column} = ?"
+    );
+    let args = [
+        Arg::Uuid(tenant.as_uuid()),
+        Arg::Uuid(event.as_uuid()),
+        value,
+    ];
+    let rows: Vec<GuestRow> = fetch_all(tx, Some(tenant), &sql, &args).await?;
+    Ok(rows.into_iter().next().map(Guest::from))
+}
+
 impl GuestRepo for Tx {
     async fn insert_guest(&mut self, tenant: TenantId, g: &Guest, token_hash: &str) -> Result<()> {
         if g.tenant_id != tenant {
@@ -182,21 +202,14 @@ impl GuestRepo for Tx {
         event: EventId,
         token_hash: &str,
     ) -> Result<Option<Guest>> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM guests WHERE tenant_id = ? AND event_id = ? AND token_hash = ?"
-        );
-        let rows: Vec<GuestRow> = fetch_all(
+        guest_where(
             self,
-            Some(tenant),
-            &sql,
-            &[
-                Arg::Uuid(tenant.as_uuid()),
-                Arg::Uuid(event.as_uuid()),
-                Arg::Text(token_hash.to_owned()),
-            ],
+            tenant,
+            event,
+            "token_hash",
+            Arg::Text(token_hash.to_owned()),
         )
-        .await?;
-        Ok(rows.into_iter().next().map(Guest::from))
+        .await
     }
 
     async fn get_guest(
@@ -205,20 +218,7 @@ impl GuestRepo for Tx {
         event: EventId,
         id: GuestId,
     ) -> Result<Option<Guest>> {
-        let sql =
-            format!("SELECT {COLUMNS} FROM guests WHERE tenant_id = ? AND event_id = ? AND id = ?");
-        let rows: Vec<GuestRow> = fetch_all(
-            self,
-            Some(tenant),
-            &sql,
-            &[
-                Arg::Uuid(tenant.as_uuid()),
-                Arg::Uuid(event.as_uuid()),
-                Arg::Uuid(id.as_uuid()),
-            ],
-        )
-        .await?;
-        Ok(rows.into_iter().next().map(Guest::from))
+        guest_where(self, tenant, event, "id", Arg::Uuid(id.as_uuid())).await
     }
 
     async fn list_event_guests(
