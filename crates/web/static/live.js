@@ -54,7 +54,11 @@ function connect(root) {
   function deliver(m) {
     if (!m || typeof m.type !== "string") return;
     if (m.type === "reload") { location.reload(); stopped = true; return; }
-    if (m.type === "hello" && seq === null && Number.isFinite(m.head)) seq = m.head;
+    if (m.type === "hello" && Number.isFinite(m.head)) {
+      if (seq === null) seq = m.head;
+      // The feed never goes back: a head behind us is another feed (the page is stale).
+      else if (m.head < seq) { location.reload(); stopped = true; return; }
+    }
     if (typeof m.seq === "number") {
       if (seq !== null && m.seq <= seq) return; // had it already
       seq = m.seq;
@@ -164,8 +168,9 @@ function connect(root) {
     if (body.reload) { location.reload(); stopped = true; return; }
     const messages = Array.isArray(body.messages) ? body.messages : [];
     for (const m of messages) deliver(m);
-    if (seq === null && Number.isFinite(body.head)) seq = body.head;
-    pollTimer = setTimeout(poll, messages.length >= 200 ? 0 : 3000);
+    // head: how far this answer read the feed (past messages that were not for us).
+    if (Number.isFinite(body.head) && (seq === null || body.head > seq)) seq = body.head;
+    pollTimer = setTimeout(poll, body.more || messages.length >= 200 ? 0 : 3000);
   }
 
   // Heartbeat: the server says something at least every 20 s; silence for 45 s, or a laptop
@@ -397,10 +402,6 @@ on("photo.removed", (m) => {
         if (li.id && !ids.has(li.id) && (whole || gone.has(li.id.slice("photo-".length)))) li.remove();
       }
       gone.clear();
-      for (const el of document.querySelectorAll("[data-live-count]")) {
-        const same = doc.querySelector(`[data-live-count="${el.dataset.liveCount}"]`);
-        if (same) el.textContent = same.textContent;
-      }
       count(added.length);
     };
     const soon = () => { if (!timer) timer = setTimeout(merge, 700); };

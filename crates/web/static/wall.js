@@ -286,6 +286,8 @@ function run(wall) {
   on("hello", (m) => setBlank(m.blank));
   on("wall.blank", (m) => setBlank(m.on));
   on("photo.published", (m) => {
+    // Messages come in order: a photo let back on the walls after a skip comes back.
+    if (m.photo) gone.delete(m.photo.id);
     add(m.photo, true);
     schedule();
   });
