@@ -1195,3 +1195,185 @@ async fn the_guests_page_on_a_laptop_and_a_phone() {
         app.log()
     );
 }
+
+// ===== Live pages (issue 13): the feed moves the pages by itself =====
+
+/// A Chrome DevTools command through ChromeDriver (`goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp(&'static str, serde_json::Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.0, "params": self.1 });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Every page this browser opens from now on finds its WebSockets refused, as behind a proxy
+/// that blocks them: each one really connects, to a port where nothing listens.
+async fn refuse_websockets(browser: &Browser) {
+    browser
+        .client
+        .issue_cmd(Cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            serde_json::json!({ "source": "{ const Real = window.WebSocket; window.WebSocket = function () { return new Real('ws://127.0.0.1:9/'); }; }" }),
+        ))
+        .await
+        .expect("inject the WebSocket refusal");
+}
+
+/// Waits (up to `secs`) until `script` returns `expected`; returns how long it took.
+async fn wait_js(
+    browser: &Browser,
+    script: &str,
+    expected: serde_json::Value,
+    secs: u64,
+) -> std::time::Duration {
+    let start = std::time::Instant::now();
+    loop {
+        let got = js(browser, script).await;
+        if got == expected {
+            return start.elapsed();
+        }
+        if start.elapsed() > std::time::Duration::from_secs(secs) {
+            let shot = browser.screenshot("wait-js-failed").await;
+            panic!(
+                "{script:?} gave {got}, not {expected}, for {secs} s (screenshot {})",
+                shot.display()
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Joins the event as `name` from its guest link; returns the guest page's path.
+async fn join_as(browser: &Browser, link: &str, name: &str) -> String {
+    browser.client.goto(link).await.expect("open the join link");
+    wait_for(browser, "#f-name").await;
+    fill(browser, "name", name).await;
+    click(browser, "form button[type=submit]").await;
+    wait_for(browser, "form.uploader.is-enhanced").await;
+    browser
+        .client
+        .current_url()
+        .await
+        .expect("url")
+        .path()
+        .to_owned()
+}
+
+/// Two guests on phones: one watches everyone's photos (an empty gallery), the other adds a
+/// photo; it appears at the top of the first one's gallery without a reload, opens in the
+/// lightbox, and the page says it is live. Then with WebSockets refused (a blocking proxy),
+/// the same gallery still moves, through polling the feed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_a_guests_photo_appears_in_another_guests_gallery() {
+    let app = App::start();
+    let photos = tempfile::tempdir().expect("tempdir");
+    let a = photos.path().join("IMG_0201.jpg");
+    let b = photos.path().join("IMG_0202.jpg");
+    write_jpeg(&a, 1600, 1200);
+    write_jpeg(&b, 1200, 1600);
+
+    let host = Browser::start(1280, 800).await;
+    sign_up(&host, &app, "live-gallery@example.com").await;
+    create_event(&host, &app, "Garden party", "2027-06-21T01:30", false).await;
+    let link = go_live(&host).await;
+
+    let watcher = Browser::start(390, 844).await;
+    let home = join_as(&watcher, &link, "Mia").await;
+    watcher
+        .client
+        .goto(&app.url(&format!("{home}/gallery")))
+        .await
+        .expect("gallery");
+    wait_js(
+        &watcher,
+        "return [document.documentElement.dataset.live, document.documentElement.dataset.liveVia, document.querySelector('[data-live-status]').textContent]",
+        serde_json::json!(["live", "socket", "Live"]),
+        10,
+    )
+    .await;
+    assert_eq!(
+        js(
+            &watcher,
+            "return document.querySelectorAll('[data-gallery] .photo-tile').length"
+        )
+        .await,
+        0
+    );
+
+    let adder = Browser::start(390, 844).await;
+    join_as(&adder, &link, "Noah").await;
+    upload_and_wait(&adder, &[&a], "published").await;
+    // Within a few seconds, without a reload: the tile, its image loaded, its lightbox link.
+    wait_js(
+        &watcher,
+        "const i = document.querySelector('[data-gallery] .photo-tile img'); return !!i && i.complete && i.naturalWidth > 0",
+        serde_json::json!(true),
+        5,
+    )
+    .await;
+    let tile = js(
+        &watcher,
+        "const a = document.querySelector('[data-gallery] .photo-tile a.frame'); return [document.querySelectorAll('[data-gallery] .photo-tile').length, a.getAttribute('href').endsWith('/view'), a.dataset.full.startsWith('/media/'), a.dataset.caption.includes('Noah'), !!document.querySelector('[data-gallery-empty]')]",
+    )
+    .await;
+    assert_eq!(tile, serde_json::json!([1, true, true, true, false]), "{tile}");
+    assert_eq!(sideways_overflow(&watcher).await, 0);
+    watcher.screenshot("live-gallery-new-photo-phone").await;
+    click(&watcher, "[data-gallery] a[data-full]").await;
+    wait_js(
+        &watcher,
+        "return document.querySelector('dialog[data-lightbox]').open",
+        serde_json::json!(true),
+        5,
+    )
+    .await;
+    watcher.close().await;
+
+    // WebSockets refused: the page falls back to polling and still moves.
+    let behind_proxy = Browser::start(390, 844).await;
+    refuse_websockets(&behind_proxy).await;
+    let home = join_as(&behind_proxy, &link, "Ola").await;
+    behind_proxy
+        .client
+        .goto(&app.url(&format!("{home}/gallery")))
+        .await
+        .expect("gallery");
+    wait_js(
+        &behind_proxy,
+        "return [document.documentElement.dataset.live, document.documentElement.dataset.liveVia]",
+        serde_json::json!(["live", "poll"]),
+        15,
+    )
+    .await;
+    upload_and_wait(&adder, &[&b], "published").await;
+    wait_js(
+        &behind_proxy,
+        "return document.querySelectorAll('[data-gallery] .photo-tile').length",
+        serde_json::json!(2),
+        8,
+    )
+    .await;
+    behind_proxy.screenshot("live-gallery-polling-phone").await;
+    behind_proxy.close().await;
+    adder.close().await;
+    host.close().await;
+    assert!(
+        !app.log().contains("ERROR"),
+        "the server logged errors:\n{}",
+        app.log()
+    );
+}

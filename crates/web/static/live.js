@@ -31,6 +31,8 @@ function connect(root) {
   const statuses = [...document.querySelectorAll("[data-live-status]")];
   function setState(next) {
     if (!navigator.onLine || (next === "reconnecting" && Date.now() - lastGood > 60000)) next = "offline";
+    // How the messages come (for the curious and the tests): a socket or polling.
+    document.documentElement.dataset.liveVia = polling ? "poll" : "socket";
     if (next === state) return;
     state = next;
     document.documentElement.dataset.live = next;
