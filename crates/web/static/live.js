@@ -56,11 +56,8 @@ function connect(root) {
   function deliver(m) {
     if (!m || typeof m.type !== "string") return;
     if (m.type === "reload") { location.reload(); stopped = true; return; }
-    if (m.type === "hello" && Number.isFinite(m.head)) {
-      if (seq === null) seq = m.head;
-      // The feed never goes back: a head behind us is another feed (the page is stale).
-      else if (m.head < seq) { location.reload(); stopped = true; return; }
-    }
+    // A page without a rendered seq starts from now (a page ahead of the feed gets "reload").
+    if (m.type === "hello" && seq === null && Number.isFinite(m.head)) seq = m.head;
     if (typeof m.seq === "number") {
       if (seq !== null && m.seq <= seq) return; // had it already
       seq = m.seq;
@@ -176,11 +173,12 @@ function connect(root) {
   }
 
   // Heartbeat: the server says something at least every 20 s; silence for 45 s, or a laptop
-  // that slept (the timer itself came late), means the socket is dead even if it looks open.
+  // that slept (the timer itself came late while the page was in view; a hidden tab's timers
+  // are slowed on purpose), means the socket is dead even if it looks open.
   let beat = Date.now();
-  setInterval(() => {
+  const check = () => {
     const now = Date.now();
-    const slept = now - beat > 15000;
+    const slept = now - beat > 15000 && !document.hidden;
     beat = now;
     if (stopped) return;
     if (ws && opened && (now - heard > SILENCE || slept)) {
@@ -192,7 +190,9 @@ function connect(root) {
       poll();
     }
     if (state === "reconnecting") setState("reconnecting"); // turns to offline after a minute
-  }, 5000);
+  };
+  setInterval(check, 5000);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) { beat = Date.now(); check(); } });
 
   window.addEventListener("offline", () => setState("offline"));
   window.addEventListener("online", () => {
