@@ -1377,3 +1377,173 @@ async fn live_a_guests_photo_appears_in_another_guests_gallery() {
         app.log()
     );
 }
+
+/// The projector wall at 1920×1080, opened from its link in a browser of its own: a guest's
+/// photo shows within 2 s of being published (hold delay 0), "Blank all screens" blanks it
+/// within a second and "Resume" brings it back, the host's switch to the mosaic reloads it by
+/// itself, and a photo the host hides leaves the wall within a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_the_projector_wall() {
+    let app = App::start();
+    let photos = tempfile::tempdir().expect("tempdir");
+    let files: Vec<_> = (0..5)
+        .map(|i| {
+            let p = photos.path().join(format!("IMG_03{i:02}.jpg"));
+            if i % 2 == 0 {
+                write_jpeg(&p, 1600, 1200);
+            } else {
+                write_jpeg(&p, 1200, 1600);
+            }
+            p
+        })
+        .collect();
+
+    let host = Browser::start(1280, 800).await;
+    sign_up(&host, &app, "live-wall@example.com").await;
+    create_event(&host, &app, "Summer ball", "2027-06-21T01:30", false).await;
+    let link = go_live(&host).await;
+    let event_path = host.client.current_url().await.expect("url").path().to_owned();
+
+    // A wall with no hold delay.
+    let walls = app.url(&format!("{event_path}/walls"));
+    host.client.goto(&walls).await.expect("walls page");
+    fill(&host, "name", "Main hall").await;
+    fill(&host, "hold_seconds", "0").await;
+    fill(&host, "slide_seconds", "8").await;
+    click(&host, "form[action$='/walls'] button[type=submit]").await;
+    let wall_url = wait_for(&host, ".wall-link a")
+        .await
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("the wall's link");
+
+    let wall = Browser::start(1920, 1080).await;
+    wall.client.goto(&wall_url).await.expect("open the wall");
+    wait_js(
+        &wall,
+        "return [document.documentElement.dataset.live, document.body.classList.contains('is-waiting')]",
+        serde_json::json!(["live", true]),
+        10,
+    )
+    .await;
+    wall.screenshot("wall-waiting-1080p").await;
+
+    // A guest's photo: on the wall within 2 s of being published.
+    let guest = Browser::start(390, 844).await;
+    join_as(&guest, &link, "Lena").await;
+    upload_and_wait(&guest, &[&files[0]], "published").await;
+    let first = js(
+        &guest,
+        "return document.querySelector('[data-mine] .photo-tile').id.slice('photo-'.length)",
+    )
+    .await;
+    let first = first.as_str().expect("the photo's id").to_owned();
+    let took = wait_js(
+        &wall,
+        &format!(
+            "const s = document.querySelector('.slide.is-shown'); return !!s && s.dataset.photo === '{first}' && s.querySelector('img').naturalWidth > 0"
+        ),
+        serde_json::json!(true),
+        2,
+    )
+    .await;
+    eprintln!("the wall showed the photo {took:?} after the guest's page saw it published");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let fit = js(
+        &wall,
+        "const i = document.querySelector('.slide.is-shown img'); const r = i.getBoundingClientRect(); return [getComputedStyle(i).objectFit, Math.round(r.width) >= 1900, document.documentElement.scrollWidth, document.documentElement.scrollHeight, getComputedStyle(document.querySelector('.wall-qr')).display]",
+    )
+    .await;
+    assert_eq!(
+        fit,
+        serde_json::json!(["contain", true, 1920, 1080, "flex"]),
+        "{fit}"
+    );
+    wall.screenshot("wall-single-1080p").await;
+
+    // Blank all screens: the wall is blank within a second; Resume brings it back.
+    let start = std::time::Instant::now();
+    click(&host, "form[action$='/walls/blank'] button[type=submit]").await;
+    wait_js(
+        &wall,
+        "return document.body.classList.contains('is-blank') && getComputedStyle(document.querySelector('.wall-blank')).display !== 'none'",
+        serde_json::json!(true),
+        2,
+    )
+    .await;
+    let blanked = start.elapsed();
+    assert!(
+        blanked < std::time::Duration::from_secs(1),
+        "blank took {blanked:?}"
+    );
+    wall.screenshot("wall-blank-1080p").await;
+    // A wall that reconnects while blanked comes back blank.
+    wall.client.refresh().await.expect("reload the wall");
+    wait_js(
+        &wall,
+        "return [document.documentElement.dataset.live, document.body.classList.contains('is-blank')]",
+        serde_json::json!(["live", true]),
+        10,
+    )
+    .await;
+    host.client.goto(&walls).await.expect("walls page");
+    click(&host, "form[action$='/walls/blank'] button[type=submit]").await;
+    wait_js(
+        &wall,
+        "return !document.body.classList.contains('is-blank') && !!document.querySelector('.slide.is-shown img')",
+        serde_json::json!(true),
+        3,
+    )
+    .await;
+
+    // More photos, then the mosaic: the host's change reloads the wall by itself.
+    upload_and_wait(&guest, &files[1..], "published").await;
+    host.client.goto(&walls).await.expect("walls page");
+    click(&host, "details.wall-settings summary").await;
+    click(&host, "details.wall-settings input[name=layout][value=mosaic]").await;
+    click(&host, "details.wall-settings form button[type=submit]").await;
+    wait_js(
+        &wall,
+        "return document.body.classList.contains('is-mosaic') && [...document.querySelectorAll('.cell img.is-shown')].filter(i => i.naturalWidth > 0).length",
+        serde_json::json!(5),
+        15,
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    wall.screenshot("wall-mosaic-1080p").await;
+
+    // The host hides the first photo: off the wall within a second.
+    host.client
+        .goto(&app.url(&format!("{event_path}/photos")))
+        .await
+        .expect("photos page");
+    let start = std::time::Instant::now();
+    click(&host, &format!("#photo-{first} button[value=hide]")).await;
+    wait_js(
+        &wall,
+        &format!("return !document.querySelector('[data-photo=\"{first}\"]')"),
+        serde_json::json!(true),
+        2,
+    )
+    .await;
+    let hidden = start.elapsed();
+    assert!(
+        hidden < std::time::Duration::from_secs(1),
+        "hiding took {hidden:?}"
+    );
+    // Nothing grew: the wall reuses its elements.
+    assert_eq!(
+        js(&wall, "return document.querySelectorAll('img').length").await,
+        serde_json::json!(2 + 24 + 1)
+    );
+
+    wall.close().await;
+    guest.close().await;
+    host.close().await;
+    assert!(
+        !app.log().contains("ERROR"),
+        "the server logged errors:\n{}",
+        app.log()
+    );
+}

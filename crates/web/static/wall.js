@@ -89,6 +89,7 @@ function run(wall) {
       const layer = layers[front];
       layer.el.classList.add("is-cut");
       layer.el.classList.remove("is-shown");
+      delete layer.el.dataset.photo;
       current = null;
       loading++;
       inFlight = false;
@@ -99,6 +100,7 @@ function run(wall) {
       for (const img of c.imgs) { img.classList.add("is-cut"); img.classList.remove("is-shown"); }
       c.cap.textContent = "";
       c.id = null;
+      delete c.el.dataset.photo;
       if (!blank) change(c);
     }
     waiting();
@@ -179,6 +181,7 @@ function run(wall) {
     back.img.alt = p.caption || "";
     panZoom(back.img);
     back.el.classList.add("is-shown");
+    back.el.dataset.photo = p.id;
     layers[front].el.classList.remove("is-shown");
     front = 1 - front;
     current = p.id;
@@ -208,6 +211,7 @@ function run(wall) {
     c.imgs[c.front].classList.remove("is-shown");
     c.front = 1 - c.front;
     c.id = next.p.id;
+    c.el.dataset.photo = c.id;
     c.cap.textContent = [next.p.caption, next.p.uploader].filter(Boolean).join(" · ");
     if (next.arriving) { currentFresh = true; shownAt = now(); }
     remember(next.p.id);
