@@ -293,13 +293,16 @@ async fn postgres_rls_shows_each_tenant_only_its_rows_and_nothing_without_a_tena
             "event_totals",
             "event_uploader_counts",
             "events",
+            "feed",
             "guests",
+            "live_state",
             "memberships",
             "photo_views",
             "photos",
             "reactions",
             "reports",
-            "tenants"
+            "tenants",
+            "walls"
         ],
         "every tenant-scoped table has RLS enabled and forced"
     );
