@@ -93,6 +93,10 @@ id_type!(
     /// A guest of one event (no account: a name and a session).
     GuestId
 );
+id_type!(
+    /// A projector wall of one event (opened from its own link).
+    WallId
+);
 
 #[cfg(test)]
 mod tests {

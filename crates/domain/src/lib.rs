@@ -16,7 +16,7 @@ pub use actor::{Actor, Denied};
 pub use event::{
     EventSettings, EventSlug, EventSort, EventStatus, EventZone, GuestVisibility, Moderation,
 };
-pub use ids::{AuditId, EventId, GuestId, JobId, PhotoId, TenantId, UserId};
+pub use ids::{AuditId, EventId, GuestId, JobId, PhotoId, TenantId, UserId, WallId};
 pub use password::PasswordProblem;
 pub use photo::{
     GallerySort, GuestSight, ModerationAction, PhotoFacts, PhotoStatus, REACTION_KINDS, guest_sight,

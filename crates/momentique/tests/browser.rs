@@ -1330,7 +1330,11 @@ async fn live_a_guests_photo_appears_in_another_guests_gallery() {
         "const a = document.querySelector('[data-gallery] .photo-tile a.frame'); return [document.querySelectorAll('[data-gallery] .photo-tile').length, a.getAttribute('href').endsWith('/view'), a.dataset.full.startsWith('/media/'), a.dataset.caption.includes('Noah'), !!document.querySelector('[data-gallery-empty]')]",
     )
     .await;
-    assert_eq!(tile, serde_json::json!([1, true, true, true, false]), "{tile}");
+    assert_eq!(
+        tile,
+        serde_json::json!([1, true, true, true, false]),
+        "{tile}"
+    );
     assert_eq!(sideways_overflow(&watcher).await, 0);
     watcher.screenshot("live-gallery-new-photo-phone").await;
     click(&watcher, "[data-gallery] a[data-full]").await;
@@ -1402,7 +1406,13 @@ async fn live_the_projector_wall() {
     sign_up(&host, &app, "live-wall@example.com").await;
     create_event(&host, &app, "Summer ball", "2027-06-21T01:30", false).await;
     let link = go_live(&host).await;
-    let event_path = host.client.current_url().await.expect("url").path().to_owned();
+    let event_path = host
+        .client
+        .current_url()
+        .await
+        .expect("url")
+        .path()
+        .to_owned();
 
     // A wall with no hold delay.
     let walls = app.url(&format!("{event_path}/walls"));
@@ -1501,7 +1511,11 @@ async fn live_the_projector_wall() {
     upload_and_wait(&guest, &files[1..], "published").await;
     host.client.goto(&walls).await.expect("walls page");
     click(&host, "details.wall-settings summary").await;
-    click(&host, "details.wall-settings input[name=layout][value=mosaic]").await;
+    click(
+        &host,
+        "details.wall-settings input[name=layout][value=mosaic]",
+    )
+    .await;
     click(&host, "details.wall-settings form button[type=submit]").await;
     wait_js(
         &wall,

@@ -157,7 +157,9 @@ pub async fn set_own_caption(
         .get_photo(tenant, photo)
         .await?
         .ok_or(DetailsError::NotFound)?;
+    crate::live::photo_changed(&mut tx, event, Some(&before), Some(&after), ctx.now).await?;
     tx.commit().await?;
+    services.live.ring(tenant, event.id);
     tracing::info!(tenant.id = %tenant, event.id = %event.id, photo.id = %photo, held, "guest changed a caption");
     Ok(after)
 }
@@ -309,7 +311,9 @@ async fn edit(
         .get_photo(tenant, photo)
         .await?
         .ok_or(DetailsError::NotFound)?;
+    crate::live::photo_changed(&mut tx, &ev, Some(&before), Some(&updated), ctx.now).await?;
     tx.commit().await?;
+    services.live.ring(tenant, ev.id);
     tracing::info!(tenant.id = %tenant, event.id = %ev.id, photo.id = %photo, "photo details corrected");
     Ok(updated)
 }

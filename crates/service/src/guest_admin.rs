@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use domain::{Action, EventId, GuestId, TenantId};
 use serde_json::json;
 use store::{
-    AuditRepo, Event, EventRepo, GuestFigures, GuestRepo, GuestTotals, NewAuditEntry, ReportRepo,
-    Scope, Tx,
+    AuditRepo, Event, EventRepo, GuestFigures, GuestRepo, GuestTotals, NewAuditEntry, PhotoRepo,
+    ReportRepo, Scope, Tx,
 };
 
 use crate::{Ctx, Error, Services};
@@ -100,12 +100,29 @@ pub async fn block_guest(
         tx.set_guest_blocked(tenant, event, guest, Some(now))
             .await?;
     }
+    let ev = tx.get_event(tenant, event).await?.ok_or(Error::NotFound)?;
+    // Their photos as they were, for the feed (a guest has at most the event's limit).
+    let photos_before = if hide_photos {
+        tx.list_guest_photos(tenant, event, guest, 10_000).await?
+    } else {
+        Vec::new()
+    };
     let hidden = if hide_photos {
         tx.hide_guest_photos(tenant, event, guest, actor, now)
             .await?
     } else {
         0
     };
+    for p in &photos_before {
+        let after = crate::live::reread(&mut tx, p).await?;
+        if after.as_ref().map(|a| a.status) != Some(p.status) {
+            crate::live::photo_changed(&mut tx, &ev, Some(p), after.as_ref(), now).await?;
+        }
+    }
+    if newly {
+        // Their open pages stop receiving at once.
+        crate::live::revoke_viewer(&mut tx, &ev, crate::live::Audience::Guest(guest), now).await?;
+    }
     if newly || hidden > 0 {
         tx.append_audit(
             tenant,
@@ -120,6 +137,7 @@ pub async fn block_guest(
     }
     let after = guest_in(&mut tx, tenant, event, guest).await?;
     tx.commit().await?;
+    services.live.ring(tenant, event);
     tracing::info!(tenant.id = %tenant, event.id = %event, guest.id = %guest, photos.hidden = hidden, "guest blocked");
     Ok(after)
 }

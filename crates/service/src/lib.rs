@@ -9,6 +9,7 @@ pub mod gallery;
 pub mod guest_admin;
 pub mod guests;
 pub mod health;
+pub mod live;
 pub mod maintenance;
 pub mod media_urls;
 pub mod moderation;
@@ -16,6 +17,7 @@ pub mod photos;
 pub mod reactions;
 pub mod resumable;
 pub mod secrets;
+pub mod walls;
 
 use std::sync::Arc;
 
@@ -33,7 +35,7 @@ pub mod records {
         AuditEntry, Decision, Event, EventCursor, EventPhotoFilter, EventQuery, EventSort,
         GalleryCursor, GalleryQuery, GallerySort, Guest, GuestFigures, GuestTotals, Limit, Photo,
         QueueStats, REACTION_KINDS, ReactionSummary, SessionRecord, StoreError, StoredRendition,
-        Tenant, User,
+        Tenant, User, Wall,
     };
 }
 
@@ -55,6 +57,8 @@ pub struct Services {
     pub report_threshold: u32,
     /// Where "now" comes from: the system clock, or a manual one in tests.
     pub clock: Arc<dyn Clock>,
+    /// The live layer: rooms of viewers per event, rung after each feed commit.
+    pub live: live::Hub,
 }
 
 impl Services {
@@ -63,16 +67,20 @@ impl Services {
     pub fn new(db: Db, blobs: BlobStore, redis: Option<Redis>) -> Self {
         let sessions = SessionStore::new(&db, redis.as_ref());
         let limits = RateLimiter::new(redis.as_ref());
+        let secret = SecretKey::random();
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let live = live::Hub::new(db.clone(), redis.clone(), secret.clone(), clock.clone());
         Self {
             db,
             blobs,
             redis,
             sessions,
             limits,
-            secret: SecretKey::random(),
+            secret,
             uploads: photos::UploadSettings::default(),
             report_threshold: moderation::DEFAULT_REPORT_THRESHOLD,
-            clock: Arc::new(SystemClock),
+            clock,
+            live,
         }
     }
 }
@@ -80,7 +88,23 @@ impl Services {
 impl Services {
     /// The same services with this secret key.
     pub fn with_secret(self, secret: SecretKey) -> Self {
-        Self { secret, ..self }
+        let live = self.hub_with(&secret, &self.clock);
+        Self {
+            secret,
+            live,
+            ..self
+        }
+    }
+
+    /// A live hub for these services' database and Redis (it keeps the secret and the clock
+    /// it renders messages with, so changing either makes a new one; none has viewers yet).
+    fn hub_with(&self, secret: &SecretKey, clock: &Arc<dyn Clock>) -> live::Hub {
+        live::Hub::new(
+            self.db.clone(),
+            self.redis.clone(),
+            secret.clone(),
+            clock.clone(),
+        )
     }
 
     pub fn with_uploads(self, uploads: photos::UploadSettings) -> Self {
@@ -89,7 +113,12 @@ impl Services {
 
     /// The same services reading time from `clock` (tests move a manual clock).
     pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
-        Self { clock, ..self }
+        let live = self.hub_with(&self.secret, &clock);
+        Self {
+            clock,
+            live,
+            ..self
+        }
     }
 
     pub fn with_report_threshold(self, report_threshold: u32) -> Self {

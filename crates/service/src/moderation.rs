@@ -14,11 +14,8 @@ use store::{
 use crate::{Ctx, Error, Services};
 
 /// The event must be one of the organization's: another organization's id is "not found".
-async fn require_event(tx: &mut Tx, tenant: TenantId, event: EventId) -> Result<(), Error> {
-    match tx.get_event(tenant, event).await? {
-        Some(_) => Ok(()),
-        None => Err(Error::NotFound),
-    }
+async fn require_event(tx: &mut Tx, tenant: TenantId, event: EventId) -> Result<Event, Error> {
+    tx.get_event(tenant, event).await?.ok_or(Error::NotFound)
 }
 
 /// The audit subject of a photo: under its event, so an event's log is one prefix.
@@ -39,7 +36,7 @@ pub async fn moderate(
     let (tenant, now) = (ctx.tenant, ctx.now);
     let (from, to) = action.transition();
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
-    require_event(&mut tx, tenant, event).await?;
+    let ev = require_event(&mut tx, tenant, event).await?;
     let mut changed = 0;
     for &id in photos {
         let Some(photo) = tx.get_photo(tenant, id).await? else {
@@ -52,6 +49,8 @@ pub async fn moderate(
             changed += 1;
             // A member decided: reports on the photo are settled.
             tx.clear_reports(tenant, id).await?;
+            let after = crate::live::reread(&mut tx, &photo).await?;
+            crate::live::photo_changed(&mut tx, &ev, Some(&photo), after.as_ref(), now).await?;
             tx.append_audit(
                 tenant,
                 &NewAuditEntry {
@@ -70,6 +69,7 @@ pub async fn moderate(
     }
     tx.commit().await?;
     if changed > 0 {
+        services.live.ring(tenant, event);
         tracing::info!(tenant.id = %tenant, event.id = %event, action = action.as_str(), changed, "photos moderated");
     }
     Ok(changed)
@@ -204,20 +204,21 @@ pub async fn delete_photos(
     let actor = ctx.require(Action::DeletePhotos)?;
     let tenant = ctx.tenant;
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
-    require_event(&mut tx, tenant, event).await?;
+    let ev = require_event(&mut tx, tenant, event).await?;
     let mut done = 0;
     let mut seen = std::collections::HashSet::new();
     for &photo in photos {
         if !seen.insert(photo) {
             continue;
         }
-        match remove_in(&mut tx, tenant, actor, None, event, photo).await {
+        match remove_in(&mut tx, &ev, actor, None, photo, services.now()).await {
             Ok(()) => done += 1,
             Err(Error::NotFound) => {}
             Err(e) => return Err(e),
         }
     }
     tx.commit().await?;
+    services.live.ring(tenant, event);
     tracing::info!(tenant.id = %tenant, event.id = %event, photos = done, "photos deleted");
     Ok(done)
 }
@@ -242,22 +243,25 @@ async fn remove_photo(
     photo: PhotoId,
 ) -> Result<(), Error> {
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;
-    require_event(&mut tx, tenant, event).await?;
-    remove_in(&mut tx, tenant, actor, own, event, photo).await?;
+    let ev = require_event(&mut tx, tenant, event).await?;
+    remove_in(&mut tx, &ev, actor, own, photo, services.now()).await?;
     tx.commit().await?;
+    services.live.ring(tenant, event);
     tracing::info!(tenant.id = %tenant, event.id = %event, photo.id = %photo, "photo deleted");
     Ok(())
 }
 
-/// One photo's removal inside `tx`: the row, its audit entry, its file-deletion job.
+/// One photo's removal inside `tx`: the row, its audit entry, its feed message, its
+/// file-deletion job.
 async fn remove_in(
     tx: &mut Tx,
-    tenant: TenantId,
+    ev: &Event,
     actor: Option<UserId>,
     own: Option<GuestId>,
-    event: EventId,
     photo: PhotoId,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), Error> {
+    let (tenant, event) = (ev.tenant_id, ev.id);
     let Some(p) = tx.get_photo(tenant, photo).await? else {
         return Err(Error::NotFound);
     };
@@ -267,6 +271,7 @@ async fn remove_in(
     if !tx.delete_photo(tenant, photo).await? {
         return Err(Error::NotFound);
     }
+    crate::live::photo_changed(tx, ev, Some(&p), None, now).await?;
     tx.append_audit(
         tenant,
         &NewAuditEntry {
@@ -390,7 +395,12 @@ pub async fn report(
             },
         )
         .await?;
+        let after = crate::live::reread(&mut tx, &p).await?;
+        crate::live::photo_changed(&mut tx, event, Some(&p), after.as_ref(), now).await?;
+        tx.commit().await?;
+        services.live.ring(tenant, event.id);
         tracing::info!(tenant.id = %tenant, photo.id = %photo, reports = n, "photo held after reports");
+        return Ok(n);
     }
     tx.commit().await?;
     Ok(n)

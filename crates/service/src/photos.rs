@@ -339,6 +339,8 @@ pub struct ProcessPhotoHandler {
     pub blobs: BlobStore,
     pub settings: UploadSettings,
     pub clock: Arc<dyn domain::time::Clock>,
+    /// Rung after a photo's outcome is committed with its feed messages.
+    pub live: crate::live::Hub,
 }
 
 impl ProcessPhotoHandler {
@@ -348,6 +350,7 @@ impl ProcessPhotoHandler {
             blobs: services.blobs.clone(),
             settings: services.uploads.clone(),
             clock: services.clock.clone(),
+            live: services.live.clone(),
         }
     }
 }
@@ -430,10 +433,18 @@ impl Handler<ProcessPhoto> for ProcessPhotoHandler {
                     .begin(Scope::Tenant(tenant))
                     .await
                     .map_err(JobError::retry)?;
-                tx.fail_photo(tenant, id, e.code(), self.clock.now())
+                let now = self.clock.now();
+                tx.fail_photo(tenant, id, e.code(), now)
+                    .await
+                    .map_err(JobError::retry)?;
+                let after = crate::live::reread(&mut tx, &photo)
+                    .await
+                    .map_err(JobError::retry)?;
+                crate::live::photo_changed(&mut tx, &event, Some(&photo), after.as_ref(), now)
                     .await
                     .map_err(JobError::retry)?;
                 tx.commit().await.map_err(JobError::retry)?;
+                self.live.ring(tenant, event.id);
                 return Ok(());
             }
         };
@@ -476,10 +487,18 @@ impl Handler<ProcessPhoto> for ProcessPhotoHandler {
             .begin(Scope::Tenant(tenant))
             .await
             .map_err(JobError::retry)?;
-        tx.finish_photo(tenant, id, status, &done, self.clock.now())
+        let now = self.clock.now();
+        tx.finish_photo(tenant, id, status, &done, now)
+            .await
+            .map_err(JobError::retry)?;
+        let after = crate::live::reread(&mut tx, &photo)
+            .await
+            .map_err(JobError::retry)?;
+        crate::live::photo_changed(&mut tx, &event, Some(&photo), after.as_ref(), now)
             .await
             .map_err(JobError::retry)?;
         tx.commit().await.map_err(JobError::retry)?;
+        self.live.ring(tenant, event.id);
         tracing::info!(
             tenant.id = %tenant, photo.id = %id, status = status.as_str(),
             decode_ms = processed.timings.decode.as_millis() as u64,

@@ -49,12 +49,14 @@ pub async fn toggle(
         .toggle_reaction(tenant, event.id, photo, &reactor, kind, ctx.now)
         .await?;
     let summary = tx.reaction_summary(tenant, &[photo], &reactor).await?;
-    tx.commit().await?;
-    let count = summary
+    let counts: std::collections::BTreeMap<String, i64> = summary
         .counts
         .get(&photo)
-        .and_then(|c| c.get(kind))
-        .copied()
-        .unwrap_or(0);
+        .map(|c| c.iter().map(|(k, n)| (k.to_string(), *n)).collect())
+        .unwrap_or_default();
+    crate::live::reactions_changed(&mut tx, event, &p, &counts, ctx.now).await?;
+    tx.commit().await?;
+    services.live.ring(tenant, event.id);
+    let count = counts.get(kind).copied().unwrap_or(0);
     Ok(Toggled { on, count })
 }

@@ -210,7 +210,7 @@ impl Db {
     pub async fn begin(&self, scope: Scope) -> Result<Tx> {
         let inner = match self {
             Db::Sqlite { pool, .. } => TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(pool) => TxInner::Postgres(pool.begin_with(scoped("BEGIN", scope)).await?),
+            Db::Postgres(pool) => TxInner::Postgres(pg_begin(pool, scoped("BEGIN", scope)).await?),
         };
         Ok(Tx {
             inner,
@@ -227,7 +227,7 @@ impl Db {
         let inner = match self {
             Db::Sqlite { read, .. } => TxInner::Sqlite(read.begin_with("BEGIN").await?),
             Db::Postgres(pool) => {
-                TxInner::Postgres(pool.begin_with(scoped("BEGIN READ ONLY", scope)).await?)
+                TxInner::Postgres(pg_begin(pool, scoped("BEGIN READ ONLY", scope)).await?)
             }
         };
         Ok(Tx {
@@ -246,6 +246,27 @@ impl Db {
             }
             Db::Postgres(pool) => pool.close().await,
         }
+    }
+}
+
+/// Begins a PostgreSQL transaction in a task of its own, so that a caller dropped mid-`BEGIN`
+/// (a client that hangs up, a timeout) cannot return a connection to the pool inside a
+/// transaction nobody owns. sqlx 0.9 counts a transaction only once the server has answered
+/// its `BEGIN`; cancelled before that, the server is left in a transaction (often `READ ONLY`)
+/// that the next borrower of the connection would silently run in. Here the task always
+/// finishes: if nobody is waiting for it any more, the finished `Transaction` is dropped in the
+/// task, which queues its `ROLLBACK`, and the pool flushes that before lending the connection
+/// again.
+async fn pg_begin(
+    pool: &PgPool,
+    statement: sqlx::AssertSqlSafe<String>,
+) -> Result<sqlx::Transaction<'static, Postgres>> {
+    let pool = pool.clone();
+    match tokio::spawn(async move { pool.begin_with(statement).await }).await {
+        Ok(tx) => Ok(tx?),
+        Err(join) => Err(StoreError::Sqlx(sqlx::Error::Protocol(format!(
+            "the task beginning a transaction ended: {join}"
+        )))),
     }
 }
 

@@ -14,6 +14,7 @@ mod audit;
 mod db;
 mod error;
 mod events;
+mod feed;
 mod guests;
 mod jobs;
 mod memberships;
@@ -27,11 +28,13 @@ mod sessions;
 mod sql;
 mod tenants;
 mod users;
+mod walls;
 
 pub use audit::{AuditEntry, AuditRepo, NewAuditEntry};
 pub use db::{Backend, Conn, Db, DbOptions, Scope, Tx, url_user};
 pub use error::StoreError;
 pub use events::{Event, EventCursor, EventQuery, EventRepo, JoinLink, JoinLinkRepo};
+pub use feed::{FEED_RETENTION_HOURS, FeedHead, FeedMessage, FeedRepo, NewFeedMessage, audience};
 pub use guests::{Guest, GuestFigures, GuestRepo, GuestTotals};
 pub use jobs::{ClaimedJob, JobQueue, JobRepo, JobState, JobSummary, NewJob, QueueStats};
 pub use memberships::{Membership, MembershipRepo};
@@ -48,6 +51,7 @@ pub use reports::{PhotoReports, ReportRepo};
 pub use sessions::{SessionRecord, SessionStore};
 pub use tenants::{Tenant, TenantRepo};
 pub use users::{LoginLock, User, UserRepo};
+pub use walls::{Wall, WallLink, WallRepo};
 
 /// Result of a store operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

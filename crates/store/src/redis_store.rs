@@ -9,6 +9,8 @@ use crate::Result;
 #[derive(Clone)]
 pub struct Redis {
     conn: ConnectionManager,
+    /// For the dedicated connections pub/sub needs.
+    client: redis::Client,
     /// Prefix for every key, so several deployments (or tests) can share one server.
     prefix: String,
 }
@@ -25,9 +27,10 @@ impl Redis {
     /// Connects (failing at once if the server does not answer).
     pub async fn connect(url: &str, prefix: impl Into<String>) -> Result<Self> {
         let client = redis::Client::open(url)?;
-        let conn = ConnectionManager::new(client).await?;
+        let conn = ConnectionManager::new(client.clone()).await?;
         Ok(Self {
             conn,
+            client,
             prefix: prefix.into(),
         })
     }
@@ -40,6 +43,11 @@ impl Redis {
     /// The connection, for the modules that store their data here.
     pub fn connection(&self) -> ConnectionManager {
         self.conn.clone()
+    }
+
+    /// A connection of its own for subscribing to channels (the live feed's bus).
+    pub async fn pubsub(&self) -> Result<redis::aio::PubSub> {
+        Ok(self.client.get_async_pubsub().await?)
     }
 
     /// A round trip, for readiness checks.

@@ -293,13 +293,16 @@ async fn postgres_rls_shows_each_tenant_only_its_rows_and_nothing_without_a_tena
             "event_totals",
             "event_uploader_counts",
             "events",
+            "feed",
             "guests",
+            "live_state",
             "memberships",
             "photo_views",
             "photos",
             "reactions",
             "reports",
-            "tenants"
+            "tenants",
+            "walls"
         ],
         "every tenant-scoped table has RLS enabled and forced"
     );
@@ -598,3 +601,45 @@ async fn an_in_memory_sqlite_database_reads_what_was_written() {
     drop(tx);
     db.close().await;
 }
+
+db_test!(
+    async fn a_begin_cancelled_midway_leaves_no_transaction_behind(tdb) {
+        // One connection, so every attempt reuses the connection the cancelled one had.
+        let options = DbOptions {
+            max_connections: 1,
+            acquire_timeout: Duration::from_secs(5),
+        };
+        let db = Db::open(&tdb.url, tdb.admin_url.as_deref(), &options)
+            .await
+            .expect("open the test database");
+        let (t, u) = seed_org(&db, "Acme Weddings", "ana@example.com").await;
+
+        // Read-only begins dropped after ever longer waits: some are cancelled while the
+        // pool lends the connection, some while the server answers the BEGIN, some after.
+        let mut written = 0;
+        for i in 0..300u64 {
+            let wait = Duration::from_micros((i % 60) * 10);
+            let _ = tokio::time::timeout(wait, db.begin_read(Scope::Tenant(t.id))).await;
+
+            // The next writer must get a fresh read-write transaction, not a leftover one.
+            let mut tx = db.begin(Scope::Tenant(t.id)).await.expect("begin after a cancel");
+            tx.append_audit(
+                t.id,
+                &NewAuditEntry {
+                    actor: Some(u.id),
+                    action: format!("attempt.{i}"),
+                    subject: None,
+                    details: json!({}),
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("attempt {i} (waited {wait:?}): the write failed: {e}"));
+            tx.commit().await.expect("commit");
+            written += 1;
+        }
+        let mut tx = db.begin_read(Scope::Tenant(t.id)).await.unwrap();
+        let rows = tx.list_audit(t.id, 500).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(rows.len(), written + 1, "every write committed, plus the sign-up's");
+    }
+);

@@ -209,6 +209,22 @@ pub async fn check_origin(State(state): State<AppState>, req: Request, next: Nex
     next.run(req).await
 }
 
+/// A WebSocket upgrade carries the page's cookies, so a page of another site must not open
+/// one (cross-site WebSocket hijacking): its `Origin` must be ours. Browsers always send
+/// `Origin` on an upgrade; a client without one is not a browser and holds no cookie of a
+/// victim.
+pub fn check_socket_origin(state: &AppState, headers: &HeaderMap) -> Result<(), WebError> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let own = own_origin(state, headers);
+    if origin.to_str().ok() != own.as_deref() {
+        tracing::warn!("live socket from another origin refused");
+        return Err(WebError::CsrfRejected);
+    }
+    Ok(())
+}
+
 /// Checks a token read by hand against the one this response's forms carry ([`FormToken`]).
 pub fn check_token(expected: &str, given: &str) -> Result<(), WebError> {
     if same_secret(expected, given) {

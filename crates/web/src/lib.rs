@@ -168,6 +168,39 @@ pub fn router(state: AppState) -> Router {
             "/g/{event}/photos/{id}/download",
             get(pages::guest::download),
         )
+        .route("/app/events/{id}/live", get(pages::live::member_socket))
+        .route("/app/events/{id}/feed", get(pages::live::member_feed))
+        .route("/g/{event}/live", get(pages::live::guest_socket))
+        .route("/g/{event}/feed", get(pages::live::guest_feed))
+        .route(
+            "/app/events/{id}/walls",
+            get(pages::walls::show_walls).post(pages::walls::create_wall),
+        )
+        .route(
+            "/app/events/{id}/walls/blank",
+            post(pages::walls::blank_walls),
+        )
+        .route(
+            "/app/events/{id}/walls/{wall}",
+            post(pages::walls::update_wall),
+        )
+        .route(
+            "/app/events/{id}/walls/{wall}/replace",
+            post(pages::walls::replace_link),
+        )
+        .route(
+            "/app/events/{id}/walls/{wall}/revoke",
+            post(pages::walls::revoke_wall),
+        )
+        .route(
+            "/app/events/{id}/photos/{photo}/wall",
+            post(pages::walls::photo_wall),
+        )
+        .route("/w/{token}", get(pages::walls::show_wall))
+        .route("/w/{token}/live", get(pages::live::wall_socket))
+        .route("/w/{token}/feed", get(pages::live::wall_feed))
+        .route("/w/{token}/photos", get(pages::walls::wall_photos))
+        .route("/w/{token}/qr.svg", get(pages::walls::wall_qr))
         .merge(api::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -541,7 +541,15 @@ pub async fn show_event(
     Query(p): Query<ShowParams>,
 ) -> Result<Html<String>, WebError> {
     let t = Catalog::current();
-    let e = events::get_event(&state.services, &member.ctx, parse_id(&id)?).await?;
+    let event = parse_id(&id)?;
+    let live = super::live_links(
+        &state,
+        member.ctx.tenant,
+        event,
+        &format!("/app/events/{event}"),
+    )
+    .await?;
+    let e = events::get_event(&state.services, &member.ctx, event).await?;
     let (base, public_url_set) = base_url(&state, &headers);
     let join_url = events::join_url(&base, &events::join_token(&state.services.secret, &e));
     let qr_svg = media::qr::qr_svg(&join_url).map_err(WebError::internal)?;
@@ -568,7 +576,7 @@ pub async fn show_event(
         String::new()
     };
     render(EventPage {
-        layout: Layout::for_member(nonce, &member, "events"),
+        layout: Layout::for_member(nonce, &member, "events").with_live(live),
         csrf: member.session.csrf_token.clone(),
         id: e.id.to_string(),
         name: e.name.clone(),

@@ -501,6 +501,7 @@ pub(crate) async fn guest_page(
 ) -> Result<Response, WebError> {
     let t = Catalog::current();
     let (guest, e) = (&g.guest, &g.event);
+    let live = super::live_links(state, e.tenant_id, e.id, &format!("/g/{}", e.id)).await?;
     let photos = guests::own_photos(&state.services, &g.ctx, e.id).await?;
     let count = photos
         .iter()
@@ -541,7 +542,7 @@ pub(crate) async fn guest_page(
         })
         .collect();
     let page = GuestPage {
-        layout: Layout::for_guest(nonce),
+        layout: Layout::for_guest(nonce).with_live(live),
         cover: cover_url(state, g).await,
         event_id: e.id.to_string(),
         name: e.name.clone(),
@@ -925,6 +926,7 @@ pub async fn gallery(
 ) -> Result<Response, WebError> {
     let t = Catalog::current();
     let e = &g.event;
+    let live = super::live_links(&state, e.tenant_id, e.id, &format!("/g/{}", e.id)).await?;
     let own_only = e.settings.guest_visibility == domain::GuestVisibility::Own;
     let service::gallery::GalleryView {
         photos,
@@ -957,7 +959,7 @@ pub async fn gallery(
         }
     };
     let page = GalleryPage {
-        layout: Layout::for_guest(nonce),
+        layout: Layout::for_guest(nonce).with_live(live),
         csrf: form_token.0.clone(),
         event_id: e.id.to_string(),
         name: e.name.clone(),

@@ -10,8 +10,10 @@ pub mod events;
 pub mod guest;
 pub mod guest_admin;
 pub mod home;
+pub mod live;
 pub mod moderation;
 pub mod photos;
+pub mod walls;
 pub mod zip;
 
 use axum::http::{HeaderMap, header};
@@ -35,6 +37,34 @@ pub struct Layout {
     pub member: Option<MemberNav>,
     /// Guests' pages: no site navigation (no log in / sign up to distract at a party).
     pub guest: bool,
+    /// A live page: where its feed is (docs/LIVE.md); `None` for pages that do not move.
+    pub live: Option<LiveLinks>,
+}
+
+/// Where a live page's feed is: the socket, the polling fallback, and the sequence number
+/// the page was rendered at.
+#[derive(Debug, Clone)]
+pub struct LiveLinks {
+    pub socket: String,
+    pub feed: String,
+    pub seq: i64,
+}
+
+/// The live links of an event page under `base` (`/g/{id}` or `/app/events/{id}`), read before
+/// the page's data: a change committed while the page renders is then sent again rather than
+/// missed (the scripts apply each message once).
+pub async fn live_links(
+    state: &crate::AppState,
+    tenant: domain::TenantId,
+    event: domain::EventId,
+    base: &str,
+) -> Result<LiveLinks, crate::WebError> {
+    let seq = service::live::feed_seq(&state.services, tenant, event).await?;
+    Ok(LiveLinks {
+        socket: format!("{base}/live"),
+        feed: format!("{base}/feed"),
+        seq,
+    })
 }
 
 /// What the header shows a logged-in member.
@@ -56,6 +86,15 @@ impl Layout {
             icon: assets::url("favicon.svg"),
             member: None,
             guest: false,
+            live: None,
+        }
+    }
+
+    /// The same layout on a live page.
+    pub fn with_live(self, live: LiveLinks) -> Self {
+        Self {
+            live: Some(live),
+            ..self
         }
     }
 

@@ -60,7 +60,15 @@ pub async fn show(
     crate::extract::Query(p): crate::extract::Query<Params>,
 ) -> Result<Html<String>, WebError> {
     let t = Catalog::current();
-    let view = moderation::moderation_view(&state.services, &member.ctx, parse_id(&id)?).await?;
+    let event = parse_id(&id)?;
+    let live = super::live_links(
+        &state,
+        member.ctx.tenant,
+        event,
+        &format!("/app/events/{event}"),
+    )
+    .await?;
+    let view = moderation::moderation_view(&state.services, &member.ctx, event).await?;
     let e = &view.event;
     let now = member.ctx.now;
     let log = view
@@ -92,7 +100,7 @@ pub async fn show(
         _ => String::new(),
     };
     render(ModerationPage {
-        layout: Layout::for_member(nonce, &member, "events"),
+        layout: Layout::for_member(nonce, &member, "events").with_live(live),
         csrf: member.session.csrf_token.clone(),
         id: e.id.to_string(),
         name: e.name.clone(),

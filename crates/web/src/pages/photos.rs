@@ -122,6 +122,13 @@ async fn render_photos(
 ) -> Result<Html<String>, WebError> {
     let t = Catalog::current();
     let event = parse_id(id)?;
+    let live = super::live_links(
+        state,
+        member.ctx.tenant,
+        event,
+        &format!("/app/events/{event}"),
+    )
+    .await?;
     // The day is local to the event: its time zone is needed first.
     let filter = if p.day.trim().is_empty() {
         p.filter(None)
@@ -170,7 +177,7 @@ async fn render_photos(
         _ => String::new(),
     };
     let html = PhotosPage {
-        layout: Layout::for_member(nonce, member, "events"),
+        layout: Layout::for_member(nonce, member, "events").with_live(live),
         csrf: member.session.csrf_token.clone(),
         id: e.id.to_string(),
         name: e.name,
