@@ -88,7 +88,12 @@ function connect(root) {
     let socket;
     try { socket = new WebSocket(url(socketPath, true)); } catch { closed({ code: 1006 }); return; }
     ws = socket;
+    // A socket that neither opens nor closes (a proxy that holds it, a policy that kills it
+    // without a word: readyState CLOSED at once) counts as one that did not open.
+    const stuck = () => { if (ws === socket && !opened) { drop(); closed({ code: 1006 }); } };
+    const openTimer = setTimeout(stuck, socket.readyState === 3 ? 0 : 10000);
     socket.onopen = () => {
+      clearTimeout(openTimer);
       opened = true;
       failures = 0;
       attempt = 0;
@@ -102,7 +107,7 @@ function connect(root) {
       try { m = JSON.parse(e.data); } catch { return; }
       deliver(m);
     };
-    socket.onclose = (e) => { if (ws === socket) { ws = null; closed(e); } };
+    socket.onclose = (e) => { clearTimeout(openTimer); if (ws === socket) { ws = null; closed(e); } };
   }
 
   function closed(e) {
