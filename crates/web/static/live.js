@@ -242,7 +242,7 @@ on("photo.reactions", (m) => {
 
 // ---- Guests' gallery: new photos at the top, a pill when scrolled away ------------------------
 {
-  const grid = document.querySelector("[data-gallery][data-live-add]");
+  const grid = document.querySelector("[data-gallery][data-photos]");
   const tpl = document.querySelector("template[data-gallery-tile]");
   const pill = document.querySelector("[data-new-photos]");
   if (grid && tpl) {
@@ -301,7 +301,7 @@ on("photo.reactions", (m) => {
 // A photo that left (hidden, deleted) leaves the guests' gallery.
 on("photo.removed", (m) => {
   const tile = tileOf(m.id);
-  if (tile && tile.closest("[data-live-add]")) tile.remove();
+  if (tile && tile.closest("[data-gallery][data-photos]")) tile.remove();
 });
 
 // ---- Guest page: "My photos" follows each photo's status ----------------------------------------
@@ -337,7 +337,7 @@ on("photo.removed", (m) => {
   if (stats) {
     const set = (name, n) => {
       if (!Number.isFinite(n)) return;
-      for (const el of document.querySelectorAll(`[data-stat="${name}"]`)) el.textContent = String(n);
+      for (const el of document.querySelectorAll(`[data-stat="${name}"] dd`)) el.textContent = String(n);
     };
     // The chart and the rest of the card: read again, at most every 10 s, when something moved.
     let timer = 0;
@@ -450,7 +450,7 @@ on("photo.removed", (m) => {
     on("queue", (m) => {
       const n = Number(m.pending) || 0;
       show(n);
-      for (const el of document.querySelectorAll("[data-live-pending]")) el.textContent = String(n);
+      for (const el of document.querySelectorAll("[data-live-pending]")) el.textContent = el.textContent.replace(/\(\d+\)/, `(${n})`);
     });
   }
 }
