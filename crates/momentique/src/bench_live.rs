@@ -892,6 +892,13 @@ async fn momentique_on(
     .await?;
     drop(server);
     if path == PublishPath::UseCase {
+        // The session lives in Redis (a week): end it rather than leave it there.
+        let now = domain::time::now();
+        if let Ok(Some(session)) =
+            service::accounts::resume_session(&services.sessions, &e.member_token, now).await
+        {
+            let _ = service::accounts::logout(services, &session).await;
+        }
         services.db.close().await;
     }
     Ok(outcome)
