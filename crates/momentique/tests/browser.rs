@@ -1195,3 +1195,430 @@ async fn the_guests_page_on_a_laptop_and_a_phone() {
         app.log()
     );
 }
+
+// ===== Live pages (issue 13): the feed moves the pages by itself =====
+
+/// A Chrome DevTools command through ChromeDriver (`goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp(&'static str, serde_json::Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.0, "params": self.1 });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Every page this browser opens from now on finds its WebSockets refused, as behind a proxy
+/// that blocks them: each one really connects, to an address of the site that is no socket.
+async fn refuse_websockets(browser: &Browser) {
+    browser
+        .client
+        .issue_cmd(Cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            serde_json::json!({ "source": "{ const Real = window.WebSocket; window.WebSocket = function () { return new Real(location.origin.replace('http', 'ws') + '/no-sockets-here'); }; }" }),
+        ))
+        .await
+        .expect("inject the WebSocket refusal");
+}
+
+/// Waits (up to `secs`) until `script` returns `expected`; returns how long it took.
+async fn wait_js(
+    browser: &Browser,
+    script: &str,
+    expected: serde_json::Value,
+    secs: u64,
+) -> std::time::Duration {
+    let start = std::time::Instant::now();
+    loop {
+        let got = js(browser, script).await;
+        if got == expected {
+            return start.elapsed();
+        }
+        if start.elapsed() > std::time::Duration::from_secs(secs) {
+            let shot = browser.screenshot("wait-js-failed").await;
+            panic!(
+                "{script:?} gave {got}, not {expected}, for {secs} s (screenshot {})",
+                shot.display()
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Joins the event as `name` from its guest link; returns the guest page's path.
+async fn join_as(browser: &Browser, link: &str, name: &str) -> String {
+    browser.client.goto(link).await.expect("open the join link");
+    wait_for(browser, "#f-name").await;
+    fill(browser, "name", name).await;
+    click(browser, "form button[type=submit]").await;
+    wait_for(browser, "form.uploader.is-enhanced").await;
+    browser
+        .client
+        .current_url()
+        .await
+        .expect("url")
+        .path()
+        .to_owned()
+}
+
+/// Two guests on phones: one watches everyone's photos (an empty gallery), the other adds a
+/// photo; it appears at the top of the first one's gallery without a reload, opens in the
+/// lightbox, and the page says it is live. Then with WebSockets refused (a blocking proxy),
+/// the same gallery still moves, through polling the feed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_a_guests_photo_appears_in_another_guests_gallery() {
+    let app = App::start();
+    let photos = tempfile::tempdir().expect("tempdir");
+    let a = photos.path().join("IMG_0201.jpg");
+    let b = photos.path().join("IMG_0202.jpg");
+    write_jpeg(&a, 1600, 1200);
+    write_jpeg(&b, 1200, 1600);
+
+    let host = Browser::start(1280, 800).await;
+    sign_up(&host, &app, "live-gallery@example.com").await;
+    create_event(&host, &app, "Garden party", "2027-06-21T01:30", false).await;
+    let link = go_live(&host).await;
+
+    let watcher = Browser::start(390, 844).await;
+    let home = join_as(&watcher, &link, "Mia").await;
+    watcher
+        .client
+        .goto(&app.url(&format!("{home}/gallery")))
+        .await
+        .expect("gallery");
+    wait_js(
+        &watcher,
+        "return [document.documentElement.dataset.live, document.documentElement.dataset.liveVia, document.querySelector('[data-live-status]').textContent]",
+        serde_json::json!(["live", "socket", "Live"]),
+        10,
+    )
+    .await;
+    assert_eq!(
+        js(
+            &watcher,
+            "return document.querySelectorAll('[data-gallery] .photo-tile').length"
+        )
+        .await,
+        0
+    );
+
+    let adder = Browser::start(390, 844).await;
+    join_as(&adder, &link, "Noah").await;
+    upload_and_wait(&adder, &[&a], "published").await;
+    // Within a few seconds, without a reload: the tile, its image loaded, its lightbox link.
+    wait_js(
+        &watcher,
+        "const i = document.querySelector('[data-gallery] .photo-tile img'); return !!i && i.complete && i.naturalWidth > 0",
+        serde_json::json!(true),
+        5,
+    )
+    .await;
+    let tile = js(
+        &watcher,
+        "const a = document.querySelector('[data-gallery] .photo-tile a.frame'); return [document.querySelectorAll('[data-gallery] .photo-tile').length, a.getAttribute('href').endsWith('/view'), a.dataset.full.startsWith('/media/'), a.dataset.caption.includes('Noah'), !!document.querySelector('[data-gallery-empty]')]",
+    )
+    .await;
+    assert_eq!(
+        tile,
+        serde_json::json!([1, true, true, true, false]),
+        "{tile}"
+    );
+    assert_eq!(sideways_overflow(&watcher).await, 0);
+    watcher.screenshot("live-gallery-new-photo-phone").await;
+    click(&watcher, "[data-gallery] a[data-full]").await;
+    wait_js(
+        &watcher,
+        "return document.querySelector('dialog[data-lightbox]').open",
+        serde_json::json!(true),
+        5,
+    )
+    .await;
+    watcher.close().await;
+
+    // WebSockets refused: the page falls back to polling and still moves.
+    let behind_proxy = Browser::start(390, 844).await;
+    refuse_websockets(&behind_proxy).await;
+    let home = join_as(&behind_proxy, &link, "Ola").await;
+    behind_proxy
+        .client
+        .goto(&app.url(&format!("{home}/gallery")))
+        .await
+        .expect("gallery");
+    wait_js(
+        &behind_proxy,
+        "return [document.documentElement.dataset.live, document.documentElement.dataset.liveVia]",
+        serde_json::json!(["live", "poll"]),
+        15,
+    )
+    .await;
+    adder.client.refresh().await.expect("a fresh upload queue");
+    wait_for(&adder, "form.uploader.is-enhanced").await;
+    upload_and_wait(&adder, &[&b], "published").await;
+    wait_js(
+        &behind_proxy,
+        "return document.querySelectorAll('[data-gallery] .photo-tile').length",
+        serde_json::json!(2),
+        8,
+    )
+    .await;
+    behind_proxy.screenshot("live-gallery-polling-phone").await;
+    behind_proxy.close().await;
+    adder.close().await;
+    host.close().await;
+    assert!(
+        !app.log().contains("ERROR"),
+        "the server logged errors:\n{}",
+        app.log()
+    );
+}
+
+/// Clicks `css` on the host's page and waits for the wall to be `done` (a script returning
+/// true); returns the milliseconds from the click to the `live:{message}` event on the wall.
+async fn timed_on_wall(
+    host: &Browser,
+    wall: &Browser,
+    css: &str,
+    message: &str,
+    done: &str,
+) -> f64 {
+    js(
+        wall,
+        &format!("window.__at = 0; document.addEventListener('live:{message}', () => {{ window.__at = Date.now(); }}, {{ once: true }}); return true"),
+    )
+    .await;
+    let t0 = js(host, "return Date.now()")
+        .await
+        .as_f64()
+        .expect("a time");
+    click(host, css).await;
+    wait_js(wall, done, serde_json::json!(true), 3).await;
+    let t1 = js(wall, "return window.__at")
+        .await
+        .as_f64()
+        .expect("a time");
+    assert!(t1 > 0.0, "no {message} arrived");
+    #[expect(
+        clippy::print_stderr,
+        reason = "the measured time, in the test's output"
+    )]
+    {
+        eprintln!("{message}: {} ms from the click to the wall", t1 - t0);
+    }
+    t1 - t0
+}
+
+/// The projector wall at 1920×1080, opened from its link in a browser of its own: a guest's
+/// photo shows within 2 s of being published (hold delay 0), "Blank all screens" blanks it
+/// within a second and "Resume" brings it back, the host's switch to the mosaic reloads it by
+/// itself, and a photo the host hides leaves the wall within a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_the_projector_wall() {
+    let app = App::start();
+    let photos = tempfile::tempdir().expect("tempdir");
+    // Five different photos (the same bytes twice would be one photo).
+    let files: Vec<_> = [
+        (1600, 1200),
+        (1200, 1600),
+        (1500, 1000),
+        (1000, 1500),
+        (1400, 1050),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, &(w, h))| {
+        let p = photos.path().join(format!("IMG_03{i:02}.jpg"));
+        write_jpeg(&p, w, h);
+        p
+    })
+    .collect();
+
+    let host = Browser::start(1280, 800).await;
+    sign_up(&host, &app, "live-wall@example.com").await;
+    create_event(&host, &app, "Summer ball", "2027-06-21T01:30", false).await;
+    let link = go_live(&host).await;
+    let event_path = host
+        .client
+        .current_url()
+        .await
+        .expect("url")
+        .path()
+        .to_owned();
+
+    // A wall with no hold delay.
+    let walls = app.url(&format!("{event_path}/walls"));
+    host.client.goto(&walls).await.expect("walls page");
+    fill(&host, "name", "Main hall").await;
+    fill(&host, "hold_seconds", "0").await;
+    fill(&host, "slide_seconds", "8").await;
+    click(&host, "form[action$='/walls'] button[type=submit]").await;
+    let wall_url = wait_for(&host, ".wall-link a")
+        .await
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("the wall's link");
+
+    let wall = Browser::start(1920, 1080).await;
+    wall.client.goto(&wall_url).await.expect("open the wall");
+    wait_js(
+        &wall,
+        "return [document.documentElement.dataset.live, document.body.classList.contains('is-waiting')]",
+        serde_json::json!(["live", true]),
+        10,
+    )
+    .await;
+    wall.screenshot("wall-waiting-1080p").await;
+
+    // A guest's photo: on the wall within 2 s of being published. The wall notes when each
+    // photo goes on screen; the message says when it was published (to the second, rounded
+    // down: the measure errs on the long side).
+    js(
+        &wall,
+        "window.__shown = {}; new MutationObserver((ms) => { for (const m of ms) { const id = m.target.dataset.photo; if (id && !window.__shown[id]) window.__shown[id] = Date.now(); } }).observe(document.querySelector('[data-single]'), { subtree: true, attributes: true, attributeFilter: ['data-photo'] }); document.addEventListener('live:photo.published', (e) => { window.__published = e.detail.photo.published_at; }); return true",
+    )
+    .await;
+    let guest = Browser::start(390, 844).await;
+    join_as(&guest, &link, "Lena").await;
+    upload_and_wait(&guest, &[&files[0]], "published").await;
+    let first = js(
+        &guest,
+        "return document.querySelector('[data-mine] .photo-tile').id.slice('photo-'.length)",
+    )
+    .await;
+    let first = first.as_str().expect("the photo's id").to_owned();
+    wait_js(
+        &wall,
+        &format!(
+            "const s = document.querySelector('.slide.is-shown'); return !!s && s.dataset.photo === '{first}' && s.querySelector('img').naturalWidth > 0"
+        ),
+        serde_json::json!(true),
+        2,
+    )
+    .await;
+    let took = js(
+        &wall,
+        &format!("return window.__shown['{first}'] - Date.parse(window.__published)"),
+    )
+    .await
+    .as_f64()
+    .expect("when it was shown");
+    #[expect(
+        clippy::print_stderr,
+        reason = "the measured time, in the test's output"
+    )]
+    {
+        eprintln!("the wall showed the photo at most {took} ms after it was published");
+    }
+    assert!(
+        took < 2000.0,
+        "the wall showed the photo {took} ms after it was published"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let fit = js(
+        &wall,
+        "const i = document.querySelector('.slide.is-shown img'); const r = i.getBoundingClientRect(); return [getComputedStyle(i).objectFit, Math.round(r.width) >= 1900, document.documentElement.scrollWidth, document.documentElement.scrollHeight, getComputedStyle(document.querySelector('.wall-qr')).display]",
+    )
+    .await;
+    assert_eq!(
+        fit,
+        serde_json::json!(["contain", true, 1920, 1080, "flex"]),
+        "{fit}"
+    );
+    wall.screenshot("wall-single-1080p").await;
+
+    // Blank all screens: the wall is blank within a second; Resume brings it back.
+    // Timed from the tap to the message's arrival on the wall (its handler blanks the screen
+    // then and there), both read from the same machine's clock.
+    let blanked = timed_on_wall(
+        &host,
+        &wall,
+        "form[action$='/walls/blank'] button[type=submit]",
+        "wall.blank",
+        "return document.body.classList.contains('is-blank') && getComputedStyle(document.querySelector('.wall-blank')).display !== 'none'",
+    )
+    .await;
+    assert!(blanked < 1000.0, "blank took {blanked} ms");
+    wall.screenshot("wall-blank-1080p").await;
+    // A wall that reconnects while blanked comes back blank.
+    wall.client.refresh().await.expect("reload the wall");
+    wait_js(
+        &wall,
+        "return [document.documentElement.dataset.live, document.body.classList.contains('is-blank')]",
+        serde_json::json!(["live", true]),
+        10,
+    )
+    .await;
+    host.client.goto(&walls).await.expect("walls page");
+    click(&host, "form[action$='/walls/blank'] button[type=submit]").await;
+    wait_js(
+        &wall,
+        "return !document.body.classList.contains('is-blank') && !!document.querySelector('.slide.is-shown img')",
+        serde_json::json!(true),
+        3,
+    )
+    .await;
+
+    // More photos, then the mosaic: the host's change reloads the wall by itself.
+    guest.client.refresh().await.expect("a fresh upload queue");
+    wait_for(&guest, "form.uploader.is-enhanced").await;
+    let more: Vec<&std::path::Path> = files[1..].iter().map(|p| p.as_path()).collect();
+    upload_and_wait(&guest, &more, "published").await;
+    host.client.goto(&walls).await.expect("walls page");
+    click(&host, "details.wall-settings summary").await;
+    click(
+        &host,
+        "details.wall-settings input[name=layout][value=mosaic]",
+    )
+    .await;
+    click(&host, "details.wall-settings form button[type=submit]").await;
+    wait_js(
+        &wall,
+        "return document.body.classList.contains('is-mosaic') && [...document.querySelectorAll('.cell img.is-shown')].filter(i => i.naturalWidth > 0).length",
+        serde_json::json!(5),
+        15,
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    wall.screenshot("wall-mosaic-1080p").await;
+
+    // The host hides the first photo: off the wall within a second.
+    host.client
+        .goto(&app.url(&format!("{event_path}/photos")))
+        .await
+        .expect("photos page");
+    let hidden = timed_on_wall(
+        &host,
+        &wall,
+        &format!("#photo-{first} button[value=hide]"),
+        "photo.removed",
+        &format!("return !document.querySelector('[data-photo=\"{first}\"]')"),
+    )
+    .await;
+    assert!(hidden < 1000.0, "hiding took {hidden} ms");
+    // Nothing grew: the wall reuses its elements.
+    assert_eq!(
+        js(&wall, "return document.querySelectorAll('img').length").await,
+        serde_json::json!(2 + 24 + 1)
+    );
+
+    wall.close().await;
+    guest.close().await;
+    host.close().await;
+    assert!(
+        !app.log().contains("ERROR"),
+        "the server logged errors:\n{}",
+        app.log()
+    );
+}

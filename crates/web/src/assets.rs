@@ -31,6 +31,21 @@ const FILES: &[(&str, &[u8], &str)] = &[
         "text/javascript; charset=utf-8",
     ),
     (
+        "live.js",
+        include_bytes!("../static/live.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "wall.js",
+        include_bytes!("../static/wall.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "wall.css",
+        include_bytes!("../static/wall.css"),
+        "text/css; charset=utf-8",
+    ),
+    (
         "favicon.svg",
         include_bytes!("../static/favicon.svg"),
         "image/svg+xml",

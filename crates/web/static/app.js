@@ -90,7 +90,7 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
           img.height = 48;
           view.li.prepend(img);
         }
-        form.dispatchEvent(new CustomEvent("photo-done", { detail: { photo, fresh } }));
+        form.dispatchEvent(new CustomEvent("photo-done", { bubbles: true, detail: { photo, fresh } }));
         settle(photo.status !== "failed");
         return;
       }
@@ -304,7 +304,39 @@ for (const grid of document.querySelectorAll("[data-gallery]")) {
   observer.observe(link);
 }
 
-// Reactions without a page reload (the buttons post a form without this).
+// Reactions without a page reload (the buttons post a form without this). Made while the
+// network is gone, a toggle shows at once and waits in a queue (toggling it back cancels it);
+// the queue goes out when the browser is online again or the live connection is back.
+const outbox = new Map();
+const showReaction = (button, on, count) => {
+  button.setAttribute("aria-pressed", String(on));
+  button.querySelector(".count").textContent = count > 0 ? String(count) : "";
+};
+async function sendReaction(action, body, form, button) {
+  const res = await fetch(action, {
+    method: "POST",
+    headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded" },
+    body,
+  });
+  if (!res.ok) return;
+  const r = await res.json();
+  // The lightbox's one form may have moved on to another photo meanwhile.
+  if (form.action === action) showReaction(button, r.on, r.count);
+  form.dispatchEvent(new CustomEvent("reacted", { bubbles: true, detail: { ...r, action } }));
+}
+async function flushReactions() {
+  for (const [key, q] of [...outbox]) {
+    outbox.delete(key);
+    try {
+      await sendReaction(q.action, q.body, q.form, q.button);
+    } catch {
+      outbox.set(key, q);
+      return;
+    }
+  }
+}
+window.addEventListener("online", flushReactions);
+document.addEventListener("live-state", (e) => { if (e.detail.state === "live") flushReactions(); });
 document.addEventListener("submit", async (e) => {
   const form = e.target.closest("form[data-react]");
   if (!form || !e.submitter) return;
@@ -312,16 +344,22 @@ document.addEventListener("submit", async (e) => {
   const button = e.submitter;
   const body = new URLSearchParams(new FormData(form));
   body.set("kind", button.value);
-  const res = await fetch(form.action, {
-    method: "POST",
-    headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded" },
-    body,
-  });
-  if (!res.ok) return;
-  const r = await res.json();
-  button.setAttribute("aria-pressed", String(r.on));
-  button.querySelector(".count").textContent = r.count > 0 ? String(r.count) : "";
-  form.dispatchEvent(new CustomEvent("reacted", { bubbles: true, detail: r }));
+  const action = form.action;
+  const key = `${action} ${button.value}`;
+  const on = button.getAttribute("aria-pressed") !== "true";
+  const count = Number(button.querySelector(".count").textContent) || 0;
+  const queue = () => {
+    // A second toggle of a queued one undoes it: nothing to send.
+    if (outbox.has(key)) outbox.delete(key); else outbox.set(key, { action, body, form, button });
+    showReaction(button, on, Math.max(0, count + (on ? 1 : -1)));
+    form.dispatchEvent(new CustomEvent("reacted", { bubbles: true, detail: { kind: button.value, on, count: Math.max(0, count + (on ? 1 : -1)), action } }));
+  };
+  if (outbox.has(key) || !navigator.onLine) { queue(); return; }
+  try {
+    await sendReaction(action, body, form, button);
+  } catch {
+    queue();
+  }
 });
 
 // A photo's links for the lightbox. In the guests' gallery the grid says once where its
@@ -473,26 +511,29 @@ document.addEventListener("keydown", (e) => {
       }
     });
     form.addEventListener("reacted", (e) => {
-      if (!tile) return;
-      const state = read(tile);
+      const id = /\/photos\/([\w-]+)\/react$/.exec(new URL(e.detail.action || form.action, location.href).pathname);
+      const target = (id && document.querySelector(`#photo-${id[1]} a[data-full]`)) || tile;
+      if (!target) return;
+      const state = read(target);
       state[e.detail.kind] = { n: e.detail.count, m: e.detail.on };
-      tile.dataset.reactions = Object.entries(state).map(([k, s]) => `${k}:${s.n}:${s.m ? 1 : 0}`).join(" ");
+      target.dataset.reactions = Object.entries(state).map(([k, s]) => `${k}:${s.n}:${s.m ? 1 : 0}`).join(" ");
     });
   }
 }
 
 // ---- Guest page: "My photos" and the count follow the uploads -----------------------------
 // As each photo finishes, its tile joins "My photos" (sharp renditions, opens in the
-// lightbox) and "You have shared n of …" counts it, without a reload.
+// lightbox) and "You have shared n of …" counts it, without a reload. A tile that was still
+// processing when the page was made is replaced in place when the feed says it is ready.
 {
   const mine = document.querySelector("[data-mine]");
   const tpl = document.querySelector("template[data-mine-tile]");
-  const form = document.querySelector("form[data-uploader]");
   const shared = document.querySelector("[data-shared]");
-  if (mine && tpl && form) {
-    form.addEventListener("photo-done", (e) => {
+  if (mine && tpl) {
+    document.addEventListener("photo-done", (e) => {
       const { photo, fresh } = e.detail;
-      if (photo.status === "failed" || document.getElementById(`photo-${photo.id}`)) return;
+      const old = document.getElementById(`photo-${photo.id}`);
+      if (photo.status === "failed" || (old && !old.classList.contains("photo-processing"))) return;
       const li = tpl.content.firstElementChild.cloneNode(true);
       li.id = `photo-${photo.id}`;
       li.classList.add("photo-tile", `photo-${photo.status}`);
@@ -510,6 +551,7 @@ document.addEventListener("keydown", (e) => {
       status.classList.add(`status-${photo.status}`);
       status.textContent = tpl.dataset[photo.status] || "";
       li.querySelector(".tile-actions a").href = `${tpl.dataset.delete}${photo.id}/delete`;
+      if (old) { old.replaceWith(li); return; }
       mine.prepend(li);
       if (fresh && shared) {
         const n = Number(shared.dataset.shared) + 1;
