@@ -59,6 +59,11 @@ pub enum BenchWhat {
     /// print errors, time to all acknowledged and to all published, CPU per photo, and the
     /// server's peak memory and its memory a minute later.
     Uploads(crate::bench_uploads::UploadsArgs),
+    /// N projector walls (WebSocket viewers, default 5,000) on one event while one photo a
+    /// second is published for 30 s, on a real `serve` and on the socket.io baseline, with the
+    /// same load client; print delivered/expected, p50/p99 latency, server CPU per delivered
+    /// message, memory per connection and the ratios.
+    Live(crate::bench_live::LiveArgs),
     /// Process one photo in this process and print its peak memory (used by `bench media`).
     #[command(hide = true)]
     MediaOne { file: std::path::PathBuf },
@@ -72,6 +77,16 @@ pub fn run(what: BenchWhat) -> ExitCode {
                 #[expect(clippy::print_stderr, reason = "benchmark failure")]
                 {
                     eprintln!("bench uploads failed: {e}");
+                }
+                ExitCode::FAILURE
+            }
+        },
+        BenchWhat::Live(args) => match crate::bench_live::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                #[expect(clippy::print_stderr, reason = "benchmark failure")]
+                {
+                    eprintln!("bench live failed: {e}");
                 }
                 ExitCode::FAILURE
             }

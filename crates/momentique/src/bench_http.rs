@@ -248,6 +248,15 @@ pub(crate) async fn open_services(
     db: &BenchDb,
     secret: &str,
 ) -> Result<service::Services, BoxError> {
+    open_services_with(db, secret, None).await
+}
+
+/// [`open_services`] with Redis (sessions and the bus then go through it, as in the server).
+pub(crate) async fn open_services_with(
+    db: &BenchDb,
+    secret: &str,
+    redis: Option<store::Redis>,
+) -> Result<service::Services, BoxError> {
     let store_db = store::Db::open(
         &db.url,
         db.admin_url.as_deref(),
@@ -255,7 +264,7 @@ pub(crate) async fn open_services(
     )
     .await?;
     let blobs = media::BlobStore::local(&db.media_dir())?;
-    Ok(service::Services::new(store_db, blobs, None)
+    Ok(service::Services::new(store_db, blobs, redis)
         .with_secret(service::secrets::SecretKey::from_hex(secret)?))
 }
 
@@ -265,6 +274,9 @@ pub(crate) struct BenchEvent {
     pub event: store::Event,
     pub join_token: String,
     pub member_token: String,
+    /// The session's form token (CSRF), for posting the members' forms.
+    pub member_csrf: String,
+    pub owner: domain::UserId,
 }
 
 pub(crate) async fn create_event(
@@ -299,6 +311,8 @@ pub(crate) async fn create_event(
         join_token: service::events::join_token(&services.secret, &event),
         event,
         member_token: session.token,
+        member_csrf: session.record.csrf_token,
+        owner: account.user.id,
     })
 }
 
@@ -312,13 +326,14 @@ fn event_input(now: chrono::DateTime<chrono::Utc>) -> service::events::EventInpu
     }
 }
 
-/// Stores the renditions of `processed` once and inserts `n` published rows that copy them,
+/// Stores the renditions of `processed` once and inserts `n` rows in `status` that copy them,
 /// 5,000 to a transaction. Returns the rows' (created_at, id), oldest first.
-async fn fill_event(
+pub(crate) async fn fill_event(
     services: &service::Services,
     e: &BenchEvent,
     processed: &media::pipeline::Processed,
     n: u32,
+    status: domain::PhotoStatus,
 ) -> Result<Vec<(chrono::DateTime<chrono::Utc>, domain::PhotoId)>, BoxError> {
     use store::PhotoRepo as _;
     let tenant = e.tenant;
@@ -370,7 +385,7 @@ async fn fill_event(
                     kind: "jpeg".into(),
                     original_key: format!("{tenant}/{event}/{id}/original.jpg"),
                     original_bytes: 4_000_000,
-                    status: domain::PhotoStatus::Published,
+                    status,
                     failure: None,
                     width: Some(processed.width),
                     height: Some(processed.height),
@@ -591,7 +606,14 @@ async fn run_backend(
     let services = open_services(db, &secret).await?;
     let e = create_event(&services, event_input(domain::time::now())).await?;
     let started = Instant::now();
-    let rows = fill_event(&services, &e, processed, args.photos).await?;
+    let rows = fill_event(
+        &services,
+        &e,
+        processed,
+        args.photos,
+        domain::PhotoStatus::Published,
+    )
+    .await?;
     let fill_secs = started.elapsed().as_secs_f64();
     services.db.close().await;
     drop(services);
@@ -757,12 +779,12 @@ fn cookies_of<B>(res: &http::Response<B>) -> Vec<String> {
         .collect()
 }
 
-type Client = hyper_util::client::legacy::Client<
+pub(crate) type Client = hyper_util::client::legacy::Client<
     hyper_util::client::legacy::connect::HttpConnector,
     http_body_util::Full<bytes::Bytes>,
 >;
 
-fn client() -> Client {
+pub(crate) fn client() -> Client {
     hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http()
 }
 

@@ -6,6 +6,7 @@
 mod admin;
 mod bench;
 mod bench_http;
+mod bench_live;
 mod bench_quality;
 mod bench_uploads;
 mod config;

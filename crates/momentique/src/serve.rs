@@ -267,6 +267,8 @@ pub async fn serve(config: Config, with_worker: bool) -> Result<(), StartError> 
         "shutting down: no new connections; finishing requests and jobs"
     );
     let _ = stop_tx.send(true);
+    // Live sockets close with "going away": their pages reconnect to another instance.
+    services.live.shutdown();
     match tokio::time::timeout(grace, &mut server).await {
         Ok(_) => info!("all requests finished"),
         Err(_) => {

@@ -101,6 +101,33 @@ fn version_and_help_for_every_subcommand() {
     );
 }
 
+/// `bench live` names its options, and refuses a rate it cannot keep before starting anything.
+#[test]
+fn bench_live_explains_itself_and_refuses_a_bad_rate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(momentique(dir.path()).args(["bench", "live", "--help"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let help = text(&out.stdout);
+    for option in [
+        "--viewers",
+        "--seconds",
+        "--rate",
+        "--redis",
+        "--pin-server",
+        "socketio",
+    ] {
+        assert!(
+            help.contains(option),
+            "bench live --help mentions {option}:\n{help}"
+        );
+    }
+    let out = run(momentique(dir.path()).args(["bench", "live", "--rate", "0"]));
+    assert!(!out.status.success(), "--rate 0 fails");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("--rate must be above 0"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "no panic: {stderr}");
+}
+
 #[test]
 fn check_config_prints_the_defaults() {
     let dir = tempfile::tempdir().expect("tempdir");

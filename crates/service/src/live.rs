@@ -387,17 +387,23 @@ pub async fn photo_changed(
             )
             .await?;
         }
-        figures(tx, event, now).await?;
+        // The counters were kept by the same transaction's triggers: read once, for both.
+        let stats = tx.event_photo_stats(event.tenant_id, event.id).await?;
+        figures(tx, event, &stats, now).await?;
         if was == Some(PhotoStatus::PendingReview) || is == Some(PhotoStatus::PendingReview) {
-            queue(tx, event, now).await?;
+            queue(tx, event, &stats, now).await?;
         }
     }
     Ok(())
 }
 
 /// The event's figures for members (photos in the gallery, in the running, contributors).
-async fn figures(tx: &mut Tx, event: &Event, now: DateTime<Utc>) -> Result<(), StoreError> {
-    let s = tx.event_photo_stats(event.tenant_id, event.id).await?;
+async fn figures(
+    tx: &mut Tx,
+    event: &Event,
+    s: &store::EventPhotoStats,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     append(
         tx,
         event,
@@ -412,8 +418,12 @@ async fn figures(tx: &mut Tx, event: &Event, now: DateTime<Utc>) -> Result<(), S
 }
 
 /// How many photos wait for approval (members).
-async fn queue(tx: &mut Tx, event: &Event, now: DateTime<Utc>) -> Result<(), StoreError> {
-    let s = tx.event_photo_stats(event.tenant_id, event.id).await?;
+async fn queue(
+    tx: &mut Tx,
+    event: &Event,
+    s: &store::EventPhotoStats,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     append(
         tx,
         event,

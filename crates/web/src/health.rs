@@ -48,6 +48,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, WebError> {
     let stats = service::health::queue_stats(&state.services).await?;
     state.metrics.set_queue(&stats);
+    state.metrics.set_live(state.services.live.metrics());
     let body = state.metrics.encode().map_err(WebError::internal)?;
     let mut res = body.into_response();
     res.headers_mut().insert(

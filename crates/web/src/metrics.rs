@@ -51,6 +51,12 @@ pub struct Metrics {
     pub http: HttpMetrics,
     pub jobs: jobs::JobMetrics,
     queue: Family<StateLabels, Gauge>,
+    live: Family<LiveLabels, Gauge>,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LiveLabels {
+    what: &'static str,
 }
 
 impl Default for Metrics {
@@ -88,11 +94,40 @@ impl Metrics {
             "Jobs in the queue by state (ready = queued and due)",
             queue.clone(),
         );
+        let live = Family::<LiveLabels, Gauge>::default();
+        registry.register(
+            "momentique_live",
+            "The live layer in this process: open viewers by audience (members, guests, walls), \
+             messages sent, viewers dropped for falling behind, resumes, and the lag from a \
+             message's commit to its fan-out (lag_us_avg, lag_us_max), read at scrape time",
+            live.clone(),
+        );
         Self {
             registry,
             http,
             jobs,
             queue,
+            live,
+        }
+    }
+
+    /// Sets the live gauges from the hub's counters.
+    pub fn set_live(&self, m: &service::live::LiveMetrics) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let as_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        let count = m.lag_count.load(Relaxed);
+        let avg = m.lag_us_sum.load(Relaxed).checked_div(count).unwrap_or(0);
+        for (what, n) in [
+            ("members", m.members.load(Relaxed)),
+            ("guests", m.guests.load(Relaxed)),
+            ("walls", m.walls.load(Relaxed)),
+            ("sent", as_i64(m.sent.load(Relaxed))),
+            ("drops", as_i64(m.drops.load(Relaxed))),
+            ("resumes", as_i64(m.resumes.load(Relaxed))),
+            ("lag_us_avg", as_i64(avg)),
+            ("lag_us_max", as_i64(m.lag_us_max.load(Relaxed))),
+        ] {
+            self.live.get_or_create(&LiveLabels { what }).set(n);
         }
     }
 

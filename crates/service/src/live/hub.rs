@@ -570,16 +570,7 @@ impl Subscription {
             }
             let got = tokio::select! {
                 got = self.rx.recv() => got,
-                _ = self.closed.changed() => return Next::Close(1001, "going away"),
-                // A safety net: the room is past this viewer with nothing sent (a message
-                // handed out as it joined): read it from the store.
-                _ = tokio::time::sleep(Duration::from_secs(2)) => {
-                    let last = self.room.last.load(Ordering::Acquire);
-                    if last > self.cursor {
-                        self.catch_up_to = last;
-                    }
-                    continue;
-                }
+                                _ = self.closed.changed() => return Next::Close(1001, "going away"),
             };
             match got {
                 Ok(d) if d.seq == 0 => {

@@ -59,7 +59,8 @@ fn upgrade(
         ws.map_err(|_| WebError::BadRequest(Catalog::current().get("live.not_socket").to_owned()))?;
     Ok(ws
         .read_buffer_size(4 * 1024)
-        .write_buffer_size(8 * 1024)
+        // Each message is written out as it is sent: nothing is kept per socket between them.
+        .write_buffer_size(0)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
         .on_upgrade(move |socket| drive(state, socket, viewer, since))
