@@ -1622,3 +1622,105 @@ async fn live_the_projector_wall() {
         app.log()
     );
 }
+
+/// The members' pages and the guest's "My photos" move by themselves, on an event that holds
+/// guests' photos: the moderation page takes in the new photo and its tab says "(1) …"; once
+/// approved, the guest's "My photos" says it is in the gallery without a reload; the event
+/// page's figures count the next one and say who is watching.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_members_pages_and_my_photos() {
+    let app = App::start();
+    let photos = tempfile::tempdir().expect("tempdir");
+    let a = photos.path().join("IMG_0401.jpg");
+    let b = photos.path().join("IMG_0402.jpg");
+    write_jpeg(&a, 1600, 1200);
+    write_jpeg(&b, 1200, 1600);
+
+    let host = Browser::start(1280, 800).await;
+    sign_up(&host, &app, "live-members@example.com").await;
+    create_event(&host, &app, "Board dinner", "2027-06-21T01:30", true).await;
+    let link = go_live(&host).await;
+    let event_path = host
+        .client
+        .current_url()
+        .await
+        .expect("url")
+        .path()
+        .to_owned();
+    host.client
+        .goto(&app.url(&format!("{event_path}/moderation")))
+        .await
+        .expect("moderation");
+    wait_js(
+        &host,
+        "return document.documentElement.dataset.live",
+        serde_json::json!("live"),
+        10,
+    )
+    .await;
+
+    let guest = Browser::start(390, 844).await;
+    join_as(&guest, &link, "Sam").await;
+    upload_and_wait(&guest, &[&a], "pending_review").await;
+    wait_js(
+        &host,
+        "const n = document.querySelector('[data-live-new]'); return [document.title.startsWith('(1) '), document.querySelector('#queue-h').textContent.includes('(1)'), !n.hidden && n.textContent]",
+        serde_json::json!([true, true, "1 new photo waiting"]),
+        5,
+    )
+    .await;
+    host.screenshot("live-moderation-desktop").await;
+    // The queue was empty when the page was made: the count is a link to it.
+    click(&host, "[data-live-new]").await;
+    wait_for(&host, ".moderation-grid .photo-tile").await;
+
+    // Approved on the host's page: the guest's page says so by itself.
+    click(&host, ".moderation-grid .tile-actions button.primary").await;
+    wait_js(
+        &guest,
+        "const s = document.querySelector('[data-mine] .photo-tile .status'); return [s.textContent, s.classList.contains('status-published'), document.querySelector('.upload-item').dataset.state]",
+        serde_json::json!(["In the gallery", true, "published"]),
+        5,
+    )
+    .await;
+    guest.screenshot("live-my-photos-phone").await;
+
+    // The event page: the next photo waits, the figure says so; the guest's phone is watching.
+    host.client
+        .goto(&app.url(&event_path))
+        .await
+        .expect("event page");
+    wait_js(
+        &host,
+        "return document.documentElement.dataset.live",
+        serde_json::json!("live"),
+        10,
+    )
+    .await;
+    guest.client.refresh().await.expect("a fresh upload queue");
+    wait_for(&guest, "form.uploader.is-enhanced").await;
+    upload_and_wait(&guest, &[&b], "pending_review").await;
+    wait_js(
+        &host,
+        "return document.querySelector('[data-stat=pending] dd').textContent.trim()",
+        serde_json::json!("1"),
+        5,
+    )
+    .await;
+    wait_js(
+        &host,
+        "const p = document.querySelector('[data-presence]'); return !p.hidden && p.textContent.includes('phones: 1')",
+        serde_json::json!(true),
+        15,
+    )
+    .await;
+    host.screenshot("live-event-page-desktop").await;
+
+    guest.close().await;
+    host.close().await;
+    assert!(
+        !app.log().contains("ERROR"),
+        "the server logged errors:\n{}",
+        app.log()
+    );
+}

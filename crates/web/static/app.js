@@ -80,6 +80,7 @@ for (const form of document.querySelectorAll("form[data-uploader]")) {
         document.querySelector(".photos-empty")?.remove();
         text(view.state, photo.status === "failed" ? `${label(photo.status)}: ${photo.failure_message || ""}` : label(photo.status));
         view.li.dataset.state = photo.status;
+        view.li.dataset.photo = photo.id;
         const small = photo.renditions[photo.renditions.length - 1];
         view.li.querySelector(".local-preview")?.remove();
         if (small) {

@@ -331,6 +331,18 @@ on("photo.removed", (m) => {
   }
 }
 
+// The uploader's queue says where each photo it sent is now (approved, rejected, …).
+on("photo.status", (m) => {
+  const form = document.querySelector("form[data-uploader]");
+  if (!form || typeof m.id !== "string") return;
+  for (const li of form.querySelectorAll(".upload-item[data-photo]")) {
+    if (li.dataset.photo !== m.id || li.dataset.state === "failed") continue;
+    const words = JSON.parse(form.dataset.messages || "{}")[m.status];
+    const state = li.querySelector(".upload-state");
+    if (words && state) { state.textContent = words; li.dataset.state = m.status; }
+  }
+});
+
 // ---- Members: the event page's figures and who is watching ------------------------------------
 {
   const stats = document.querySelector("[data-live-figures]");
