@@ -402,6 +402,8 @@ fn params<'a>(
         ("{key}", "x/y.webp"),
         ("{token}", token),
         ("{action}", "approve"),
+        // A real id that is no wall: the bad values below replace it in turn.
+        ("{wall}", photo),
     ]
     .into_iter()
     .filter(|(p, _)| route.contains(p))
@@ -431,14 +433,15 @@ db_test!(
         let bad_params = ["%00", "%FF", "not-a-uuid", "%2B262142-12-31"];
         let query = "?q=%00&who=%00&day=%00&from=-262143-01-01&to=%2B262142-12-31&status=%00&sort=%00\
                      &after=%00&limit=abc&size=%00&next=%00&e=%00&s=%00&photo=%00&edit=%00\
-                     &code=%00&design=%00&before=%00&caption=%00";
+                     &code=%00&design=%00&before=%00&caption=%00&since=%00";
         let fields: &[(&str, &str)] = &[
             ("name", "N\u{0}"), ("email", "a\u{0}@example.com"), ("password", "x\u{0}"),
             ("org_name", "O\u{0}"), ("reason", "r\u{0}"), ("to", "ended\u{0}"),
             ("starts_at", "+262142-12-31T23:00"), ("ends_at", "-262143-01-01T00:00"),
             ("venue", "\u{0}"), ("description", "\u{0}"), ("time_zone", "UTC\u{0}"),
             ("kind", "\u{0}"), ("action", "\u{0}"), ("photo", "\u{0}"), ("current_password", "\u{0}"),
-            ("new_password", "\u{0}"),
+                        ("new_password", "\u{0}"), ("on", "\u{0}"), ("off", "+262142"), ("back", "\u{0}"),
+            ("hold_seconds", "+262142"), ("slide_seconds", "\u{0}"), ("layout", "\u{0}"),
         ];
         let report = format!("/g/{event}/photos/{photo}/report");
         // Real form tokens, taken before anything is deleted, so the forms reach their handlers.
