@@ -54,16 +54,30 @@ impl Viewer {
             }
         }
     }
+}
 
-    /// Whether a `viewer.revoked` message ends this viewer's access.
-    fn revoked_by(&self, body: &Value) -> bool {
-        let is = |key: &str, id: String| body.get(key).and_then(Value::as_str) == Some(&id);
-        match self.audience {
-            Audience::Guest(g) => is("guest", g.to_string()),
-            Audience::Wall(w) => is("wall", w.to_string()),
-            Audience::Member => false,
-        }
+/// What an internal message does to the viewer it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Control {
+    /// `viewer.revoked`: their access ends.
+    End,
+    /// `viewer.reload`: their page reloads.
+    Reload,
+}
+
+/// The control a feed message carries and whom it names, if it is one.
+fn control_of(m: &FeedMessage) -> Option<(Control, Audience)> {
+    let kind = match m.kind.as_str() {
+        REVOKED => Control::End,
+        RELOAD => Control::Reload,
+        _ => return None,
+    };
+    let id = |k: &str| m.body.get(k).and_then(Value::as_str);
+    if let Some(g) = id("guest").and_then(|s| s.parse().ok()) {
+        return Some((kind, Audience::Guest(g)));
     }
+    let w = id("wall").and_then(|s| s.parse().ok())?;
+    Some((kind, Audience::Wall(w)))
 }
 
 /// A member of the event's organization who may see its pages.
@@ -153,16 +167,17 @@ pub async fn poll(services: &Services, viewer: &Viewer, since: i64) -> Result<Po
     let now = services.now();
     let mut messages = Vec::new();
     for m in rows {
-        if m.kind == REVOKED && viewer.revoked_by(&m.body) {
-            return Err(Error::NotFound);
-        }
-        if m.kind == RELOAD && viewer.revoked_by(&m.body) {
-            return Ok(Poll {
-                head: m.seq,
-                more: false,
-                reload: true,
-                messages: Vec::new(),
-            });
+        match control_of(&m) {
+            Some((Control::End, who)) if who == viewer.audience => return Err(Error::NotFound),
+            Some((Control::Reload, who)) if who == viewer.audience => {
+                return Ok(Poll {
+                    head: m.seq,
+                    more: false,
+                    reload: true,
+                    messages: Vec::new(),
+                });
+            }
+            _ => {}
         }
         if viewer.sees(m.audience, m.guest) {
             messages.push(render(&m, &services.secret, now));

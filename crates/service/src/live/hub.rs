@@ -13,7 +13,7 @@ use serde_json::json;
 use store::{Db, FeedHead, FeedMessage, FeedRepo, Redis, Scope, audience};
 use tokio::sync::{Notify, broadcast, watch};
 
-use super::{Audience, RELOAD, REVOKED, Viewer, render, too_old};
+use super::{Audience, Control, Viewer, control_of, render, too_old};
 use crate::Error;
 use crate::secrets::SecretKey;
 
@@ -68,12 +68,6 @@ pub(crate) struct Delivered {
     /// Set on `viewer.revoked` and `viewer.reload`: whose access it ends or whose page reloads.
     control: Option<(Control, Audience)>,
     text: Arc<str>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Control {
-    End,
-    Reload,
 }
 
 struct Room {
@@ -369,24 +363,11 @@ impl Hub {
     }
 
     fn deliverable(&self, m: &FeedMessage) -> Arc<Delivered> {
-        let kind = match m.kind.as_str() {
-            REVOKED => Some(Control::End),
-            RELOAD => Some(Control::Reload),
-            _ => None,
-        };
-        let control = kind.and_then(|kind| {
-            let id = |k: &str| m.body.get(k).and_then(|v| v.as_str());
-            if let Some(g) = id("guest").and_then(|s| s.parse().ok()) {
-                return Some((kind, Audience::Guest(g)));
-            }
-            let w = id("wall").and_then(|s| s.parse().ok())?;
-            Some((kind, Audience::Wall(w)))
-        });
         Arc::new(Delivered {
             seq: m.seq,
             audience: m.audience,
             guest: m.guest,
-            control,
+            control: control_of(m),
             text: render(m, &self.inner.secret, self.inner.clock.now()),
         })
     }

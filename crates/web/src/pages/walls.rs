@@ -77,7 +77,7 @@ pub struct Notice {
     done: Option<String>,
 }
 
-fn settings_line(t: &Catalog, w: &store_wall::Wall) -> String {
+fn settings_line(t: &Catalog, w: &service::records::Wall) -> String {
     let mut parts = vec![
         t.get("walls.hold_is")
             .replace("{n}", &w.hold_seconds.to_string()),
@@ -97,11 +97,6 @@ fn settings_line(t: &Catalog, w: &store_wall::Wall) -> String {
         parts.push(t.get("walls.with_qr").to_owned());
     }
     parts.join(" · ")
-}
-
-/// The service's records, named for this module.
-mod store_wall {
-    pub use service::records::Wall;
 }
 
 /// What the page shows besides the walls: a notice, the create form as typed, the status.
@@ -355,6 +350,17 @@ pub async fn revoke_wall(
     Ok(Redirect::to(&format!("/app/events/{event}/walls?done=revoked")).into_response())
 }
 
+/// A form's on/off value: `1` or `0`, anything else a 400 that says so.
+fn flag(raw: &str) -> Result<bool, WebError> {
+    match raw {
+        "1" => Ok(true),
+        "0" => Ok(false),
+        _ => Err(WebError::BadRequest(
+            Catalog::current().get("walls.bad_blank").to_owned(),
+        )),
+    }
+}
+
 /// The blank form: `on` 1 or 0, and where to go back to (one of the event's own pages).
 #[derive(Debug, Deserialize)]
 pub struct BlankForm {
@@ -378,15 +384,7 @@ pub async fn blank_walls(
     CsrfForm(f): CsrfForm<BlankForm>,
 ) -> Result<Response, WebError> {
     let event = parse_id(&id)?;
-    let on = match f.on.as_str() {
-        "1" => true,
-        "0" => false,
-        _ => {
-            return Err(WebError::BadRequest(
-                Catalog::current().get("walls.bad_blank").to_owned(),
-            ));
-        }
-    };
+    let on = flag(&f.on)?;
     walls::set_blank(&state.services, &member.ctx, event, on).await?;
     let done = if on { "blanked" } else { "resumed" };
     Ok(Redirect::to(&back_to(event, f.back.as_deref(), done)).into_response())
@@ -407,15 +405,7 @@ pub async fn photo_wall(
     CsrfForm(f): CsrfForm<OffWallForm>,
 ) -> Result<Response, WebError> {
     let event = parse_id(&id)?;
-    let off = match f.off.as_str() {
-        "1" => true,
-        "0" => false,
-        _ => {
-            return Err(WebError::BadRequest(
-                Catalog::current().get("walls.bad_blank").to_owned(),
-            ));
-        }
-    };
+    let off = flag(&f.off)?;
     walls::set_off_wall(
         &state.services,
         &member.ctx,
@@ -510,7 +500,7 @@ pub async fn wall_photos(
     let now = state.services.now();
     let photos: Vec<_> = photos
         .iter()
-        .map(|p| walls::photo_json(p, &state.services.secret, now))
+        .map(|p| service::live::photo_json(p, &state.services.secret, now))
         .collect();
     Ok(Json(json!({ "head": head, "photos": photos })).into_response())
 }
