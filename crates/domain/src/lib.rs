@@ -4,6 +4,7 @@
 //! edge, so the layers below never re-validate (see `Email::parse`).
 
 pub mod actor;
+pub mod draw;
 pub mod event;
 pub mod ids;
 pub mod password;
