@@ -292,6 +292,37 @@ pub struct PickRecord {
     pub outcome: Outcome,
 }
 
+/// A draw's published record: what its public page serves as JSON, what `momentique draw
+/// export` writes and `momentique draw verify FILE` reads. Everything in it may be public: the
+/// entries are opaque ids with weights, never names. `seed` is null until the draw ends, and
+/// `phrase` until the stage phrase is recorded (a draw without one has the empty phrase).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrawExport {
+    /// Always [`EXPORT_FORMAT`].
+    pub format: String,
+    /// The draw's id.
+    pub draw: String,
+    pub name: String,
+    /// The event's name.
+    pub event: String,
+    /// The entry rule and exclusions as published, in words.
+    pub rules: String,
+    /// When entries closed (RFC 3339, UTC).
+    pub closed_at: String,
+    /// The locked entries in canonical order.
+    pub entries: Vec<Entry>,
+    /// Hex SHA-256 of the canonical entry list.
+    pub entry_list_hash: String,
+    /// Hex SHA-256 of the seed, published at close.
+    pub commitment: String,
+    pub phrase: Option<String>,
+    /// Hex of the 32-byte seed, once revealed.
+    pub seed: Option<String>,
+    pub tiers: Vec<TierSpec>,
+    /// Every pick in the order drawn.
+    pub picks: Vec<PickRecord>,
+}
+
 /// The order of picks the rules fix: tiers by position, each tier's prizes filled before the
 /// next tier; a winner marked "not present" gives their tier a new round. Given the picks so far
 /// (with their outcomes), the (tier, round) of the next pick, or None when every prize is won.
