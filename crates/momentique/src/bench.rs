@@ -343,6 +343,7 @@ async fn gallery_bench(n: u32, url: Option<String>) -> Result<(), Box<dyn std::e
                 created_at: now + chrono::Duration::milliseconds(i64::from(i) * 2_000),
                 processed_at: Some(now),
                 reaction_count: 0,
+                on_wall_at: None,
                 caption: None,
             },
         )

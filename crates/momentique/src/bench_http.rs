@@ -412,6 +412,7 @@ pub(crate) async fn fill_event(
                     created_at,
                     processed_at: Some(created_at),
                     reaction_count: 0,
+                    on_wall_at: None,
                 },
             )
             .await?;

@@ -1525,6 +1525,15 @@ async fn live_the_projector_wall() {
         took < 2000.0,
         "the wall showed the photo {took} ms after it was published"
     );
+    // The guest's phone says so: the wall told the server what it shows.
+    wait_js(
+        &guest,
+        "const n = document.querySelector('[data-on-wall-note]'); return !!n && !n.hidden && !!document.querySelector('[data-mine] [data-on-wall-badge]')",
+        serde_json::json!(true),
+        3,
+    )
+    .await;
+    guest.screenshot("guest-photo-on-the-wall").await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let fit = js(
         &wall,
@@ -1583,10 +1592,11 @@ async fn live_the_projector_wall() {
     )
     .await;
     click(&host, "details.wall-settings form button[type=submit]").await;
+    // Five photos: a 2 × 2 mosaic (one photo waiting its turn), no dark cell.
     wait_js(
         &wall,
-        "return document.body.classList.contains('is-mosaic') && [...document.querySelectorAll('.cell img.is-shown')].filter(i => i.naturalWidth > 0).length",
-        serde_json::json!(5),
+        "const cells = [...document.querySelectorAll('.cell')].filter(c => !c.hidden && c.getBoundingClientRect().width > 0); return [document.body.classList.contains('is-mosaic'), cells.length, cells.filter(c => [...c.querySelectorAll('img.is-shown')].some(i => i.naturalWidth > 0)).length]",
+        serde_json::json!([true, 4, 4]),
         15,
     )
     .await;

@@ -15,7 +15,51 @@ use store::{
 use crate::secrets::SecretKey;
 use crate::{Ctx, Error, Services, media_urls};
 
-pub use hub::{Hub, LiveMetrics, Next, QUEUE, Subscription};
+pub use hub::{
+    Hub, LiveMetrics, MAX_PER_ADDRESS, MAX_PER_EVENT, Next, Permit, QUEUE, Subscription,
+};
+
+/// A message's JSON text, rendered once per room and shared by every socket that sends it
+/// (cloning it copies nothing).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Text(bytes::Bytes);
+
+impl Text {
+    /// The bytes to put in a frame as they are.
+    pub fn bytes(&self) -> bytes::Bytes {
+        self.0.clone()
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only made from a `String` (below): always UTF-8.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Self(bytes::Bytes::from(s))
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Who is watching, as the feed filters for them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,7 +186,7 @@ pub struct Poll {
     /// `since` is older than what is kept: reload the page.
     pub reload: bool,
     /// The messages for this viewer, as the JSON text a socket would send.
-    pub messages: Vec<std::sync::Arc<str>>,
+    pub messages: Vec<Text>,
 }
 
 /// The messages after `since` for `viewer` (the polling fallback of the socket).
@@ -212,7 +256,7 @@ const RELOAD: &str = "viewer.reload";
 
 /// A feed row as the JSON text clients receive: `seq`, `type`, then the body, with the
 /// photo's rendition keys turned into signed URLs.
-pub fn render(m: &FeedMessage, secret: &SecretKey, now: DateTime<Utc>) -> std::sync::Arc<str> {
+pub fn render(m: &FeedMessage, secret: &SecretKey, now: DateTime<Utc>) -> Text {
     let mut out = serde_json::Map::new();
     out.insert("seq".into(), json!(m.seq));
     out.insert("type".into(), json!(m.kind));
@@ -225,7 +269,7 @@ pub fn render(m: &FeedMessage, secret: &SecretKey, now: DateTime<Utc>) -> std::s
             }
         }
     }
-    Value::Object(out).to_string().into()
+    Text::from(Value::Object(out).to_string())
 }
 
 fn photo_with_urls(v: &Value, secret: &SecretKey, now: DateTime<Utc>) -> Value {
@@ -526,6 +570,26 @@ pub async fn wall_skip(
         )
         .await?;
     }
+    Ok(())
+}
+
+/// A wall showed a photo for the first time: its guest is told (and members see it).
+pub async fn photo_on_wall(
+    tx: &mut Tx,
+    event: &Event,
+    photo: &Photo,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    append(
+        tx,
+        event,
+        "photo.on_wall",
+        audience::OWNER | audience::MEMBERS,
+        Some(photo),
+        json!({ "id": photo.id.to_string() }),
+        now,
+    )
+    .await?;
     Ok(())
 }
 

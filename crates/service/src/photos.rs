@@ -285,6 +285,7 @@ pub async fn accept(
         created_at: now,
         processed_at: None,
         reaction_count: 0,
+        on_wall_at: None,
         caption: uploader.caption.as_ref().map(|c| c.as_str().to_owned()),
     };
     let mut tx = services.db.begin(Scope::Tenant(tenant)).await?;

@@ -452,6 +452,37 @@ pub async fn set_off_wall(
     Ok(())
 }
 
+/// A wall's page says it is showing `photo`. The first time any wall of the event shows a
+/// published photo that may be on the walls, its guest is told (`photo.on_wall`, also noted
+/// on the photo for My photos); after that, and for anything else, nothing happens. Only a
+/// wall's own viewer (a checked, unrevoked link) can say so.
+pub async fn photo_showing(
+    services: &Services,
+    viewer: &live::Viewer,
+    photo: PhotoId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, Error> {
+    if !matches!(viewer.audience, Audience::Wall(_)) {
+        return Err(Error::NotFound);
+    }
+    let mut tx = services.db.begin(Scope::Tenant(viewer.tenant)).await?;
+    if !tx
+        .mark_on_wall(viewer.tenant, viewer.event, photo, now)
+        .await?
+    {
+        tx.commit().await?;
+        return Ok(false);
+    }
+    let ev = event_of(&mut tx, viewer.tenant, viewer.event).await?;
+    let Some(p) = tx.get_photo(viewer.tenant, photo).await? else {
+        return Err(Error::NotFound);
+    };
+    live::photo_on_wall(&mut tx, &ev, &p, now).await?;
+    tx.commit().await?;
+    services.live.ring(viewer.tenant, viewer.event);
+    Ok(true)
+}
+
 /// An open wall: what its page needs.
 #[derive(Debug, Clone)]
 pub struct OpenWall {

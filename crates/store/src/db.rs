@@ -59,7 +59,7 @@ impl Default for DbOptions {
 /// A connection pool to SQLite or PostgreSQL. Cheap to clone.
 #[derive(Debug, Clone)]
 pub enum Db {
-    /// `pool` writes (every transaction `BEGIN IMMEDIATE`, one writer at a time); `read` holds
+    /// `pool` writes (one connection, every transaction `BEGIN IMMEDIATE`); `read` holds
     /// connections that refuse writes (`PRAGMA query_only`) and read in deferred transactions,
     /// beside the writer (WAL).
     Sqlite {
@@ -102,8 +102,12 @@ impl Db {
                 // The readers' options: the same file (or the same shared in-memory database,
                 // whose name the URL parse fixed) with writes refused by SQLite itself.
                 let read_connect = connect.clone().pragma("query_only", "ON");
+                // One writer connection: SQLite lets one transaction write at a time anyway, and
+                // writers that wait for the pool queue in order (first come, first served),
+                // where writers on connections of their own would sleep and retry on the lock
+                // and, in a burst, some would wait past the timeout.
                 let pool = SqlitePoolOptions::new()
-                    .max_connections(options.max_connections)
+                    .max_connections(1)
                     .acquire_timeout(options.acquire_timeout)
                     .connect_with(connect)
                     .await?;

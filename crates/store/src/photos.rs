@@ -57,6 +57,8 @@ pub struct Photo {
     pub reaction_count: i64,
     /// What its guest or a member wrote under it (a checked `domain::Caption`), if anything.
     pub caption: Option<String>,
+    /// When it was first shown on one of the event's walls.
+    pub on_wall_at: Option<DateTime<Utc>>,
 }
 
 /// Where a gallery page ends (the next one starts after it).
@@ -181,6 +183,7 @@ pub(crate) struct PhotoRow {
     processed_at: Option<DateTime<Utc>>,
     reaction_count: i32,
     caption: Option<String>,
+    on_wall_at: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<PhotoRow> for Photo {
@@ -221,6 +224,7 @@ impl TryFrom<PhotoRow> for Photo {
             processed_at: r.processed_at,
             reaction_count: i64::from(r.reaction_count),
             caption: r.caption,
+            on_wall_at: r.on_wall_at,
         })
     }
 }
@@ -228,7 +232,7 @@ impl TryFrom<PhotoRow> for Photo {
 pub(crate) const COLUMNS: &str = "tenant_id, id, event_id, uploaded_by, uploader_name, sha256, kind, \
     original_key, original_bytes, status, failure, width, height, taken_at_local, taken_offset, \
     camera_make, camera_model, lens, placeholder, renditions, storage_bytes, created_at, \
-    processed_at, guest_id, reaction_count, caption";
+    processed_at, guest_id, reaction_count, caption, on_wall_at";
 
 fn photo_args(p: &Photo) -> Result<Vec<Arg>> {
     let renditions = if p.renditions.is_empty() {
@@ -268,6 +272,7 @@ fn photo_args(p: &Photo) -> Result<Vec<Arg>> {
         Arg::OptUuid(p.guest_id.map(|g| g.as_uuid())),
         Arg::Int(p.reaction_count),
         Arg::OptText(p.caption.clone()),
+        Arg::OptTime(p.on_wall_at),
     ])
 }
 
@@ -416,11 +421,12 @@ impl PhotoRepo for Tx {
         if photo.tenant_id != tenant {
             return Err(StoreError::ScopeMismatch);
         }
+        let args = photo_args(photo)?;
         let sql = format!(
             "INSERT INTO photos ({COLUMNS}) VALUES ({})",
-            vec!["?"; 26].join(", ")
+            vec!["?"; args.len()].join(", ")
         );
-        execute(self, Some(tenant), &sql, &photo_args(photo)?)
+        execute(self, Some(tenant), &sql, &args)
             .await
             .map_err(|e| e.conflict_on("sha256"))?;
         Ok(())

@@ -147,6 +147,15 @@ pub trait WallRepo {
         photo: PhotoId,
         off: bool,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// Notes that a wall of `event` shows the photo for the first time: true only the first
+    /// time, and only for a published photo of that event that may be on the walls.
+    fn mark_on_wall(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        photo: PhotoId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
 }
 
 impl WallRepo for Tx {
@@ -333,6 +342,29 @@ impl WallRepo for Tx {
                 Arg::Bool(off),
                 Arg::Uuid(tenant.as_uuid()),
                 Arg::Uuid(photo.as_uuid()),
+            ],
+        )
+        .await?;
+        Ok(n > 0)
+    }
+
+    async fn mark_on_wall(
+        &mut self,
+        tenant: TenantId,
+        event: EventId,
+        photo: PhotoId,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = execute(
+            self,
+            tenant,
+            "UPDATE photos SET on_wall_at = ? WHERE tenant_id = ? AND id = ? AND event_id = ? \
+             AND on_wall_at IS NULL AND status = 'published' AND NOT off_wall",
+            &[
+                Arg::Time(now),
+                Arg::Uuid(tenant.as_uuid()),
+                Arg::Uuid(photo.as_uuid()),
+                Arg::Uuid(event.as_uuid()),
             ],
         )
         .await?;

@@ -78,6 +78,7 @@ fn photo(tenant: TenantId, event: EventId, sha: &str, who: &str, at_secs: i64) -
         created_at: chrono::DateTime::from_timestamp(1_780_000_000 + at_secs, 0).expect("time"),
         processed_at: None,
         reaction_count: 0,
+        on_wall_at: None,
         caption: None,
     }
 }

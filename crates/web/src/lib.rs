@@ -199,6 +199,7 @@ pub fn router(state: AppState) -> Router {
         .route("/w/{token}", get(pages::walls::show_wall))
         .route("/w/{token}/live", get(pages::live::wall_socket))
         .route("/w/{token}/feed", get(pages::live::wall_feed))
+        .route("/w/{token}/showing", post(pages::live::wall_showing))
         .route("/w/{token}/photos", get(pages::walls::wall_photos))
         .route("/w/{token}/qr.svg", get(pages::walls::wall_qr))
         .merge(api::routes())

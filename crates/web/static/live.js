@@ -206,6 +206,13 @@ function connect(root) {
     if (polling) poll(); else if (!ws || !opened) open();
   });
 
+    // A page's message to the server (a wall's "showing"): sent when the socket is open; the
+  // sender learns whether it was (detail.sent) and uses its HTTP fallback otherwise.
+  document.addEventListener("live-send", (e) => {
+    if (!ws || !opened || ws.readyState !== 1 || !e.detail) return;
+    try { ws.send(JSON.stringify(e.detail.message)); e.detail.sent = true; } catch { /* closing */ }
+  });
+
   open();
 }
 
@@ -294,6 +301,29 @@ on("photo.reactions", (m) => {
       const p = m.photo;
       const li = p && tileOf(p.id);
       if (li && grid.contains(li)) fill(li, p);
+    });
+  }
+}
+
+// ---- Guest page: "your photo is on the big screen" ------------------------------------------------
+{
+  const note = document.querySelector("[data-on-wall-note]");
+  if (note) {
+    let hide = 0;
+    on("photo.on_wall", (m) => {
+      const li = tileOf(m.id);
+      if (!li || !li.closest("[data-mine]")) return;
+      const meta = li.querySelector(".photo-meta");
+      if (meta && !meta.querySelector("[data-on-wall-badge]")) {
+        const badge = document.createElement("span");
+        badge.className = "on-wall-badge";
+        badge.dataset.onWallBadge = "";
+        badge.textContent = note.dataset.badge || "";
+        meta.append(" ", badge);
+      }
+      note.hidden = false;
+      clearTimeout(hide);
+      hide = setTimeout(() => { note.hidden = true; }, 15000);
     });
   }
 }

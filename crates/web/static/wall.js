@@ -40,9 +40,13 @@ function run(wall) {
     text: el.querySelector(".wall-caption-text"), who: el.querySelector(".wall-caption-who"),
   }));
   let front = 0;
-  const cells = [...document.querySelectorAll("[data-mosaic] .cell")].map((el) => ({
+    const grid = document.querySelector("[data-mosaic]");
+  const allCells = [...document.querySelectorAll("[data-mosaic] .cell")].map((el) => ({
     el, imgs: [...el.querySelectorAll("img")], cap: el.querySelector("figcaption"), front: 0, id: null, changed: 0,
   }));
+  // The mosaic uses as many cells as it has photos for (1, 2, 4, 6, 9 or 12), so a wall with
+  // few photos has no dark cells; it grows as photos arrive and shrinks when they leave.
+  let cells = allCells.slice(0, 1);
 
   const now = () => Date.now();
   const eligibleAt = (p) => {
@@ -52,6 +56,26 @@ function run(wall) {
   };
   const onScreen = (id) => (mosaic ? cells.some((c) => c.id === id || c.next === id) : current === id);
   const waiting = () => wall.classList.toggle("is-waiting", !pool.length && !fresh.length && !current && !cells.some((c) => c.id));
+
+    function clearCell(c) {
+    for (const img of c.imgs) { img.classList.add("is-cut"); img.classList.remove("is-shown"); }
+    c.cap.textContent = "";
+    c.id = null;
+    delete c.el.dataset.photo;
+  }
+
+  function fit() {
+    if (!mosaic || !grid) return;
+    const n = Math.min(allCells.length, pool.length + fresh.length);
+    const k = [12, 9, 6, 4, 2, 1].find((size) => size <= Math.max(1, n) && size <= allCells.length) || 1;
+    if (k === cells.length) return;
+    grid.dataset.cells = String(k);
+    allCells.forEach((c, i) => {
+      c.el.hidden = i >= k;
+      if (i >= k && c.id) clearCell(c);
+    });
+    cells = allCells.slice(0, k);
+  }
 
   // ---- What the wall holds ---------------------------------------------------------------------
   function trim() {
@@ -70,9 +94,10 @@ function run(wall) {
     if (known) { Object.assign(known, p); return; }
     byId.set(p.id, p);
     const at = eligibleAt(p);
-    if (arriving || at > now()) fresh.push({ id: p.id, at });
+        if (arriving || at > now()) fresh.push({ id: p.id, at });
     else pool.push(p);
     trim();
+    fit();
   }
 
   function forget(id) {
@@ -95,12 +120,10 @@ function run(wall) {
       inFlight = false;
       if (!blank) advance();
     }
+        fit();
     for (const c of cells) {
       if (c.id !== id) continue;
-      for (const img of c.imgs) { img.classList.add("is-cut"); img.classList.remove("is-shown"); }
-      c.cap.textContent = "";
-      c.id = null;
-      delete c.el.dataset.photo;
+      clearCell(c);
       if (!blank) change(c);
     }
     waiting();
@@ -218,7 +241,22 @@ function run(wall) {
     waiting();
   }
 
+    // The server hears which photo is on screen: the first time a photo shows on any wall, its
+  // guest is told. Over the socket, else (polling) as a small POST; once per photo per page.
+  const reported = new Set();
+  function report(id) {
+    if (reported.has(id)) return;
+    reported.add(id);
+    if (reported.size > 5000) reported.delete(reported.values().next().value);
+    const detail = { message: { type: "showing", photo: id }, sent: false };
+    document.dispatchEvent(new CustomEvent("live-send", { detail }));
+    if (!detail.sent && wall.dataset.showing) {
+      fetch(wall.dataset.showing, { method: "POST", body: new URLSearchParams({ photo: id }) }).catch(() => {});
+    }
+  }
+
   function remember(id) {
+    report(id);
     if (shown[shown.length - 1] !== id) shown.push(id);
     if (shown.length > 50) shown.shift();
   }

@@ -339,16 +339,8 @@ db_test!(
         let p = party(&app, json!({})).await;
         let addr = serve(&app).await;
         let origin = format!("http://{addr}");
-        let walls_page = format!("/app/events/{}/walls", p.event);
-        let r = p.host.submit(&walls_page, &walls_page, &[
-            ("name", "Main hall"), ("hold_seconds", "0"), ("slide_seconds", "8"),
-            ("layout", "single"), ("captions", "1"), ("qr", "1"),
-        ]).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        let page = p.host.get(&walls_page).await;
-        let at = page.body.find("/w/").expect("the wall's link on the page");
-        let token: String = page.body[at + 3..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
-        assert_eq!(token.len(), 26, "{token}");
+                let walls_page = format!("/app/events/{}/walls", p.event);
+        let (token, page) = make_wall(&p).await;
         let nobody = app.browser("203.0.113.20");
         let wall_page = nobody.get(&format!("/w/{token}")).await;
         assert_eq!(wall_page.status, StatusCode::OK, "a wall opens without logging in");
@@ -397,6 +389,117 @@ db_test!(
         let other = app.browser("203.0.113.21");
         other.register("Olga Other", "Other Org").await;
         assert_eq!(other.get(&walls_page).await.status, StatusCode::NOT_FOUND);
+    }
+);
+
+/// A wall made on the walls page: its token, and the walls page after.
+async fn make_wall(p: &Party<'_>) -> (String, support::Reply) {
+    let walls_page = format!("/app/events/{}/walls", p.event);
+    let r = p
+        .host
+        .submit(
+            &walls_page,
+            &walls_page,
+            &[
+                ("name", "Main hall"),
+                ("hold_seconds", "0"),
+                ("slide_seconds", "8"),
+                ("layout", "single"),
+                ("captions", "1"),
+                ("qr", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = p.host.get(&walls_page).await;
+    let at = page.body.find("/w/").expect("the wall's link on the page");
+    let token: String = page.body[at + 3..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    assert_eq!(token.len(), 26, "{token}");
+    (token, page)
+}
+
+db_test!(
+    async fn a_guest_is_told_once_when_a_wall_shows_their_photo(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let p = party(&app, json!({})).await;
+        let addr = serve(&app).await;
+        let origin = format!("http://{addr}");
+        let (token, _) = make_wall(&p).await;
+        let nobody = app.browser("203.0.113.22");
+        let first = upload(&app, &p, &p.lena, 7).await;
+        let second = upload(&app, &p, &p.lena, 8).await;
+        let (head, _) = poll_all(&p.lena, &format!("/g/{}", p.event), 0).await;
+
+        let mut lena = open(addr, &format!("/g/{}/live?since={head}", p.event), &p.lena, &origin).await.expect("guest socket");
+        assert_eq!(next_json(&mut lena).await["type"], "hello");
+        let mut wall = open(addr, &format!("/w/{token}/live"), &nobody, &origin).await.expect("wall socket");
+        assert_eq!(next_json(&mut wall).await["type"], "hello");
+
+        // A guest's socket saying "showing" is not heard; the wall's is.
+        let showing = |id: &str| tungstenite::Message::Text(json!({ "type": "showing", "photo": id }).to_string().into());
+        let mut max = open(addr, &format!("/g/{}/live?since={head}", p.event), &p.max, &origin).await.expect("guest socket");
+        assert_eq!(next_json(&mut max).await["type"], "hello");
+        futures::SinkExt::send(&mut max, showing(&first)).await.expect("send");
+        futures::SinkExt::send(&mut wall, showing(&first)).await.expect("send");
+        let m = next_json(&mut lena).await;
+        assert_eq!((m["type"].as_str(), m["id"].as_str()), (Some("photo.on_wall"), Some(first.as_str())));
+
+        // Shown again, by the socket or by a polling wall: nothing new. Another photo: told.
+        futures::SinkExt::send(&mut wall, showing(&first)).await.expect("send");
+        let post = |photo: String| {
+            let nobody = &nobody;
+            let token = &token;
+            async move {
+                nobody.request(
+                    Request::post(format!("/w/{token}/showing"))
+                        .header(header::HOST, "localhost")
+                        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                        .body(Body::from(format!("photo={photo}")))
+                        .expect("request"),
+                ).await
+            }
+        };
+        assert_eq!(post(first.clone()).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(post(second.clone()).await.status, StatusCode::NO_CONTENT);
+        let m = next_json(&mut lena).await;
+        assert_eq!((m["type"].as_str(), m["id"].as_str()), (Some("photo.on_wall"), Some(second.as_str())));
+        let (_, msgs) = poll_all(&p.lena, &format!("/g/{}", p.event), head).await;
+        assert_eq!(kinds(&msgs), ["photo.on_wall", "photo.on_wall"], "once per photo");
+        // Only its own guest hears it.
+        let (_, msgs) = poll_all(&p.max, &format!("/g/{}", p.event), head).await;
+        assert!(!kinds(&msgs).contains(&"photo.on_wall".to_owned()), "{msgs:?}");
+
+        // My photos says so after a reload too.
+        let page = p.lena.get(&format!("/g/{}", p.event)).await;
+        assert_eq!(page.body.matches("data-on-wall-badge").count(), 2, "{}", page.body);
+
+        // Bad input: a clear 400 or 404; a photo of another event is not noted.
+        let r = nobody.request(
+            Request::post(format!("/w/{token}/showing"))
+                .header(header::HOST, "localhost")
+                .body(Body::from("nothing=here"))
+                .expect("request"),
+        ).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+        assert_eq!(post("not-an-id".into()).await.status, StatusCode::NOT_FOUND);
+                let stranger = {
+            let o = party(&app, json!({})).await;
+            upload(&app, &o, &o.lena, 9).await
+        };
+        assert_eq!(post(stranger).await.status, StatusCode::NO_CONTENT);
+        let (_, msgs) = poll_all(&p.lena, &format!("/g/{}", p.event), head).await;
+        assert_eq!(msgs.len(), 2, "nothing about another event's photo: {msgs:?}");
+        let revoked = nobody.request(
+            Request::post("/w/AAAAAAAAAAAAAAAAAAAAAAAAAA/showing")
+                .header(header::HOST, "localhost")
+                .body(Body::from(format!("photo={first}")))
+                .expect("request"),
+        ).await;
+        assert_eq!(revoked.status, StatusCode::NOT_FOUND);
+        let _ = wall.close(None).await;
     }
 );
 
@@ -526,5 +629,130 @@ db_test!(
             }
         }
         assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    }
+);
+
+db_test!(
+    async fn the_walls_api_makes_changes_blanks_and_refuses_others(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let p = party(&app, json!({})).await;
+        let base = format!("/api/v1/events/{}/walls", p.event);
+        let r = p.host.json("POST", &base, Some(json!({ "name": "Stage", "hold_seconds": 0, "layout": "mosaic" }))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let wall = r.json();
+        assert_eq!((wall["name"].as_str(), wall["layout"].as_str(), wall["hold_seconds"].as_u64()), (Some("Stage"), Some("mosaic"), Some(0)));
+        let url = wall["url"].as_str().expect("url").to_owned();
+        let id = wall["id"].as_str().expect("id").to_owned();
+        let path = url.split_once("/w/").map(|(_, t)| format!("/w/{t}")).expect("a wall link");
+        let nobody = app.browser("203.0.113.24");
+        assert_eq!(nobody.get(&path).await.status, StatusCode::OK);
+
+        // Bad fields: 422 with a sentence per field; unknown fields and bad JSON: 400.
+        let r = p.host.json("POST", &base, Some(json!({ "name": "", "slide_seconds": 1, "layout": "grid" }))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("single"), "{}", r.body);
+        let r = p.host.json("POST", &base, Some(json!({ "name": "", "slide_seconds": 1 }))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("Give the wall a name.") && r.body.contains("between 3 and 120"), "{}", r.body);
+        let r = p.host.json("POST", &base, Some(json!({ "colour": "red" }))).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+
+        // Change: what is left out stays.
+        let r = p.host.json("PATCH", &format!("{base}/{id}"), Some(json!({ "slide_seconds": 12 }))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let v = r.json();
+        assert_eq!((v["name"].as_str(), v["slide_seconds"].as_u64(), v["layout"].as_str()), (Some("Stage"), Some(12), Some("mosaic")));
+
+        // Blank all screens, and back.
+        let r = p.host.json("POST", &format!("{base}/blank"), Some(json!({ "blank": true }))).await;
+        assert_eq!((r.status, r.json()["blank"].as_bool()), (StatusCode::OK, Some(true)), "{}", r.body);
+        assert_eq!(p.host.json("GET", &base, None).await.json()["blank"], json!(true));
+        p.host.json("POST", &format!("{base}/blank"), Some(json!({ "blank": false }))).await;
+
+        // A photo off the walls and back.
+        let photo = upload(&app, &p, &p.lena, 10).await;
+        let r = p.host.json("POST", &format!("/api/v1/events/{}/photos/{photo}/wall", p.event), Some(json!({ "on_wall": false }))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(nobody.get(&format!("{path}/photos")).await.json()["photos"], json!([]));
+        p.host.json("POST", &format!("/api/v1/events/{}/photos/{photo}/wall", p.event), Some(json!({ "on_wall": true }))).await;
+        assert_eq!(nobody.get(&format!("{path}/photos")).await.json()["photos"][0]["id"], json!(photo));
+
+        // A new link: the old one stops. Revoked: gone, and listed as revoked without a link.
+        let r = p.host.json("POST", &format!("{base}/{id}/link"), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_ne!(r.json()["url"].as_str(), Some(url.as_str()));
+        assert_eq!(nobody.get(&path).await.status, StatusCode::NOT_FOUND);
+        let r = p.host.json("DELETE", &format!("{base}/{id}"), None).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        let v = p.host.json("GET", &base, None).await.json();
+        assert_eq!((v["walls"][0]["revoked"].as_bool(), v["walls"][0]["url"].is_null()), (Some(true), true), "{v}");
+
+        // Nobody: 401; a guest: 401; another organization: 404; a plain member may blank but not make walls.
+        assert_eq!(nobody.json("GET", &base, None).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(p.lena.json("POST", &format!("{base}/blank"), Some(json!({ "blank": true }))).await.status, StatusCode::UNAUTHORIZED);
+        let other = app.browser("203.0.113.25");
+        other.register("Olga Other", "Other Org").await;
+        assert_eq!(other.json("GET", &base, None).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(other.json("PATCH", &format!("{base}/{id}"), Some(json!({ "name": "Mine" }))).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(other.json("POST", &format!("/api/v1/events/{}/photos/{photo}/wall", p.event), Some(json!({ "on_wall": false }))).await.status, StatusCode::NOT_FOUND);
+        let member = support::member_with_role(&app, p.tenant, domain::Role::Member).await;
+        assert_eq!(member.json("POST", &base, Some(json!({ "name": "Mine" }))).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(member.json("POST", &format!("{base}/blank"), Some(json!({ "blank": true }))).await.status, StatusCode::OK);
+        let v = member.json("GET", &base, None).await.json();
+        assert!(v["walls"].as_array().expect("walls").iter().all(|w| w["url"].is_null()), "no links for a plain member: {v}");
+    }
+);
+
+/// A socket that cannot be opened: the HTTP status it was refused with (and its message says
+/// why, for a person).
+async fn refused_with(addr: SocketAddr, path: &str, b: &Browser<'_>, origin: &str) -> u16 {
+    match open(addr, path, b, origin).await {
+        Err(tungstenite::Error::Http(r)) => {
+            let body =
+                String::from_utf8_lossy(r.body().as_deref().unwrap_or_default()).into_owned();
+            assert!(body.contains("keeps updating"), "{body}");
+            r.status().as_u16()
+        }
+        Err(e) => panic!("refused otherwise: {e}"),
+        Ok(_) => panic!("opened"),
+    }
+}
+
+/// Opens a socket, retrying for a moment while a closed one gives its place back.
+async fn open_soon(addr: SocketAddr, path: &str, b: &Browser<'_>, origin: &str) -> Socket {
+    for _ in 0..50 {
+        if let Ok(s) = open(addr, path, b, origin).await {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no place came free for {path}");
+}
+
+db_test!(
+    async fn sockets_are_limited_per_address_and_per_event(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let p = party(&app, json!({})).await;
+        let addr = serve(&app).await;
+        let origin = format!("http://{addr}");
+        let guest_path = format!("/g/{}/live", p.event);
+        let member_path = format!("/app/events/{}/live", p.event);
+
+        // Per address (every test socket comes from 127.0.0.1).
+        app.state.services.live.set_limits(2, 100);
+        let mut a = open(addr, &guest_path, &p.lena, &origin).await.expect("first");
+        let _b = open(addr, &guest_path, &p.max, &origin).await.expect("second");
+        assert_eq!(refused_with(addr, &member_path, &p.host, &origin).await, 429);
+        let r = p.lena.get(&format!("/g/{}/feed?since=0", p.event)).await;
+        assert_eq!(r.status, StatusCode::OK, "polling still answers: {}", r.body);
+        // One closes: its place comes free.
+        let _ = a.close(None).await;
+        drop(a);
+        let _c = open_soon(addr, &member_path, &p.host, &origin).await;
+
+        // Per event.
+        app.state.services.live.set_limits(100, 3);
+        let _d = open(addr, &guest_path, &p.lena, &origin).await.expect("a third on the event");
+        assert_eq!(refused_with(addr, &guest_path, &p.lena, &origin).await, 429);
     }
 );

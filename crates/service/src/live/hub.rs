@@ -13,7 +13,7 @@ use serde_json::json;
 use store::{Db, FeedHead, FeedMessage, FeedRepo, Redis, Scope, audience};
 use tokio::sync::{Notify, broadcast, watch};
 
-use super::{Audience, Control, Viewer, control_of, render, too_old};
+use super::{Audience, Control, Text, Viewer, control_of, render, too_old};
 use crate::Error;
 use crate::secrets::SecretKey;
 
@@ -28,6 +28,49 @@ const PRESENCE_EVERY: Duration = Duration::from_secs(10);
 const IDLE: Duration = Duration::from_secs(30);
 /// Rows a room or a viewer catching up reads at once.
 const PAGE: i64 = 200;
+
+/// Open sockets one address may hold in this process (a venue's Wi-Fi puts hundreds of
+/// phones behind one address).
+pub const MAX_PER_ADDRESS: u32 = 1_000;
+/// Open sockets one event may have in this process.
+pub const MAX_PER_EVENT: u32 = 20_000;
+
+/// Who holds how many sockets now, against the limits.
+#[derive(Debug)]
+struct Gate {
+    per_address: u32,
+    per_event: u32,
+    addresses: HashMap<std::net::IpAddr, u32>,
+    events: HashMap<(TenantId, EventId), u32>,
+}
+
+/// A socket's place under the limits; given back when dropped.
+#[derive(Debug)]
+pub struct Permit {
+    hub: Hub,
+    ip: Option<std::net::IpAddr>,
+    key: (TenantId, EventId),
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        let mut gate = self.hub.lock_gate();
+        if let Some(ip) = self.ip
+            && let Some(n) = gate.addresses.get_mut(&ip)
+        {
+            *n -= 1;
+            if *n == 0 {
+                gate.addresses.remove(&ip);
+            }
+        }
+        if let Some(n) = gate.events.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                gate.events.remove(&self.key);
+            }
+        }
+    }
+}
 
 /// The live layer's figures, for `/metrics`.
 #[derive(Debug, Default)]
@@ -67,7 +110,7 @@ pub(crate) struct Delivered {
     guest: Option<GuestId>,
     /// Set on `viewer.revoked` and `viewer.reload`: whose access it ends or whose page reloads.
     control: Option<(Control, Audience)>,
-    text: Arc<str>,
+    text: Text,
 }
 
 struct Room {
@@ -80,7 +123,7 @@ struct Room {
     /// Viewers here now: phones (guests), members, walls.
     counts: [AtomicI64; 3],
     /// The latest presence message, for members who arrive between two.
-    presence: Mutex<Option<Arc<str>>>,
+    presence: Mutex<Option<Text>>,
 }
 
 impl Room {
@@ -106,6 +149,7 @@ struct Inner {
     bus_started: AtomicBool,
     /// The relay's period in milliseconds ([`RELAY_EVERY`] unless a test changes it).
     relay_ms: AtomicU64,
+    gate: Mutex<Gate>,
 }
 
 /// The live layer of one process. Cheap to clone.
@@ -126,7 +170,7 @@ impl std::fmt::Debug for Hub {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Next {
     /// Send this JSON text.
-    Message(Arc<str>),
+    Message(Text),
     /// The client is further behind than the feed keeps: tell it to reload.
     Reload,
     /// Close with this code and reason (4003 access ended, 4008 too slow, 1001 going away).
@@ -154,6 +198,12 @@ impl Hub {
                 closed,
                 bus_started: AtomicBool::new(false),
                 relay_ms: AtomicU64::new(RELAY_EVERY.as_millis() as u64),
+                gate: Mutex::new(Gate {
+                    per_address: MAX_PER_ADDRESS,
+                    per_event: MAX_PER_EVENT,
+                    addresses: HashMap::new(),
+                    events: HashMap::new(),
+                }),
             }),
         }
     }
@@ -163,6 +213,38 @@ impl Hub {
         self.inner
             .relay_ms
             .store(every.as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// Other limits of open sockets per address and per event (tests).
+    pub fn set_limits(&self, per_address: u32, per_event: u32) {
+        let mut gate = self.lock_gate();
+        gate.per_address = per_address;
+        gate.per_event = per_event;
+    }
+
+    fn lock_gate(&self) -> std::sync::MutexGuard<'_, Gate> {
+        self.inner.gate.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A place for one more socket from `ip` on `viewer`'s event, or None when the address or
+    /// the event already holds as many as this process allows (the client then polls).
+    pub fn admit(&self, ip: Option<std::net::IpAddr>, viewer: &Viewer) -> Option<Permit> {
+        let key = (viewer.tenant, viewer.event);
+        let mut gate = self.lock_gate();
+        let on_ip = ip.map_or(0, |ip| gate.addresses.get(&ip).copied().unwrap_or(0));
+        let on_event = gate.events.get(&key).copied().unwrap_or(0);
+        if on_ip >= gate.per_address || on_event >= gate.per_event {
+            return None;
+        }
+        if let Some(ip) = ip {
+            *gate.addresses.entry(ip).or_insert(0) += 1;
+        }
+        *gate.events.entry(key).or_insert(0) += 1;
+        Some(Permit {
+            hub: self.clone(),
+            ip,
+            key,
+        })
     }
 
     pub fn metrics(&self) -> &LiveMetrics {
@@ -385,11 +467,12 @@ impl Hub {
             },
             None => local,
         };
-        let text: Arc<str> = json!({
-            "type": "presence", "phones": total[0], "members": total[1], "walls": total[2],
-        })
-        .to_string()
-        .into();
+        let text = Text::from(
+            json!({
+                "type": "presence", "phones": total[0], "members": total[1], "walls": total[2],
+            })
+            .to_string(),
+        );
         *room.presence.lock().unwrap_or_else(|e| e.into_inner()) = Some(text.clone());
         if local[1] > 0 {
             let _ = room.tx.send(Arc::new(Delivered {
@@ -492,7 +575,7 @@ pub struct Subscription {
     /// A message from the room that came after a gap, kept until the gap is read.
     held: Option<Arc<Delivered>>,
     reload: bool,
-    presence: Option<Arc<str>>,
+    presence: Option<Text>,
 }
 
 impl std::fmt::Debug for Subscription {
@@ -535,7 +618,9 @@ impl Subscription {
                 continue;
             }
             if self.cursor < self.catch_up_to {
-                if let Err(e) = self.fill().await {
+                // Boxed: the catching up (a store read) does not make every socket's task
+                // as large as a database query for as long as it is open.
+                if let Err(e) = Box::pin(self.fill()).await {
                     tracing::warn!(error = %e, "feed: a viewer could not catch up");
                     return Next::Close(1011, "server error");
                 }

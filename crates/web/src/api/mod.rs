@@ -12,6 +12,7 @@ mod events;
 mod guests;
 mod photos;
 pub mod views;
+mod walls;
 
 use views::{MeOrganization, MeSession, MeUser, MeView};
 
@@ -32,6 +33,23 @@ pub fn routes() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/api/v1/events/{id}/guests", get(guests::list))
+        .route(
+            "/api/v1/events/{id}/walls",
+            get(walls::list).post(walls::create),
+        )
+        .route("/api/v1/events/{id}/walls/blank", post(walls::blank))
+        .route(
+            "/api/v1/events/{id}/walls/{wall}",
+            axum::routing::patch(walls::update).delete(walls::revoke),
+        )
+        .route(
+            "/api/v1/events/{id}/walls/{wall}/link",
+            post(walls::replace_link),
+        )
+        .route(
+            "/api/v1/events/{id}/photos/{photo}/wall",
+            post(walls::photo_on_wall),
+        )
         .route("/api/v1/events/{id}/guests/{guest}", get(guests::show))
         .route(
             "/api/v1/events/{id}/guests/{guest}/block",

@@ -393,6 +393,8 @@ pub struct OwnTile {
     pub failure: String,
     /// Its caption, or "".
     pub caption: String,
+    /// Whether a wall of the event has shown it.
+    pub on_wall: bool,
 }
 
 #[derive(Template)]
@@ -538,6 +540,7 @@ pub(crate) async fn guest_page(
                     .map(|c| t.photo_failure(c))
                     .unwrap_or_default(),
                 caption: p.caption.clone().unwrap_or_default(),
+                on_wall: p.on_wall_at.is_some(),
             }
         })
         .collect();

@@ -6,17 +6,17 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use service::live::{self, Next, Viewer};
 
-use crate::auth::{CurrentGuest, CurrentMember, check_socket_origin};
+use crate::auth::{ClientIp, CurrentGuest, CurrentMember, check_socket_origin};
 use crate::extract::{Path, Query};
 use crate::i18n::Catalog;
-use crate::params::parse_id;
+use crate::params::{parse_id, parse_photo_id};
 use crate::{AppState, WebError};
 
 /// Largest frame a client may send (they send nothing but pongs and closes).
@@ -25,6 +25,9 @@ const MAX_CLIENT_MESSAGE: usize = 4 * 1024;
 const HEARTBEAT: Duration = Duration::from_secs(20);
 /// How long a client has to answer a ping before its socket is dropped.
 const PONG_WAIT: Duration = Duration::from_secs(45);
+
+/// How many "showing" messages a wall may send at once (then one a second).
+const SHOWING_BURST: f64 = 12.0;
 
 /// `?since=N`: the last sequence number the client has.
 #[derive(Debug, Default, Deserialize)]
@@ -52,23 +55,43 @@ type Upgrade = Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketU
 fn upgrade(
     state: AppState,
     ws: Upgrade,
+    ip: ClientIp,
     viewer: Viewer,
     since: Option<i64>,
 ) -> Result<Response, WebError> {
     let ws =
         ws.map_err(|_| WebError::BadRequest(Catalog::current().get("live.not_socket").to_owned()))?;
+    // Refused before the upgrade: the page's script then polls the same feed.
+    let permit = state
+        .services
+        .live
+        .admit(ip.0, &viewer)
+        .ok_or_else(|| WebError::Rejected {
+            status: axum::http::StatusCode::TOO_MANY_REQUESTS,
+            code: "too_many_sockets",
+            message: Catalog::current().get("live.too_many").to_owned(),
+        })?;
     Ok(ws
-        .read_buffer_size(4 * 1024)
+        // Clients send only pongs, closes and a wall's short "showing": a small buffer (it
+        // grows for a longer frame, up to the limit below).
+        .read_buffer_size(512)
         // Each message is written out as it is sent: nothing is kept per socket between them.
         .write_buffer_size(0)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| drive(state, socket, viewer, since))
+        .on_upgrade(move |socket| drive(state, socket, viewer, since, permit))
         .into_response())
 }
 
 /// Moves the feed to one socket until either side ends it.
-async fn drive(state: AppState, mut socket: WebSocket, viewer: Viewer, since: Option<i64>) {
+async fn drive(
+    state: AppState,
+    mut socket: WebSocket,
+    viewer: Viewer,
+    since: Option<i64>,
+    // Held for as long as the socket is open.
+    _permit: live::Permit,
+) {
     let mut sub = match state.services.live.subscribe(viewer, since).await {
         Ok(s) => s,
         Err(e) => {
@@ -94,16 +117,19 @@ async fn drive(state: AppState, mut socket: WebSocket, viewer: Viewer, since: Op
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.tick().await;
     let mut last_heard = tokio::time::Instant::now();
+    let (mut budget, mut refilled) = (SHOWING_BURST, last_heard);
     loop {
         tokio::select! {
             next = sub.next() => match next {
-                Next::Message(text) => {
-                    if socket.send(Message::Text(text.as_ref().into())).await.is_err() {
+                                Next::Message(text) => {
+                    // The room's bytes, shared: nothing is copied per socket before the frame.
+                    let Ok(text) = Utf8Bytes::try_from(text.bytes()) else { continue };
+                    if socket.send(Message::Text(text)).await.is_err() {
                         return;
                     }
                 }
                 Next::Reload => {
-                    let _ = socket.send(Message::Text(r#"{"type":"reload"}"#.into())).await;
+                    let _ = socket.send(Message::Text(Utf8Bytes::from_static(r#"{"type":"reload"}"#))).await;
                     let _ = close(&mut socket, 1000, "reload").await;
                     return;
                 }
@@ -112,9 +138,29 @@ async fn drive(state: AppState, mut socket: WebSocket, viewer: Viewer, since: Op
                     return;
                 }
             },
-            incoming = socket.recv() => match incoming {
+                        incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
-                // Pongs, and anything a client says: it is alive; nothing else is read.
+                                // A wall saying what it shows (a mosaic's twelve at once, then one a second).
+                Some(Ok(Message::Text(text))) => {
+                    let now = tokio::time::Instant::now();
+                    last_heard = now;
+                    budget = (budget + now.duration_since(refilled).as_secs_f64()).min(SHOWING_BURST);
+                    refilled = now;
+                    if matches!(viewer.audience, live::Audience::Wall(_))
+                        && budget >= 1.0
+                        && let Some(photo) = showing_of(&text)
+                    {
+                        budget -= 1.0;
+                        let services = state.services.clone();
+                        tokio::spawn(async move {
+                            let at = services.clock.now();
+                            if let Err(e) = service::walls::photo_showing(&services, &viewer, photo, at).await {
+                                tracing::debug!(error = %e, "live: a wall's showing was not noted");
+                            }
+                        });
+                    }
+                }
+                // Pongs, and anything else a client says: it is alive; nothing else is read.
                 Some(Ok(_)) => last_heard = tokio::time::Instant::now(),
             },
             _ = heartbeat.tick() => {
@@ -123,13 +169,25 @@ async fn drive(state: AppState, mut socket: WebSocket, viewer: Viewer, since: Op
                     return;
                 }
                 let ping = socket.send(Message::Ping(Default::default())).await;
-                let tick = socket.send(Message::Text(r#"{"type":"tick"}"#.into())).await;
+                let tick = socket.send(Message::Text(Utf8Bytes::from_static(r#"{"type":"tick"}"#))).await;
                 if ping.is_err() || tick.is_err() {
                     return;
                 }
             }
         }
     }
+}
+
+/// `{"type":"showing","photo":ID}`: what a wall's page says it shows.
+fn showing_of(text: &str) -> Option<domain::PhotoId> {
+    #[derive(Deserialize)]
+    struct Showing<'a> {
+        #[serde(rename = "type")]
+        kind: &'a str,
+        photo: &'a str,
+    }
+    let m: Showing<'_> = serde_json::from_str(text).ok()?;
+    (m.kind == "showing").then(|| m.photo.parse().ok())?
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) -> Result<(), axum::Error> {
@@ -176,6 +234,7 @@ async fn poll_json(
 /// `GET /app/events/{id}/live`: a member's socket.
 pub async fn member_socket(
     State(state): State<AppState>,
+    ip: ClientIp,
     member: CurrentMember,
     Path(id): Path<String>,
     Query(q): Query<Since>,
@@ -185,7 +244,7 @@ pub async fn member_socket(
     check_socket_origin(&state, &headers)?;
     let since = q.parse()?;
     let viewer = live::member_viewer(&state.services, &member.ctx, parse_id(&id)?).await?;
-    upgrade(state, ws, viewer, since)
+    upgrade(state, ws, ip, viewer, since)
 }
 
 /// `GET /app/events/{id}/feed`: a member's polling.
@@ -203,6 +262,7 @@ pub async fn member_feed(
 /// `GET /g/{event}/live`: a guest's socket.
 pub async fn guest_socket(
     State(state): State<AppState>,
+    ip: ClientIp,
     g: CurrentGuest,
     Query(q): Query<Since>,
     headers: HeaderMap,
@@ -211,7 +271,7 @@ pub async fn guest_socket(
     check_socket_origin(&state, &headers)?;
     let since = q.parse()?;
     let viewer = live::guest_viewer(&state.services, &g.ctx, g.event.id).await?;
-    upgrade(state, ws, viewer, since)
+    upgrade(state, ws, ip, viewer, since)
 }
 
 /// `GET /g/{event}/feed`: a guest's polling.
@@ -228,6 +288,7 @@ pub async fn guest_feed(
 /// `GET /w/{token}/live`: a wall's socket.
 pub async fn wall_socket(
     State(state): State<AppState>,
+    ip: ClientIp,
     Path(token): Path<String>,
     Query(q): Query<Since>,
     headers: HeaderMap,
@@ -236,7 +297,7 @@ pub async fn wall_socket(
     check_socket_origin(&state, &headers)?;
     let since = q.parse()?;
     let open = service::walls::open_wall(&state.services, &token).await?;
-    upgrade(state, ws, live::wall_viewer(&open.wall), since)
+    upgrade(state, ws, ip, live::wall_viewer(&open.wall), since)
 }
 
 /// `GET /w/{token}/feed`: a wall's polling.
@@ -248,4 +309,29 @@ pub async fn wall_feed(
     let since = q.parse()?;
     let open = service::walls::open_wall(&state.services, &token).await?;
     poll_json(&state, &live::wall_viewer(&open.wall), since).await
+}
+
+/// `photo=ID` from a wall's page that polls instead of holding a socket.
+#[derive(Debug, Deserialize)]
+pub struct ShowingForm {
+    photo: String,
+}
+
+/// `POST /w/{token}/showing`: a polling wall says which photo it shows (what its socket says
+/// otherwise). 204 whether or not it was the first time.
+pub async fn wall_showing(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    // No session and no CSRF token: the link in the path is the wall's only credential.
+    let form: ShowingForm = serde_urlencoded::from_bytes(&body).map_err(|_| {
+        WebError::BadRequest(Catalog::current().get("error.form_incomplete").to_owned())
+    })?;
+    let photo = parse_photo_id(&form.photo)?;
+    let open = service::walls::open_wall(&state.services, &token).await?;
+    let viewer = live::wall_viewer(&open.wall);
+    service::walls::photo_showing(&state.services, &viewer, photo, state.services.clock.now())
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }

@@ -282,7 +282,7 @@ pub async fn create_wall(
     }
 }
 
-fn parse_wall_id(raw: &str) -> Result<domain::WallId, WebError> {
+pub(crate) fn parse_wall_id(raw: &str) -> Result<domain::WallId, WebError> {
     raw.parse().map_err(|_| WebError::NotFound)
 }
 
@@ -432,6 +432,7 @@ struct WallPage {
     live_url: String,
     feed_url: String,
     photos_url: String,
+    showing_url: String,
     join_url: String,
     qr_svg_url: String,
     seq: i64,
@@ -471,6 +472,7 @@ pub async fn show_wall(
         live_url: format!("/w/{token}/live"),
         feed_url: format!("/w/{token}/feed"),
         photos_url: format!("/w/{token}/photos"),
+        showing_url: format!("/w/{token}/showing"),
         join_url: join,
         qr_svg_url: format!("/w/{token}/qr.svg"),
         seq: open.head,

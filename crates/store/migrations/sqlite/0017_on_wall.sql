@@ -1,0 +1,3 @@
+-- When a photo was first shown on one of its event's walls (reported by the wall's page), so
+-- its guest is told once and My photos can say so (SQLite twin of postgres/0017_on_wall.sql).
+ALTER TABLE photos ADD COLUMN on_wall_at DATETIME;
