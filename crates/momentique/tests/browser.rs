@@ -1603,7 +1603,15 @@ async fn live_the_projector_wall() {
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     wall.screenshot("wall-mosaic-1080p").await;
 
-    // The host hides the first photo: off the wall within a second.
+    // The host hides the first photo: off the wall within a second. Four cells for five
+    // photos: wait until it is one of those on screen.
+    wait_js(
+        &wall,
+        &format!("return !!document.querySelector('.cell[data-photo=\"{first}\"]')"),
+        serde_json::json!(true),
+        30,
+    )
+    .await;
     host.client
         .goto(&app.url(&format!("{event_path}/photos")))
         .await
@@ -1613,7 +1621,7 @@ async fn live_the_projector_wall() {
         &wall,
         &format!("#photo-{first} button[value=hide]"),
         "photo.removed",
-        &format!("return !document.querySelector('[data-photo=\"{first}\"]')"),
+        &format!("return window.__at > 0 && !document.querySelector('[data-photo=\"{first}\"]')"),
     )
     .await;
     assert!(hidden < 1000.0, "hiding took {hidden} ms");

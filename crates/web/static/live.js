@@ -306,21 +306,32 @@ on("photo.reactions", (m) => {
 }
 
 // ---- Guest page: "your photo is on the big screen" ------------------------------------------------
+// Only the photo's own guest (and members, whose pages have no note) hear photo.on_wall. The
+// note shows at once; the badge goes on the photo's tile in My photos, now or when the upload
+// queue adds that tile (a wall may show a photo before its uploader's page has taken it in).
 {
   const note = document.querySelector("[data-on-wall-note]");
-  if (note) {
+  const mine = document.querySelector("[data-mine]");
+  if (note && mine) {
     let hide = 0;
-    on("photo.on_wall", (m) => {
-      const li = tileOf(m.id);
-      if (!li || !li.closest("[data-mine]")) return;
+    const shown = new Set();
+    const badge = (li) => {
       const meta = li.querySelector(".photo-meta");
-      if (meta && !meta.querySelector("[data-on-wall-badge]")) {
-        const badge = document.createElement("span");
-        badge.className = "on-wall-badge";
-        badge.dataset.onWallBadge = "";
-        badge.textContent = note.dataset.badge || "";
-        meta.append(" ", badge);
-      }
+      if (!meta || meta.querySelector("[data-on-wall-badge]")) return;
+      const b = document.createElement("span");
+      b.className = "on-wall-badge";
+      b.dataset.onWallBadge = "";
+      b.textContent = note.dataset.badge || "";
+      meta.append(" ", b);
+    };
+    const mark = () => {
+      for (const li of mine.children) if (shown.has(li.id)) badge(li);
+    };
+    new MutationObserver(mark).observe(mine, { childList: true });
+    on("photo.on_wall", (m) => {
+      if (typeof m.id !== "string") return;
+      shown.add(`photo-${m.id}`);
+      mark();
       note.hidden = false;
       clearTimeout(hide);
       hide = setTimeout(() => { note.hidden = true; }, 15000);
