@@ -97,6 +97,14 @@ id_type!(
     /// A projector wall of one event (opened from its own link).
     WallId
 );
+id_type!(
+    /// A lucky draw of one event.
+    DrawId
+);
+id_type!(
+    /// A walk-in's entry, added to a draw by hand.
+    ManualEntryId
+);
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@
 
 pub mod actor;
 pub mod draw;
+pub mod draw_rules;
 pub mod event;
 pub mod ids;
 pub mod password;
@@ -14,10 +15,13 @@ pub mod time;
 pub mod values;
 
 pub use actor::{Actor, Denied};
+pub use draw_rules::EntryRule;
 pub use event::{
     EventSettings, EventSlug, EventSort, EventStatus, EventZone, GuestVisibility, Moderation,
 };
-pub use ids::{AuditId, EventId, GuestId, JobId, PhotoId, TenantId, UserId, WallId};
+pub use ids::{
+    AuditId, DrawId, EventId, GuestId, JobId, ManualEntryId, PhotoId, TenantId, UserId, WallId,
+};
 pub use password::PasswordProblem;
 pub use photo::{
     GallerySort, GuestSight, ModerationAction, PhotoFacts, PhotoStatus, REACTION_KINDS, guest_sight,

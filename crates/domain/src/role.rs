@@ -40,11 +40,15 @@ pub enum Action {
     ViewAuditLog,
     /// Delete the organization or hand over ownership.
     DeleteOrganization,
+    /// Set up lucky draws: rules, prizes, manual entries, exclusions, closing entries.
+    ManageDraws,
+    /// Run a closed draw on stage: the phrase, draw next, present / not present, finish.
+    RunDraws,
 }
 
 impl Action {
     /// Every action, for tables and tests.
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 13] = [
         Action::ViewEvents,
         Action::UploadPhotos,
         Action::React,
@@ -56,6 +60,8 @@ impl Action {
         Action::ManageSettings,
         Action::ViewAuditLog,
         Action::DeleteOrganization,
+        Action::ManageDraws,
+        Action::RunDraws,
     ];
 }
 
@@ -72,12 +78,14 @@ impl Role {
             | Action::UploadPhotos
             | Action::React
             | Action::ModeratePhotos
-            | Action::DownloadOriginals => true,
+            | Action::DownloadOriginals
+            | Action::RunDraws => true,
             Action::ManageEvents
             | Action::DeletePhotos
             | Action::ManageMembers
             | Action::ManageSettings
-            | Action::ViewAuditLog => self >= Role::Admin,
+            | Action::ViewAuditLog
+            | Action::ManageDraws => self >= Role::Admin,
             Action::DeleteOrganization => self == Role::Owner,
         }
     }
@@ -137,6 +145,8 @@ mod tests {
             (ManageSettings,       false,  true,  true),
             (ViewAuditLog,         false,  true,  true),
             (DeleteOrganization,   false,  false, true),
+            (ManageDraws,          false,  true,  true),
+            (RunDraws,             true,   true,  true),
         ];
         assert_eq!(
             table.len(),

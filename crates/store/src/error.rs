@@ -17,6 +17,10 @@ pub enum StoreError {
     /// caller; refusing here keeps one tenant's data out of another's request.
     #[error("transaction scope does not match the tenant of the call")]
     ScopeMismatch,
+    /// The database refused to change a locked lucky draw (its entries closed) or one of its
+    /// append-only records (entries, picks, outcomes).
+    #[error("the draw is locked: its entries have closed")]
+    Locked,
     /// A value read back could not be understood (corrupt or foreign data).
     #[error("bad data in column {column}: {reason}")]
     Corrupt {

@@ -12,6 +12,7 @@
 
 mod audit;
 mod db;
+mod draws;
 mod error;
 mod events;
 mod feed;
@@ -32,6 +33,9 @@ mod walls;
 
 pub use audit::{AuditEntry, AuditRepo, NewAuditEntry};
 pub use db::{Backend, Conn, Db, DbOptions, Scope, Tx, url_user};
+pub use draws::{
+    Candidate, Draw, DrawLock, DrawPick, DrawRepo, DrawTier, EventWinner, LockedEntry, ManualEntry,
+};
 pub use error::StoreError;
 pub use events::{Event, EventCursor, EventQuery, EventRepo, JoinLink, JoinLinkRepo};
 pub use feed::{FEED_RETENTION_HOURS, FeedHead, FeedMessage, FeedRepo, NewFeedMessage, audience};
