@@ -275,6 +275,17 @@ pub enum Outcome {
     NotPresent,
 }
 
+impl Outcome {
+    /// The stable name (as in the export).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Drawn => "drawn",
+            Outcome::Present => "present",
+            Outcome::NotPresent => "not_present",
+        }
+    }
+}
+
 /// One prize tier as published: its position (1 = drawn first), name and number of winners.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TierSpec {

@@ -151,7 +151,7 @@ impl From<crate::Error> for EventError {
     }
 }
 
-fn parse_local(
+pub(crate) fn parse_local(
     raw: &str,
     zone: Option<EventZone>,
 ) -> Result<Option<DateTime<Utc>>, EventFieldProblem> {

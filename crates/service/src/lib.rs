@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod captions;
 pub mod context;
+pub mod draws;
 pub mod events;
 pub mod gallery;
 pub mod guest_admin;
@@ -135,6 +136,9 @@ pub fn registry(services: &Services) -> jobs::Registry {
     registry.register::<photos::ProcessPhoto, _>(photos::ProcessPhotoHandler::new(services));
     registry.register::<moderation::DeletePhotoFiles, _>(moderation::DeletePhotoFilesHandler {
         blobs: services.blobs.clone(),
+    });
+    registry.register::<draws::CloseDraw, _>(draws::CloseDrawHandler {
+        services: services.clone(),
     });
     registry
 }

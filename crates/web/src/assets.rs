@@ -46,6 +46,16 @@ const FILES: &[(&str, &[u8], &str)] = &[
         "text/css; charset=utf-8",
     ),
     (
+        "draw.js",
+        include_bytes!("../static/draw.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "draw.css",
+        include_bytes!("../static/draw.css"),
+        "text/css; charset=utf-8",
+    ),
+    (
         "favicon.svg",
         include_bytes!("../static/favicon.svg"),
         "image/svg+xml",

@@ -421,6 +421,8 @@ struct GuestPage {
     can_caption: bool,
     caption_reviewed: bool,
     max_caption: usize,
+    /// The event's lucky draws, with the guest's entries and the winners.
+    draws: Vec<service::draws::GuestDraw>,
 }
 
 /// Why a guest cannot upload, in their words.
@@ -567,6 +569,7 @@ pub(crate) async fn guest_page(
         can_caption: service::captions::may_caption(e, guest).is_ok(),
         caption_reviewed: e.settings.moderation == domain::Moderation::Approve,
         max_caption: domain::Caption::MAX_LEN,
+        draws: service::draws::guest_draws(&state.services, &g.ctx, e.id).await?,
     };
     Ok((status, render(page)?).into_response())
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod captions;
 pub mod chart;
 pub mod dashboard;
+pub mod draws;
 pub mod events;
 pub mod guest;
 pub mod guest_admin;
