@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::events::like_pattern;
 use crate::sql::{Arg, execute, fetch_all, fetch_one, fetch_optional};
-use crate::{Result, StoreError, Tx};
+use crate::{Backend, Result, StoreError, Tx};
 
 /// A draw as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -583,10 +583,17 @@ enum DrawState {
 }
 
 async fn draw_state(tx: &mut Tx, tenant: TenantId, draw: DrawId) -> Result<DrawState> {
+    // On PostgreSQL the row is read FOR SHARE: a change to the setup of an open draw then waits
+    // for a close under way (which holds the row from its first step) and sees it closed, rather
+    // than slipping in beside it. SQLite has one writer at a time and no row locks.
+    let sql = match tx.backend() {
+        Backend::Sqlite => "SELECT closed_at FROM draws WHERE tenant_id = ? AND id = ?",
+        Backend::Postgres => "SELECT closed_at FROM draws WHERE tenant_id = ? AND id = ? FOR SHARE",
+    };
     let row: Option<(Option<DateTime<Utc>>,)> = fetch_optional(
         tx,
         tenant,
-        "SELECT closed_at FROM draws WHERE tenant_id = ? AND id = ?",
+        sql,
         &[Arg::Uuid(tenant.as_uuid()), Arg::Uuid(draw.as_uuid())],
     )
     .await?;

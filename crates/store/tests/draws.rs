@@ -892,3 +892,65 @@ async fn postgres_rls_hides_another_tenants_draws() {
     .await;
     assert!(got.is_err(), "{got:?}");
 }
+
+/// A setup change that races a close waits for it and then finds the draw locked (PostgreSQL;
+/// SQLite has one writer at a time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_setup_change_racing_the_close_waits_and_is_refused() {
+    let tdb = TestDatabase::new(TestBackend::Postgres).await;
+    let db = open(&tdb).await;
+    let (t, e) = seed(&db, "A").await;
+    let mut tx = db.begin(Scope::Tenant(t)).await.expect("begin");
+    let d = draw(t, e, "Main", 10);
+    tx.insert_draw(&d).await.expect("draw");
+    tx.commit().await.expect("commit");
+
+    let mut closing = db.begin(Scope::Tenant(t)).await.expect("begin");
+    assert!(
+        closing
+            .close_draw(t, d.id, &lock(100), &[])
+            .await
+            .expect("close")
+    );
+    let racer = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let mut tx = db.begin(Scope::Tenant(t)).await.expect("begin");
+            let walk = ManualEntry {
+                id: ManualEntryId::new(),
+                draw_id: d.id,
+                name: "Late".into(),
+                note: None,
+                created_at: at(200),
+            };
+            tx.insert_manual_entry(t, &walk).await
+        })
+    };
+    // Until the server shows the racer waiting on a lock (polled, for at most 10 s).
+    let owner = sqlx::PgPool::connect(tdb.admin_url.as_deref().expect("owner URL"))
+        .await
+        .expect("owner");
+    let mut waiting = false;
+    for _ in 0..200 {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&owner)
+        .await
+        .expect("activity");
+        if n > 0 {
+            waiting = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    owner.close().await;
+    assert!(
+        waiting && !racer.is_finished(),
+        "the racer waits for the close"
+    );
+    closing.commit().await.expect("commit");
+    let got = racer.await.expect("racer");
+    assert!(matches!(got, Err(StoreError::Locked)), "{got:?}");
+}
