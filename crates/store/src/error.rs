@@ -35,9 +35,19 @@ pub enum StoreError {
     Sqlx(sqlx::Error),
 }
 
+/// The message of the draw lock triggers (migration 0018), on both backends.
+const DRAW_LOCKED: &str = "draw_locked";
+/// The SQLSTATE the PostgreSQL draw lock triggers raise.
+const DRAW_LOCKED_SQLSTATE: &str = "P0D01";
+
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &err {
+            // The draw triggers of migration 0018: RAISE(ABORT, 'draw_locked') on SQLite, the
+            // same message with SQLSTATE P0D01 on PostgreSQL.
+            if db.message() == DRAW_LOCKED || db.code().as_deref() == Some(DRAW_LOCKED_SQLSTATE) {
+                return StoreError::Locked;
+            }
             match db.kind() {
                 sqlx::error::ErrorKind::UniqueViolation => return StoreError::Conflict("record"),
                 sqlx::error::ErrorKind::ForeignKeyViolation => {

@@ -172,7 +172,7 @@ pub struct EventQuery {
     pub limit: u32,
 }
 
-fn like_pattern(s: &str) -> String {
+pub(crate) fn like_pattern(s: &str) -> String {
     let escaped = s
         .replace('\\', "\\\\")
         .replace('%', "\\%")

@@ -288,6 +288,13 @@ async fn postgres_rls_shows_each_tenant_only_its_rows_and_nothing_without_a_tena
         store::schema::rls_tables(&db).await.unwrap(),
         vec![
             "audit_log",
+            "draw_entries",
+            "draw_exclusions",
+            "draw_manual_entries",
+            "draw_outcomes",
+            "draw_picks",
+            "draw_tiers",
+            "draws",
             "event_hour_counts",
             "event_photo_counts",
             "event_totals",
