@@ -33,10 +33,10 @@ pub use context::{Ctx, Error};
 /// itself: the compiler keeps that layering).
 pub mod records {
     pub use store::{
-        AuditEntry, Decision, Event, EventCursor, EventPhotoFilter, EventQuery, EventSort,
-        GalleryCursor, GalleryQuery, GallerySort, Guest, GuestFigures, GuestTotals, Limit, Photo,
-        QueueStats, REACTION_KINDS, ReactionSummary, SessionRecord, StoreError, StoredRendition,
-        Tenant, User, Wall,
+        AuditEntry, Decision, Draw, DrawTier, Event, EventCursor, EventPhotoFilter, EventQuery,
+        EventSort, GalleryCursor, GalleryQuery, GallerySort, Guest, GuestFigures, GuestTotals,
+        Limit, Photo, QueueStats, REACTION_KINDS, ReactionSummary, SessionRecord, StoreError,
+        StoredRendition, Tenant, User, Wall,
     };
 }
 

@@ -186,6 +186,41 @@ async fn attempt(b: &Browser<'_>, action: Action, event: &str, photo: &str, n: u
                 .await;
             r.status == StatusCode::SEE_OTHER || refused(r.status, &r.body)
         }
+        Action::ManageDraws => {
+            // The page's form and the API: both allowed, or both refused for the role.
+            let name = format!("Role draw {n}");
+            let form = b
+                .submit(
+                    &format!("{page}/draws"),
+                    &format!("{page}/draws"),
+                    &[
+                        ("name", name.as_str()),
+                        ("rule_kind", "per_guest"),
+                        ("min_photos", "1"),
+                        ("tier_name", "Mug"),
+                        ("tier_winners", "1"),
+                    ],
+                )
+                .await;
+            let api = b
+                .json(
+                    "POST",
+                    &format!("/api/v1/events/{event}/draws"),
+                    Some(json!({"name": name, "prizes": [{"name": "Mug"}]})),
+                )
+                .await;
+            if form.status == StatusCode::SEE_OTHER {
+                assert_eq!(api.status, StatusCode::CREATED, "{}", api.body);
+                true
+            } else {
+                assert_eq!(api.status, StatusCode::FORBIDDEN, "{}", api.body);
+                refused(form.status, &form.body)
+            }
+        }
+        Action::RunDraws => {
+            let r = b.get(&format!("{page}/draws")).await;
+            r.status == StatusCode::OK || refused(r.status, &r.body)
+        }
         // No pages for these yet (the teams issue): `ROUTED` leaves them out.
         Action::ManageMembers
         | Action::ManageSettings
@@ -194,7 +229,7 @@ async fn attempt(b: &Browser<'_>, action: Action, event: &str, photo: &str, n: u
     }
 }
 
-const ROUTED: [Action; 7] = [
+const ROUTED: [Action; 9] = [
     Action::ViewEvents,
     Action::UploadPhotos,
     Action::React,
@@ -202,6 +237,8 @@ const ROUTED: [Action; 7] = [
     Action::DownloadOriginals,
     Action::ManageEvents,
     Action::DeletePhotos,
+    Action::ManageDraws,
+    Action::RunDraws,
 ];
 
 db_test!(

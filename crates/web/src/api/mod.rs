@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 use crate::AppState;
 use crate::auth::CurrentMember;
 
+mod draws;
 mod events;
 mod guests;
 mod photos;
@@ -38,6 +39,45 @@ pub fn routes() -> Router<AppState> {
             get(walls::list).post(walls::create),
         )
         .route("/api/v1/events/{id}/walls/blank", post(walls::blank))
+        .route(
+            "/api/v1/events/{id}/draws",
+            get(draws::list).post(draws::create),
+        )
+        .route(
+            "/api/v1/events/{id}/draws/{draw}",
+            get(draws::show).patch(draws::update).delete(draws::delete),
+        )
+        .route(
+            "/api/v1/events/{id}/draws/{draw}/participants",
+            get(draws::participants),
+        )
+        .route(
+            "/api/v1/events/{id}/draws/{draw}/walk-ins",
+            post(draws::add_walk_in),
+        )
+        .route(
+            "/api/v1/events/{id}/draws/{draw}/walk-ins/{entry}",
+            axum::routing::delete(draws::remove_walk_in),
+        )
+        .route(
+            "/api/v1/events/{id}/draws/{draw}/exclusions/{guest}",
+            axum::routing::put(draws::exclude).delete(draws::exclude),
+        )
+        .route("/api/v1/events/{id}/draws/{draw}/close", post(draws::close))
+        .route(
+            "/api/v1/events/{id}/draws/{draw}/phrase",
+            post(draws::phrase),
+        )
+        .route("/api/v1/events/{id}/draws/{draw}/next", post(draws::next))
+        .route(
+            "/api/v1/events/{id}/draws/{draw}/picks/{seq}/outcome",
+            post(draws::outcome),
+        )
+        .route(
+            "/api/v1/events/{id}/draws/{draw}/finish",
+            post(draws::finish),
+        )
+        .route("/api/v1/events/{id}/draws/{draw}/state", get(draws::state))
         .route(
             "/api/v1/events/{id}/walls/{wall}",
             axum::routing::patch(walls::update).delete(walls::revoke),
