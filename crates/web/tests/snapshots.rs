@@ -333,6 +333,50 @@ db_test!(
             StatusCode::NOT_FOUND,
         );
 
+        // Lucky draws: the list with its form, a draw's page, its screens, the public page and
+        // the guest's block.
+        let d = host
+            .json(
+                "POST",
+                &format!("/api/v1/events/{event}/draws"),
+                Some(json!({
+                    "name": "Big prizes",
+                    "prizes": [{"name": "Balloon ride"}, {"name": "Mug", "winners": 2}],
+                    "rule": {"kind": "per_photo", "cap": 3},
+                })),
+            )
+            .await;
+        shots.json("api_draw_created", &d, StatusCode::CREATED);
+        let draw = d.json()["id"].as_str().expect("draw id").to_owned();
+        let list = host.get(&format!("{ev}/draws")).await;
+        shots.head("draws", &list, ok);
+        shots.text(
+            "draws_form",
+            fragment(&list.body, "<form method=\"post\" action=\"/app/events/", "</form>"),
+        );
+        let detail = host.get(&format!("{ev}/draws/{draw}")).await;
+        shots.head("draw", &detail, ok);
+        shots.text(
+            "draw_participants",
+            fragment(&detail.body, "<section class=\"card\" id=\"participants\"", "</section>"),
+        );
+        let closed = host
+            .json("POST", &format!("/api/v1/events/{event}/draws/{draw}/close"), None)
+            .await;
+        assert_eq!(closed.status, ok, "{}", closed.body);
+        shots.head("draw_show", &host.get(&format!("{ev}/draws/{draw}/show")).await, ok);
+        shots.head("draw_remote", &host.get(&format!("{ev}/draws/{draw}/remote")).await, ok);
+        let public = visitor.get(&format!("/d/{tenant}/{draw}")).await;
+        shots.head("draw_public", &public, ok);
+        shots.text(
+            "draw_public_proof",
+            fragment(&public.body, "<section class=\"card\" aria-labelledby=\"proof-h\">", "</section>"),
+        );
+        shots.text(
+            "guest_draws",
+            fragment(&guest.get(&g).await.body, "<section class=\"guest-draws\"", "</section>"),
+        );
+
         shots.check();
     }
 );
