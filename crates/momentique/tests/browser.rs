@@ -1742,3 +1742,274 @@ async fn live_members_pages_and_my_photos() {
         app.log()
     );
 }
+
+/// Dispatches a key press on the page, as the projector's keyboard would.
+async fn press(browser: &Browser, key: &str) {
+    js(
+        browser,
+        &format!(
+            "document.dispatchEvent(new KeyboardEvent('keydown', {{ key: '{key}' }})); return true"
+        ),
+    )
+    .await;
+}
+
+/// The lucky draw, end to end: a host sets up a draw, two guests' uploads enter them, the host
+/// closes the entries and runs the draw on the projector with the keyboard while a guest's
+/// phone watches; the first winner is not there and the prize is drawn again; the draw ends and
+/// the public page recomputes every winner in the browser.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lucky_draw_on_the_projector_and_the_phones() {
+    let app = App::start();
+    let photos = tempfile::tempdir().expect("tempdir");
+    let files: Vec<_> = [(1600, 1200), (1200, 1600)]
+        .iter()
+        .enumerate()
+        .map(|(i, &(w, h))| {
+            let p = photos.path().join(format!("IMG_07{i:02}.jpg"));
+            write_jpeg(&p, w, h);
+            p
+        })
+        .collect();
+
+    let host = Browser::start(1280, 800).await;
+    sign_up(&host, &app, "draw-host@example.com").await;
+    create_event(&host, &app, "Winter gala", "2027-06-21T01:30", false).await;
+    let link = go_live(&host).await;
+    let event_path = host
+        .client
+        .current_url()
+        .await
+        .expect("url")
+        .path()
+        .to_owned();
+
+    // The draw: one prize, one entry per guest with a photo.
+    host.client
+        .goto(&app.url(&format!("{event_path}/draws")))
+        .await
+        .expect("draws page");
+    fill(&host, "name", "Gala prizes").await;
+    fill(&host, "tier_name", "Hot-air balloon ride").await;
+    click(&host, "form.draw-form button[type=submit]").await;
+    wait_for(&host, "#participants").await;
+    let draw_path = host
+        .client
+        .current_url()
+        .await
+        .expect("url")
+        .path()
+        .to_owned();
+    host.screenshot("draw-setup").await;
+
+    // Two guests on phones; their published photos enter them.
+    let lena = Browser::start(390, 844).await;
+    join_as(&lena, &link, "Lena Berger").await;
+    upload_and_wait(&lena, &[&files[0]], "published").await;
+    let max = Browser::start(390, 844).await;
+    join_as(&max, &link, "Max Moser").await;
+    upload_and_wait(&max, &[&files[1]], "published").await;
+    lena.client.refresh().await.expect("reload");
+    wait_js(
+        &lena,
+        "const p = document.querySelector('.draw-in'); return !!p && p.textContent.includes('You are in the draw: 1 entry')",
+        serde_json::json!(true),
+        10,
+    )
+    .await;
+    lena.screenshot("draw-guest-entered").await;
+    assert_eq!(sideways_overflow(&lena).await, serde_json::json!(0));
+
+    // The host closes the entries: the seal is published.
+    host.client
+        .goto(&app.url(&draw_path))
+        .await
+        .expect("draw page");
+    click(&host, "form[action$='/close'] button[type=submit]").await;
+    wait_for(&host, ".draw-proof").await;
+    host.screenshot("draw-closed").await;
+
+    // The projector: the host's screen at 1080p, driven by the keyboard.
+    let screen = Browser::start(1920, 1080).await;
+    log_in(&screen, &app, "draw-host@example.com").await;
+    screen
+        .client
+        .goto(&app.url(&format!("{draw_path}/show")))
+        .await
+        .expect("the screen");
+    wait_js(
+        &screen,
+        "return document.documentElement.dataset.live",
+        serde_json::json!("live"),
+        10,
+    )
+    .await;
+    screen.screenshot("draw-screen-sealed").await;
+    for phone in [&lena, &max] {
+        phone.client.refresh().await.expect("reload");
+        wait_js(
+            phone,
+            "return document.documentElement.dataset.live",
+            serde_json::json!("live"),
+            10,
+        )
+        .await;
+    }
+
+    // Space: the reel spins and lands on the winner the server drew.
+    press(&screen, " ").await;
+    wait_js(
+        &screen,
+        "return document.body.dataset.spinning === 'on'",
+        serde_json::json!(true),
+        5,
+    )
+    .await;
+    screen.screenshot("draw-screen-spinning").await;
+    wait_js(
+        &screen,
+        "const w = document.querySelector('[data-winner]'); return !w.hidden && w.dataset.seq === '1' && !document.body.dataset.spinning",
+        serde_json::json!(true),
+        15,
+    )
+    .await;
+    screen.screenshot("draw-screen-winner").await;
+    let first = js(
+        &screen,
+        "return document.querySelector('[data-winner-name]').textContent",
+    )
+    .await;
+    let first = first.as_str().expect("a name").to_owned();
+    let (winner, other) = if first == "Lena Berger" {
+        (&lena, &max)
+    } else {
+        (&max, &lena)
+    };
+    assert!(first == "Lena Berger" || first == "Max Moser", "{first}");
+    // The winner's phone says so; the other's does not.
+    wait_js(
+        winner,
+        "return !document.querySelector('[data-draw-won]').hidden",
+        serde_json::json!(true),
+        10,
+    )
+    .await;
+    winner.screenshot("draw-guest-won").await;
+    assert_eq!(
+        js(
+            other,
+            "return document.querySelector('[data-draw-won]').hidden"
+        )
+        .await,
+        serde_json::json!(true)
+    );
+
+    // N: not there. Space again: the same prize, a new round, the other guest.
+    press(&screen, "n").await;
+    wait_js(
+        &screen,
+        "return document.querySelector('[data-winner]').dataset.outcome",
+        serde_json::json!("not_present"),
+        10,
+    )
+    .await;
+    press(&screen, " ").await;
+    wait_js(
+        &screen,
+        "const w = document.querySelector('[data-winner]'); return !w.hidden && w.dataset.seq === '2' && !document.body.dataset.spinning",
+        serde_json::json!(true),
+        15,
+    )
+    .await;
+    let second = js(
+        &screen,
+        "return document.querySelector('[data-winner-name]').textContent",
+    )
+    .await;
+    assert_ne!(
+        second.as_str(),
+        Some(first.as_str()),
+        "nobody is drawn twice"
+    );
+    // P: present.
+    press(&screen, "p").await;
+    wait_js(
+        &screen,
+        "return document.querySelector('[data-winner]').dataset.outcome",
+        serde_json::json!("present"),
+        10,
+    )
+    .await;
+    screen.screenshot("draw-screen-present").await;
+    // B blanks the screen and B brings it back.
+    press(&screen, "b").await;
+    wait_js(
+        &screen,
+        "return document.body.classList.contains('is-blank')",
+        serde_json::json!(true),
+        10,
+    )
+    .await;
+    press(&screen, "b").await;
+    wait_js(
+        &screen,
+        "return document.body.classList.contains('is-blank')",
+        serde_json::json!(false),
+        10,
+    )
+    .await;
+
+    // The remote (the host's laptop here) ends the draw; the seed is published.
+    host.client
+        .goto(&app.url(&format!("{draw_path}/remote")))
+        .await
+        .expect("remote");
+    click(&host, "form.finish-form button[type=submit]").await;
+    wait_path(&host, &format!("{draw_path}/remote")).await;
+    wait_js(
+        &screen,
+        "return document.querySelector('[data-status]').textContent.includes(\"That's all\")",
+        serde_json::json!(true),
+        10,
+    )
+    .await;
+
+    // The other guest's page lists the winner; anyone's browser checks the draw.
+    other.client.refresh().await.expect("reload");
+    wait_for(other, ".guest-winners").await;
+    other.screenshot("draw-guest-winners").await;
+    host.client
+        .goto(&app.url(&draw_path))
+        .await
+        .expect("draw page");
+    let public_url = js(
+        &host,
+        "return document.querySelector('.page-head a[href^=\"http\"]').getAttribute('href')",
+    )
+    .await;
+    let nobody = Browser::start(390, 844).await;
+    nobody
+        .client
+        .goto(public_url.as_str().expect("the public page"))
+        .await
+        .expect("public page");
+    wait_js(
+        &nobody,
+        "return document.querySelector('[data-draw-verify]').dataset.verifyState",
+        serde_json::json!("ok"),
+        20,
+    )
+    .await;
+    let checks = js(
+        &nobody,
+        "return [...document.querySelectorAll('.verify-checks li')].map(li => li.dataset.ok)",
+    )
+    .await;
+    let checks = checks.as_array().expect("checks").clone();
+    assert!(
+        !checks.is_empty() && checks.iter().all(|c| c == "true"),
+        "{checks:?}"
+    );
+    nobody.screenshot("draw-verified").await;
+    assert_eq!(sideways_overflow(&nobody).await, serde_json::json!(0));
+}

@@ -1397,7 +1397,7 @@ pub async fn detail(
                 won: won.get(e.entry_id.as_str()).map(|p| p.prize.clone()),
             })
             .collect();
-        list.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        list.sort_by_key(|a| a.name.to_lowercase());
         let more = list.len() > PAGE as usize;
         list.truncate(PAGE as usize);
         (list, more, picks, stats)

@@ -634,6 +634,52 @@ pub async fn reread(tx: &mut Tx, photo: &Photo) -> Result<Option<Photo>, StoreEr
     tx.get_photo(photo.tenant_id, photo.id).await
 }
 
+/// A draw of the event moved (closed, phrase, a pick, an outcome, finished): every screen and
+/// phone watching re-reads its state (`draw.state`, a doorbell with the draw's id).
+pub async fn draw_changed(
+    tx: &mut Tx,
+    event: &Event,
+    draw: domain::DrawId,
+    step: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    append(
+        tx,
+        event,
+        "draw.state",
+        audience::MEMBERS | audience::WALLS | audience::GUESTS,
+        None,
+        json!({ "draw": draw.to_string(), "step": step }),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// A guest's entry was drawn: their phone says so (`draw.won`, for them alone).
+pub async fn draw_won(
+    tx: &mut Tx,
+    event: &Event,
+    guest: GuestId,
+    body: Value,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tx.append_feed(
+        event.tenant_id,
+        event.id,
+        &NewFeedMessage {
+            kind: "draw.won",
+            audience: audience::OWNER,
+            guest: Some(guest),
+            photo: None,
+            body,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -688,50 +734,4 @@ mod tests {
         assert!(too_old(2, &head(9, Some(4))), "seq 3 is gone");
         assert!(too_old(10, &head(9, Some(1))), "ahead of the feed");
     }
-}
-
-/// A draw of the event moved (closed, phrase, a pick, an outcome, finished): every screen and
-/// phone watching re-reads its state (`draw.state`, a doorbell with the draw's id).
-pub async fn draw_changed(
-    tx: &mut Tx,
-    event: &Event,
-    draw: domain::DrawId,
-    step: &str,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    append(
-        tx,
-        event,
-        "draw.state",
-        audience::MEMBERS | audience::WALLS | audience::GUESTS,
-        None,
-        json!({ "draw": draw.to_string(), "step": step }),
-        now,
-    )
-    .await?;
-    Ok(())
-}
-
-/// A guest's entry was drawn: their phone says so (`draw.won`, for them alone).
-pub async fn draw_won(
-    tx: &mut Tx,
-    event: &Event,
-    guest: GuestId,
-    body: Value,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    tx.append_feed(
-        event.tenant_id,
-        event.id,
-        &NewFeedMessage {
-            kind: "draw.won",
-            audience: audience::OWNER,
-            guest: Some(guest),
-            photo: None,
-            body,
-        },
-        now,
-    )
-    .await?;
-    Ok(())
 }
