@@ -8,6 +8,8 @@
 //! The only free input is the seed, which the service draws from the OS CSPRNG at close and keeps
 //! secret until the draw ends (only its SHA-256, the commitment, is published before).
 
+pub mod verify;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
