@@ -329,9 +329,9 @@ export async function verifyExport(record) {
     }
     const words = phrase === "" ? "no stage phrase" : `the stage phrase ${JSON.stringify(phrase)}`;
     if (firstWrong === null) {
-      add("winners", true, `Every winner recomputed from the seed, ${words} and the entry list: ${count(picks.length, "pick", "picks")} match.`);
+      add("winners", true, `Every winner recomputed from the seed, ${words} and the entry list: ${count(picks.length, "pick", "picks")} checked, all correct.`);
     } else {
-      add("winners", false, `${wrong} of ${count(picks.length, "pick", "picks")} do not match the computed winner; the first: ${firstWrong}.`);
+      add("winners", false, `${wrong} of ${count(picks.length, "pick", "picks")} wrong; the first: ${firstWrong}.`);
     }
   }
 

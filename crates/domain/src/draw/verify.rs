@@ -526,14 +526,14 @@ fn winners_check(
             "winners",
             format!(
                 "Every winner recomputed from the seed, {phrase_words} and the entry list: {} \
-                 match.",
+                 checked, all correct.",
                 count(export.picks.len(), "pick", "picks")
             ),
         ),
         Some(first) => failed(
             "winners",
             format!(
-                "{} of {} do not match the computed winner; the first: {first}.",
+                "{} of {} wrong; the first: {first}.",
                 wrong,
                 count(export.picks.len(), "pick", "picks")
             ),
