@@ -108,7 +108,8 @@ fn a_tampered_record_fails_and_names_the_pick() {
     assert!(stdout.contains("  FAILED   no_repeat_winner: "), "{stdout}");
     assert!(
         stdout.contains(&format!(
-            "the first: pick 3 (tier 2 round 1) should be entry {was}"
+            "the first: pick 3 (tier {} round {}) should be entry {was}",
+            record["picks"][2]["tier"], record["picks"][2]["round"]
         )),
         "{stdout}"
     );
