@@ -11,8 +11,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{
-    DrawExport, ENTRIES_HEADER, EXPORT_FORMAT, Entry, Outcome, Pool, TierSpec, commitment,
-    draw_key, entry_id_valid, hex, next_pick, parse_hex32,
+    DrawExport, EXPORT_FORMAT, Entry, Outcome, Pool, TierSpec, commitment, draw_key,
+    entry_id_valid, hex, next_pick, parse_hex32,
 };
 
 /// The names of the checks, in the order they are reported.
@@ -371,19 +371,10 @@ fn entries_problem(entries: &[Entry]) -> Option<String> {
 }
 
 /// SHA-256 of the canonical encoding of `entries`, which must already be canonical (checked by
-/// [`entries_problem`]); the same bytes as [`super::canonical_entries`], without sorting a copy.
+/// [`entries_problem`]); the same bytes as [`super::canonical_entries`], without a copy.
 fn hash_canonical(entries: &[Entry]) -> [u8; 32] {
     let mut h = Sha256::new();
-    h.update(ENTRIES_HEADER.as_bytes());
-    let mut line = Vec::with_capacity(64);
-    for entry in entries {
-        line.clear();
-        line.extend_from_slice(entry.id.as_bytes());
-        line.push(b' ');
-        line.extend_from_slice(entry.weight.to_string().as_bytes());
-        line.push(b'\n');
-        h.update(&line);
-    }
+    super::encode_sorted(entries, |bytes| h.update(bytes));
     h.finalize().into()
 }
 
