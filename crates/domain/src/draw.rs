@@ -8,6 +8,8 @@
 //! The only free input is the seed, which the service draws from the OS CSPRNG at close and keeps
 //! secret until the draw ends (only its SHA-256, the commitment, is published before).
 
+pub mod verify;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -52,20 +54,83 @@ pub fn entry_id_valid(id: &str) -> bool {
 
 /// The entries in canonical order (by id, byte order), checked: valid unique ids, weights ≥ 1.
 pub fn canonical_order(entries: &[Entry]) -> Result<Vec<Entry>, DrawError> {
-    let mut sorted = entries.to_vec();
-    sorted.sort_by(|a, b| a.id.cmp(&b.id));
-    for (i, entry) in sorted.iter().enumerate() {
+    // A list already in canonical order (what a record publishes) needs no sort.
+    if entries.is_sorted_by(|a, b| a.id < b.id) {
+        check_sorted(entries.iter())?;
+        return Ok(entries.to_vec());
+    }
+    // Sort references keyed by the id's first 8 bytes (zero-padded, big-endian: the same order
+    // as the bytes, and no pointer to follow for most comparisons), then the whole id, then
+    // the position in `entries` — exactly the order of a stable sort by id.
+    let mut sorted: Vec<(u64, usize, &Entry)> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (id_prefix(&e.id), i, e))
+        .collect();
+    sorted.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| a.2.id.cmp(&b.2.id))
+            .then(a.1.cmp(&b.1))
+    });
+    check_sorted(sorted.iter().map(|s| s.2))?;
+    Ok(sorted.into_iter().map(|s| s.2.clone()).collect())
+}
+
+/// The first 8 bytes of `id` as a big-endian number, zero-padded: ordering these orders ids by
+/// their first 8 bytes (a shorter id sorts before its extensions, as in byte order).
+fn id_prefix(id: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = id.len().min(8);
+    bytes[..n].copy_from_slice(&id.as_bytes()[..n]);
+    u64::from_be_bytes(bytes)
+}
+
+/// Checks entries given in sorted order: valid ids, weights ≥ 1, no id twice (the first
+/// problem in that order).
+fn check_sorted<'a>(sorted: impl Iterator<Item = &'a Entry>) -> Result<(), DrawError> {
+    let mut before: Option<&Entry> = None;
+    for entry in sorted {
         if !entry_id_valid(&entry.id) {
             return Err(DrawError::BadEntryId(entry.id.clone()));
         }
         if entry.weight == 0 {
             return Err(DrawError::ZeroWeight(entry.id.clone()));
         }
-        if i > 0 && sorted[i - 1].id == entry.id {
+        if before.is_some_and(|b| b.id == entry.id) {
             return Err(DrawError::DuplicateEntry(entry.id.clone()));
         }
+        before = Some(entry);
     }
-    Ok(sorted)
+    Ok(())
+}
+
+/// Feeds the canonical encoding of `sorted` (already checked and in canonical order) to `out`.
+fn encode_sorted(sorted: &[Entry], mut out: impl FnMut(&[u8])) {
+    out(ENTRIES_HEADER.as_bytes());
+    let mut line = Vec::with_capacity(MAX_ENTRY_ID + 12);
+    for entry in sorted {
+        line.clear();
+        line.extend_from_slice(entry.id.as_bytes());
+        line.push(b' ');
+        push_decimal(&mut line, entry.weight);
+        line.push(b'\n');
+        out(&line);
+    }
+}
+
+/// Appends `n` in decimal, no leading zeros (as `to_string` would, without allocating).
+fn push_decimal(out: &mut Vec<u8>, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 /// The canonical encoding: the header line, then `id weight\n` per entry in canonical order
@@ -73,19 +138,20 @@ pub fn canonical_order(entries: &[Entry]) -> Result<Vec<Entry>, DrawError> {
 pub fn canonical_entries(entries: &[Entry]) -> Result<Vec<u8>, DrawError> {
     let sorted = canonical_order(entries)?;
     let mut out = Vec::with_capacity(ENTRIES_HEADER.len() + sorted.len() * 16);
-    out.extend_from_slice(ENTRIES_HEADER.as_bytes());
-    for entry in &sorted {
-        out.extend_from_slice(entry.id.as_bytes());
-        out.push(b' ');
-        out.extend_from_slice(entry.weight.to_string().as_bytes());
-        out.push(b'\n');
-    }
+    encode_sorted(&sorted, |bytes| out.extend_from_slice(bytes));
     Ok(out)
 }
 
 /// SHA-256 of the canonical encoding.
 pub fn entry_list_hash(entries: &[Entry]) -> Result<[u8; 32], DrawError> {
-    Ok(sha256(&canonical_entries(entries)?))
+    let mut h = Sha256::new();
+    if entries.is_sorted_by(|a, b| a.id < b.id) {
+        check_sorted(entries.iter())?;
+        encode_sorted(entries, |bytes| h.update(bytes));
+    } else {
+        encode_sorted(&canonical_order(entries)?, |bytes| h.update(bytes));
+    }
+    Ok(h.finalize().into())
 }
 
 /// The commitment published at close: SHA-256 of the 32-byte seed.
@@ -436,6 +502,42 @@ mod tests {
             canonical_entries(&[e("a1", 0)]),
             Err(DrawError::ZeroWeight("a1".into()))
         );
+    }
+
+    #[test]
+    fn the_canonical_order_is_a_stable_sort_by_id_bytes() {
+        let mut state = 7u64;
+        let mut entries = Vec::new();
+        for i in 0..2_000u32 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let len = 1 + (state >> 60) as usize % 12;
+            let id: String = (0..len)
+                .map(|k| b"ab0z9"[((state >> (k * 3)) % 5) as usize] as char)
+                .collect();
+            entries.push(e(&id, 1 + i % 3));
+        }
+        let mut expected = entries.clone();
+        expected.sort_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()));
+        let mut unique = expected.clone();
+        unique.dedup_by(|a, b| a.id == b.id);
+        // With duplicates: the same first error as a stable sort gives.
+        let first_dup = expected
+            .windows(2)
+            .find(|w| w[0].id == w[1].id)
+            .map(|w| w[1].id.clone())
+            .expect("duplicates");
+        assert_eq!(
+            canonical_order(&entries),
+            Err(DrawError::DuplicateEntry(first_dup))
+        );
+        // Without: the sorted list, whatever the input order.
+        let mut shuffled = unique.clone();
+        shuffled.reverse();
+        shuffled.swap(3, 700);
+        assert_eq!(canonical_order(&shuffled).expect("valid"), unique);
+        assert_eq!(canonical_order(&unique).expect("valid"), unique);
     }
 
     #[test]

@@ -64,6 +64,10 @@ pub enum BenchWhat {
     /// same load client; print delivered/expected, p50/p99 latency, server CPU per delivered
     /// message, memory per connection and the ratios.
     Live(crate::bench_live::LiveArgs),
+    /// A lucky draw over 100,000 entries with mixed weights: time the canonical list and hash,
+    /// 10 picks and the verification (target 50 ms in all); then chi-square tests over
+    /// 1,000,000 simulated picks (uniform and weighted): statistic, degrees of freedom, p-value.
+    Draw(crate::bench_draw::DrawArgs),
     /// Process one photo in this process and print its peak memory (used by `bench media`).
     #[command(hide = true)]
     MediaOne { file: std::path::PathBuf },
@@ -87,6 +91,16 @@ pub fn run(what: BenchWhat) -> ExitCode {
                 #[expect(clippy::print_stderr, reason = "benchmark failure")]
                 {
                     eprintln!("bench live failed: {e}");
+                }
+                ExitCode::FAILURE
+            }
+        },
+        BenchWhat::Draw(args) => match crate::bench_draw::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                #[expect(clippy::print_stderr, reason = "benchmark failure")]
+                {
+                    eprintln!("bench draw failed: {e}");
                 }
                 ExitCode::FAILURE
             }

@@ -5,11 +5,13 @@
 
 mod admin;
 mod bench;
+mod bench_draw;
 mod bench_http;
 mod bench_live;
 mod bench_quality;
 mod bench_uploads;
 mod config;
+mod draw_verify;
 mod logging;
 mod serve;
 
@@ -58,6 +60,11 @@ enum Command {
         #[command(subcommand)]
         action: admin::JobsAction,
     },
+    /// Lucky draws: check a draw's published record (`draw verify FILE`).
+    Draw {
+        #[command(subcommand)]
+        action: draw_verify::DrawAction,
+    },
     /// Measure things and print the figures.
     Bench {
         #[command(subcommand)]
@@ -67,6 +74,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Checking a record needs no configuration: anyone can run it on a downloaded file.
+    if let Some(Command::Draw { action }) = cli.command {
+        return draw_verify::run(action);
+    }
     let config = match config::Config::load(cli.config.as_deref()) {
         Ok(c) => c,
         Err(e) => return fail_config(&e.to_string()),
@@ -95,7 +106,7 @@ fn main() -> ExitCode {
             Some(Command::Worker) => serve::worker(config).await,
             Some(Command::Migrate) => serve::migrate_only(config).await,
             Some(Command::Jobs { action }) => admin::jobs(config, action).await,
-            Some(Command::CheckConfig | Command::Bench { .. }) => Ok(()),
+            Some(Command::CheckConfig | Command::Bench { .. } | Command::Draw { .. }) => Ok(()),
         }
     });
     match result {

@@ -41,6 +41,11 @@ const FILES: &[(&str, &[u8], &str)] = &[
         "text/javascript; charset=utf-8",
     ),
     (
+        "draw-verify.js",
+        include_bytes!("../static/draw-verify.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
         "wall.css",
         include_bytes!("../static/wall.css"),
         "text/css; charset=utf-8",
