@@ -369,8 +369,8 @@ pub struct PickRecord {
     pub outcome: Outcome,
 }
 
-/// A draw's published record: what its public page serves as JSON, what `momentique draw
-/// export` writes and `momentique draw verify FILE` reads. Everything in it may be public: the
+/// A draw's published record: what its public page serves as JSON (`/d/{org}/{draw}/export.json`)
+/// and `momentique draw verify FILE` reads. Everything in it may be public: the
 /// entries are opaque ids with weights, never names. `seed` is null until the draw ends, and
 /// `phrase` until the stage phrase is recorded (a draw without one has the empty phrase).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,5 @@
 //! `momentique draw verify FILE`: checks a draw's published record (the JSON its public page
-//! serves, or `momentique draw export` writes) and prints every check in words and the winners.
+//! serves at `/d/{org}/{draw}/export.json`) and prints every check in words and the winners.
 //! Needs no configuration, database or network: anyone can run it on a downloaded record.
 
 use std::io::{Read, Write};
