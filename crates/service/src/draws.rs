@@ -1213,6 +1213,9 @@ pub struct DrawDetail {
     pub stats: DrawStats,
     pub may_manage: bool,
     pub may_run: bool,
+    /// The event's walls and their link tokens (for members who may see wall links), to open
+    /// the draw's screen on a projector: `/w/{token}/draws/{draw}`.
+    pub walls: Vec<(String, String)>,
 }
 
 fn shown(d: &Draw, name: &str) -> String {
@@ -1295,6 +1298,19 @@ pub async fn detail(
     let tiers = tx.list_tiers(ctx.tenant, draw).await?;
     let walk_ins = tx.list_manual_entries(ctx.tenant, draw).await?;
     let joined = tx.guest_totals(ctx.tenant, event).await?.guests;
+    let walls = if ctx.require(Action::ManageEvents).is_ok() {
+        tx.list_walls(ctx.tenant, event)
+            .await?
+            .into_iter()
+            .filter(|w| w.revoked_at.is_none())
+            .map(|w| {
+                let token = crate::walls::wall_token(&services.secret, &w);
+                (w.name, token)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let needle = search.to_lowercase();
     let (participants, more, picks, stats) = if status == DrawStatus::Open {
         let min = match d.rule {
@@ -1431,6 +1447,7 @@ pub async fn detail(
         stats,
         may_manage,
         may_run: true,
+        walls,
     })
 }
 

@@ -131,7 +131,7 @@ function runScreen(root) {
       reel.hidden = true;
       spinning = false;
       delete root.dataset.spinning;
-      const latest = state;
+      const latest = s.status === "finished" ? s : state;
       renderStatus(latest);
       showWinner(latest, true);
       if (pending) { pending = false; refresh(); }
@@ -156,6 +156,21 @@ function runScreen(root) {
     if (e.detail.state === "live") fetchState(url).then((s) => render(s, false)).catch(() => {});
   });
   if (state) render(state, false);
+
+  // A finished draw replays from its record: R (or ?replay in the address) spins to each
+  // winner again, in the order they were drawn.
+  async function replay() {
+    if (!state || state.status !== "finished" || spinning) return;
+    const all = state.picks.slice();
+    for (const pick of all) {
+      spin({ ...state, current: { ...pick, photo: null } });
+      while (spinning) await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 2500));
+    }
+    render(state, false);
+  }
+  document.addEventListener("keydown", (e) => { if (e.key.toLowerCase() === "r" && !e.ctrlKey && !e.metaKey) replay(); });
+  if (new URLSearchParams(location.search).has("replay")) setTimeout(replay, 800);
 
   if ("control" in root.dataset) controls(root, () => state);
 }

@@ -368,6 +368,8 @@ db_test!(
         let wall = p.host.json("POST", &format!("/api/v1/events/{ev}/walls"), Some(json!({"name": "Stage"}))).await.json();
         let url = wall["url"].as_str().expect("url");
         let token = &url[url.find("/w/").expect("wall path") + 3..];
+        assert!(p.host.get(&base).await.body.contains(&format!("/w/{token}/draws/{draw}")), "the draw's page links the wall's screen");
+        assert!(!member.get(&base).await.body.contains(&format!("/w/{token}")), "only those who see wall links");
         let nobody = app.browser("203.0.113.10");
         let r = nobody.get(&format!("/w/{token}/draws/{draw}")).await;
         assert_eq!(r.status, StatusCode::OK);

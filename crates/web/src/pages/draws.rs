@@ -382,6 +382,8 @@ struct DetailPage {
     public_url: String,
     notice: String,
     next: String,
+    /// Each wall's name and the address of this draw's screen on it.
+    walls: Vec<(String, String)>,
 }
 
 /// What a detail page shows besides the draw.
@@ -505,6 +507,16 @@ async fn detail_page(
         public_url: format!("{base}{}", public_path(&v)),
         notice: extra.notice,
         next,
+        walls: v
+            .walls
+            .iter()
+            .map(|(name, token)| {
+                (
+                    name.clone(),
+                    format!("{base}/w/{token}/draws/{}", v.draw.id),
+                )
+            })
+            .collect(),
     }
     .render()
     .map_err(WebError::internal)?;
