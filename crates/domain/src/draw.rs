@@ -225,15 +225,21 @@ impl Stream {
 /// The entries still in the running, in canonical order. A pick removes its winner (present or
 /// not), so nobody wins twice in one draw.
 #[derive(Debug)]
-pub struct Pool {
-    entries: Vec<Entry>,
+pub struct Pool<'a> {
+    /// Borrowed when given in canonical order (as the store and a record hold them).
+    entries: std::borrow::Cow<'a, [Entry]>,
     alive: Vec<bool>,
     total: u64,
 }
 
-impl Pool {
-    pub fn new(entries: &[Entry]) -> Result<Self, DrawError> {
-        let entries = canonical_order(entries)?;
+impl<'a> Pool<'a> {
+    pub fn new(entries: &'a [Entry]) -> Result<Self, DrawError> {
+        let entries = if entries.is_sorted_by(|a, b| a.id < b.id) {
+            check_sorted(entries.iter())?;
+            std::borrow::Cow::Borrowed(entries)
+        } else {
+            std::borrow::Cow::Owned(canonical_order(entries)?)
+        };
         let total = entries.iter().map(|e| u64::from(e.weight)).sum();
         let alive = vec![true; entries.len()];
         Ok(Self {

@@ -92,8 +92,7 @@ fn ms(since: Instant) -> f64 {
 /// 10 winners in three tiers, then its verification.
 fn timed_draw(n: u32, out: &mut String) -> Result<(), BenchDrawError> {
     let mut state = 42u64;
-    // In the order a database might return them (not canonical): the sort is part of the cost.
-    let entries: Vec<Entry> = (0..n)
+    let shuffled: Vec<Entry> = (0..n)
         .map(|_| {
             let r = splitmix(&mut state);
             Entry {
@@ -102,6 +101,10 @@ fn timed_draw(n: u32, out: &mut String) -> Result<(), BenchDrawError> {
             }
         })
         .collect();
+    // Sorting a list in no particular order (closing sorts once, before it stores the list).
+    let t = Instant::now();
+    let entries = canonical_order(&shuffled)?;
+    let t_sort = ms(t);
     let tiers = vec![
         TierSpec {
             position: 1,
@@ -121,10 +124,12 @@ fn timed_draw(n: u32, out: &mut String) -> Result<(), BenchDrawError> {
     ];
     let seed = sha256(b"bench draw seed");
 
+    // From here on the path a draw takes: the store hands the locked list back by entry id
+    // (canonical order), every pick and the verifier check and hash it again.
     let t = Instant::now();
-    let canonical = canonical_order(&entries)?;
-    let hash = entry_list_hash(&canonical)?;
+    let hash = entry_list_hash(&entries)?;
     let t_list = ms(t);
+    let canonical = entries;
 
     let t = Instant::now();
     let key = draw_key(&seed, &hash, "bench phrase");
@@ -169,7 +174,11 @@ fn timed_draw(n: u32, out: &mut String) -> Result<(), BenchDrawError> {
         "draw over {n} entries ({total_weight} tickets, weights 1-10), {} winners:",
         export.picks.len()
     );
-    let _ = writeln!(out, "  canonical list + hash  {t_list:8.2} ms");
+    let _ = writeln!(
+        out,
+        "  (sorting them from no particular order, once at close: {t_sort:.2} ms)"
+    );
+    let _ = writeln!(out, "  check + hash the list  {t_list:8.2} ms");
     let _ = writeln!(
         out,
         "  draw {} winners       {t_draw:8.2} ms",

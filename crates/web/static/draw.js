@@ -197,7 +197,8 @@ function controls(root, current) {
     f.querySelector("[name=seq]").value = s && s.current ? String(s.current.seq) : "";
   };
   document.addEventListener("keydown", (e) => {
-    if (e.ctrlKey || e.metaKey || e.altKey || e.target.closest("input, textarea")) return;
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.target instanceof Element && e.target.closest("input, textarea, select")) return;
     const k = e.key.toLowerCase();
     if (k === " " || k === "enter") { e.preventDefault(); if (!root.dataset.spinning) post("next"); }
     else if (k === "p") post("present", seqOf);
