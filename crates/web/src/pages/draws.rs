@@ -389,6 +389,8 @@ struct DetailPage {
 /// What a detail page shows besides the draw.
 #[derive(Default)]
 struct DetailExtra {
+    /// Part of a name to narrow the participants to.
+    search: String,
     form: Option<FormView>,
     walk_in_error: String,
     notice: String,
@@ -406,11 +408,11 @@ async fn detail_page(
     headers: &HeaderMap,
     event: domain::EventId,
     draw: domain::DrawId,
-    search: &str,
     extra: DetailExtra,
 ) -> Result<Response, WebError> {
     let t = Catalog::current();
-    let v: DrawDetail = draws::detail(&state.services, &member.ctx, event, draw, search).await?;
+    let v: DrawDetail =
+        draws::detail(&state.services, &member.ctx, event, draw, &extra.search).await?;
     let (base, _) = base_url(state, headers);
     let form = extra.form.unwrap_or_else(|| {
         FormView::of(
@@ -553,8 +555,8 @@ pub async fn show_draw(
         &headers,
         parse_id(&id)?,
         parse_draw_id(&draw)?,
-        p.q.as_deref().unwrap_or_default(),
         DetailExtra {
+            search: p.q.unwrap_or_default(),
             notice,
             ..DetailExtra::default()
         },
@@ -587,7 +589,6 @@ pub async fn update_draw(
                 &headers,
                 event,
                 draw,
-                "",
                 DetailExtra {
                     form: Some(FormView::of(&form, errors)),
                     status: Some(StatusCode::UNPROCESSABLE_ENTITY),
@@ -649,7 +650,6 @@ pub async fn add_walk_in(
                 &headers,
                 event,
                 draw,
-                "",
                 DetailExtra {
                     walk_in_error: msg,
                     status: Some(StatusCode::UNPROCESSABLE_ENTITY),
