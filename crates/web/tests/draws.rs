@@ -432,5 +432,16 @@ db_test!(
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         let r = p.host.json("POST", &format!("{api}/{draw}/picks/abc/outcome"), Some(json!({"present": true}))).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
+        // A NUL byte anywhere, a year 262142: refused with a sentence, never a 500.
+        assert_eq!(p.host.get(&format!("{base}?q=a%00b")).await.status, StatusCode::BAD_REQUEST);
+        let r = p.host.submit(&base, &format!("{base}/walk-ins"), &[("name", "Ann\0e"), ("note", "")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let r = p.host.json("POST", &api, Some(json!({"name": "N\u{0000}", "prizes": [{"name": "Y"}]}))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let r = p.host.json("PATCH", &format!("{api}/{draw}"), Some(json!({"closes_at": "+262142-01-01T00:00:00Z"}))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let r = p.host.submit(&base, &base, &[("name", "Empty"), ("rule_kind", "per_guest"), ("min_photos", "1"), ("tier_name", "Cake"), ("tier_winners", "1"), ("closes_at", "262142-01-01T10:00")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(p.host.get(&format!("{page}/{}", "0".repeat(36))).await.status, StatusCode::NOT_FOUND);
     }
 );
