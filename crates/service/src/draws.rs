@@ -706,20 +706,27 @@ fn entry_id(taken: &mut HashSet<String>) -> String {
     }
 }
 
-/// Guests who won one of the event's other draws (present, or drawn and not marked absent).
-async fn earlier_winners(
-    tx: &mut Tx,
-    tenant: TenantId,
-    event: EventId,
-    draw: DrawId,
-) -> Result<HashSet<GuestId>> {
+/// Guests left out of `d` for winning one of the event's other draws (present, or drawn and
+/// not marked absent), when the draw says so; else nobody.
+async fn earlier_winners(tx: &mut Tx, d: &Draw) -> Result<HashSet<GuestId>> {
+    if !d.exclude_earlier_winners {
+        return Ok(HashSet::new());
+    }
     Ok(tx
-        .event_winners(tenant, event)
+        .event_winners(d.tenant_id, d.event_id)
         .await?
         .into_iter()
-        .filter(|w| w.draw_id != draw && w.outcome != Outcome::NotPresent)
+        .filter(|w| w.draw_id != d.id && w.outcome != Outcome::NotPresent)
         .filter_map(|w| w.guest_id)
         .collect())
+}
+
+/// The photos a guest needs in the gallery to be a candidate at all under `rule`.
+fn min_published(rule: EntryRule) -> i64 {
+    match rule {
+        EntryRule::PerGuest { min_photos } => i64::from(min_photos),
+        EntryRule::PerPhoto { .. } => 1,
+    }
 }
 
 /// What closing a draw published.
@@ -744,18 +751,11 @@ pub async fn close(services: &Services, ctx: &Ctx, event: EventId, draw: DrawId)
     if tx.list_tiers(ctx.tenant, draw).await?.is_empty() {
         return Err(DrawProblem::NoPrizes.into());
     }
-    let min = match d.rule {
-        EntryRule::PerGuest { min_photos } => i64::from(min_photos),
-        EntryRule::PerPhoto { .. } => 1,
-    };
+    let min = min_published(d.rule);
     let candidates = tx
         .candidates(ctx.tenant, event, draw, min, None, None)
         .await?;
-    let earlier = if d.exclude_earlier_winners {
-        earlier_winners(&mut tx, ctx.tenant, event, draw).await?
-    } else {
-        HashSet::new()
-    };
+    let earlier = earlier_winners(&mut tx, &d).await?;
     let excluded = tx.count_excluded(ctx.tenant, draw).await?;
     let mut taken = HashSet::new();
     let mut entries: Vec<LockedEntry> = Vec::with_capacity(candidates.len());
@@ -1105,6 +1105,8 @@ pub async fn finish(services: &Services, ctx: &Ctx, event: EventId, draw: DrawId
 pub struct DrawSummary {
     pub draw: Draw,
     pub status: DrawStatus,
+    pub tiers: Vec<DrawTier>,
+    /// Winners of every prize together.
     pub prizes: u32,
 }
 
@@ -1124,16 +1126,12 @@ pub async fn list(services: &Services, ctx: &Ctx, event: EventId) -> Result<Draw
     let ev = event_of(&mut tx, ctx.tenant, event).await?;
     let mut draws = Vec::new();
     for d in tx.list_draws(ctx.tenant, event).await? {
-        let prizes = tx
-            .list_tiers(ctx.tenant, d.id)
-            .await?
-            .iter()
-            .map(|t| t.winners)
-            .sum();
+        let tiers = tx.list_tiers(ctx.tenant, d.id).await?;
         draws.push(DrawSummary {
             status: DrawStatus::of(&d),
+            prizes: tiers.iter().map(|t| t.winners).sum(),
             draw: d,
-            prizes,
+            tiers,
         });
     }
     tx.commit().await?;
@@ -1161,6 +1159,70 @@ pub struct Participant {
     pub entry: Option<String>,
     /// Their prize, if they won.
     pub won: Option<String>,
+}
+
+impl Participant {
+    /// A guest who would be entered now (`earlier`: the earlier winners left out).
+    fn candidate(c: Candidate, rule: EntryRule, earlier: &HashSet<GuestId>) -> Self {
+        let earlier_winner = earlier.contains(&c.guest_id);
+        Participant {
+            tickets: if c.excluded || earlier_winner {
+                0
+            } else {
+                rule.tickets(u64::try_from(c.published).unwrap_or(0))
+            },
+            guest: Some(c.guest_id),
+            walk_in: None,
+            name: c.name,
+            note: None,
+            photos: c.published,
+            excluded: c.excluded,
+            earlier_winner,
+            entry: None,
+            won: None,
+        }
+    }
+
+    /// A walk-in while entries are open (one ticket).
+    fn walk_in(m: &ManualEntry) -> Self {
+        Participant {
+            guest: None,
+            walk_in: Some(m.id),
+            name: m.name.clone(),
+            note: m.note.clone(),
+            photos: 0,
+            tickets: 1,
+            excluded: false,
+            earlier_winner: false,
+            entry: None,
+            won: None,
+        }
+    }
+
+    /// An entry of the locked list, with the prize it won.
+    fn locked(e: &LockedEntry, won: Option<String>) -> Self {
+        Participant {
+            guest: e.guest_id,
+            walk_in: e.manual_entry_id,
+            name: e.name.clone(),
+            note: None,
+            photos: 0,
+            tickets: e.weight,
+            excluded: false,
+            earlier_winner: false,
+            entry: Some(e.entry_id.clone()),
+            won,
+        }
+    }
+}
+
+/// The prize each entry won (present, or drawn and not yet called), by entry id.
+fn prizes_won(picks: &[PickView]) -> BTreeMap<&str, &str> {
+    picks
+        .iter()
+        .filter(|p| p.outcome != Outcome::NotPresent)
+        .map(|p| (p.entry.as_str(), p.prize.as_str()))
+        .collect()
 }
 
 /// One pick, as members see it.
@@ -1290,7 +1352,13 @@ pub async fn detail(
 ) -> Result<DrawDetail> {
     ctx.require(Action::RunDraws)?;
     let may_manage = ctx.require(Action::ManageDraws).is_ok();
-    let search = search.trim().chars().take(MAX_NAME).collect::<String>();
+    // A name to look for: no control characters (PostgreSQL refuses a NUL in text).
+    let search = search
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_NAME)
+        .collect::<String>();
     let mut tx = services.db.begin_read(Scope::Tenant(ctx.tenant)).await?;
     let ev = event_of(&mut tx, ctx.tenant, event).await?;
     let d = draw_of(&mut tx, ctx.tenant, event, draw).await?;
@@ -1313,15 +1381,8 @@ pub async fn detail(
     };
     let needle = search.to_lowercase();
     let (participants, more, picks, stats) = if status == DrawStatus::Open {
-        let min = match d.rule {
-            EntryRule::PerGuest { min_photos } => i64::from(min_photos),
-            EntryRule::PerPhoto { .. } => 1,
-        };
-        let earlier = if d.exclude_earlier_winners {
-            earlier_winners(&mut tx, ctx.tenant, event, draw).await?
-        } else {
-            HashSet::new()
-        };
+        let min = min_published(d.rule);
+        let earlier = earlier_winners(&mut tx, &d).await?;
         let found = tx
             .candidates(
                 ctx.tenant,
@@ -1336,42 +1397,13 @@ pub async fn detail(
         let mut list: Vec<Participant> = found
             .into_iter()
             .take(PAGE as usize)
-            .map(|c: Candidate| {
-                let earlier_winner = earlier.contains(&c.guest_id);
-                Participant {
-                    tickets: if c.excluded || earlier_winner {
-                        0
-                    } else {
-                        d.rule.tickets(u64::try_from(c.published).unwrap_or(0))
-                    },
-                    guest: Some(c.guest_id),
-                    walk_in: None,
-                    name: c.name,
-                    note: None,
-                    photos: c.published,
-                    excluded: c.excluded,
-                    earlier_winner,
-                    entry: None,
-                    won: None,
-                }
-            })
+            .map(|c| Participant::candidate(c, d.rule, &earlier))
             .collect();
         list.extend(
             walk_ins
                 .iter()
                 .filter(|m| needle.is_empty() || m.name.to_lowercase().contains(&needle))
-                .map(|m| Participant {
-                    guest: None,
-                    walk_in: Some(m.id),
-                    name: m.name.clone(),
-                    note: m.note.clone(),
-                    photos: 0,
-                    tickets: 1,
-                    excluded: false,
-                    earlier_winner: false,
-                    entry: None,
-                    won: None,
-                }),
+                .map(Participant::walk_in),
         );
         (
             list,
@@ -1392,26 +1424,11 @@ pub async fn detail(
             &entries,
         );
         let stats = stats_of(&entries, &picks, joined);
-        let won: BTreeMap<&str, &PickView> = picks
-            .iter()
-            .filter(|p| p.outcome != Outcome::NotPresent)
-            .map(|p| (p.entry.as_str(), p))
-            .collect();
+        let won = prizes_won(&picks);
         let mut list: Vec<Participant> = entries
             .iter()
             .filter(|e| needle.is_empty() || e.name.to_lowercase().contains(&needle))
-            .map(|e| Participant {
-                guest: e.guest_id,
-                walk_in: e.manual_entry_id,
-                name: e.name.clone(),
-                note: None,
-                photos: 0,
-                tickets: e.weight,
-                excluded: false,
-                earlier_winner: false,
-                entry: Some(e.entry_id.clone()),
-                won: won.get(e.entry_id.as_str()).map(|p| p.prize.clone()),
-            })
+            .map(|e| Participant::locked(e, won.get(e.entry_id.as_str()).map(|p| (*p).to_owned())))
             .collect();
         list.sort_by_key(|a| a.name.to_lowercase());
         let more = list.len() > PAGE as usize;
@@ -1463,50 +1480,16 @@ pub async fn participants_csv(
     let d = draw_of(&mut tx, ctx.tenant, event, draw).await?;
     let mut list = Vec::new();
     if d.lock.is_none() {
-        let min = match d.rule {
-            EntryRule::PerGuest { min_photos } => i64::from(min_photos),
-            EntryRule::PerPhoto { .. } => 1,
-        };
-        let earlier = if d.exclude_earlier_winners {
-            earlier_winners(&mut tx, ctx.tenant, event, draw).await?
-        } else {
-            HashSet::new()
-        };
+        let min = min_published(d.rule);
+        let earlier = earlier_winners(&mut tx, &d).await?;
         for c in tx
             .candidates(ctx.tenant, event, draw, min, None, None)
             .await?
         {
-            let earlier_winner = earlier.contains(&c.guest_id);
-            list.push(Participant {
-                tickets: if c.excluded || earlier_winner {
-                    0
-                } else {
-                    d.rule.tickets(u64::try_from(c.published).unwrap_or(0))
-                },
-                guest: Some(c.guest_id),
-                walk_in: None,
-                name: c.name,
-                note: None,
-                photos: c.published,
-                excluded: c.excluded,
-                earlier_winner,
-                entry: None,
-                won: None,
-            });
+            list.push(Participant::candidate(c, d.rule, &earlier));
         }
         for m in tx.list_manual_entries(ctx.tenant, draw).await? {
-            list.push(Participant {
-                guest: None,
-                walk_in: Some(m.id),
-                name: m.name,
-                note: m.note,
-                photos: 0,
-                tickets: 1,
-                excluded: false,
-                earlier_winner: false,
-                entry: None,
-                won: None,
-            });
+            list.push(Participant::walk_in(&m));
         }
     } else {
         let tiers = tx.list_tiers(ctx.tenant, draw).await?;
@@ -1517,24 +1500,10 @@ pub async fn participants_csv(
             &tx.list_picks(ctx.tenant, draw).await?,
             &entries,
         );
-        for e in entries {
-            let won = picks
-                .iter()
-                .find(|p| p.entry == e.entry_id && p.outcome != Outcome::NotPresent)
-                .map(|p| p.prize.clone());
-            list.push(Participant {
-                guest: e.guest_id,
-                walk_in: e.manual_entry_id,
-                name: e.name,
-                note: None,
-                photos: 0,
-                tickets: e.weight,
-                excluded: false,
-                earlier_winner: false,
-                entry: Some(e.entry_id),
-                won,
-            });
-        }
+        let won = prizes_won(&picks);
+        list.extend(entries.iter().map(|e| {
+            Participant::locked(e, won.get(e.entry_id.as_str()).map(|p| (*p).to_owned()))
+        }));
     }
     tx.commit().await?;
     Ok((d, list))

@@ -176,13 +176,10 @@ pub async fn list(
     member: CurrentMember,
     Path(id): Path<String>,
 ) -> Result<Json<DrawList>, WebError> {
-    let event = parse_id(&id)?;
-    let v = draws::list(&state.services, &member.ctx, event).await?;
-    let mut out = Vec::new();
-    for s in &v.draws {
-        out.push(one_view(&state, &member, event, s.draw.id).await?);
-    }
-    Ok(Json(DrawList { draws: out }))
+    let v = draws::list(&state.services, &member.ctx, parse_id(&id)?).await?;
+    Ok(Json(DrawList {
+        draws: v.draws.iter().map(|s| view(&s.draw, &s.tiers)).collect(),
+    }))
 }
 
 /// `POST /api/v1/events/{id}/draws`.

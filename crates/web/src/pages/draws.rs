@@ -734,11 +734,21 @@ pub struct RunForm {
     present: String,
 }
 
-fn run_back(event: domain::EventId, draw: domain::DrawId, back: Option<&str>) -> Redirect {
-    Redirect::to(&match back {
+/// The page a run action came from: the remote, the screen, or the draw's page.
+fn run_page(event: domain::EventId, draw: domain::DrawId, back: Option<&str>) -> String {
+    match back {
         Some("remote") => format!("/app/events/{event}/draws/{draw}/remote"),
         Some("show") => format!("/app/events/{event}/draws/{draw}/show"),
-        _ => format!("/app/events/{event}/draws/{draw}#run"),
+        _ => format!("/app/events/{event}/draws/{draw}"),
+    }
+}
+
+fn run_back(event: domain::EventId, draw: domain::DrawId, back: Option<&str>) -> Redirect {
+    let page = run_page(event, draw, back);
+    Redirect::to(&if matches!(back, Some("remote" | "show")) {
+        page
+    } else {
+        format!("{page}#run")
     })
 }
 
@@ -751,18 +761,12 @@ fn run_refused(
     e: DrawError,
 ) -> Result<Response, WebError> {
     match e {
-        DrawError::Problem(p) => {
-            let base = match back {
-                Some("remote") => format!("/app/events/{event}/draws/{draw}/remote"),
-                Some("show") => format!("/app/events/{event}/draws/{draw}/show"),
-                _ => format!("/app/events/{event}/draws/{draw}"),
-            };
-            Ok((
-                StatusCode::SEE_OTHER,
-                [(header::LOCATION, format!("{base}?problem={}", p.code()))],
-            )
-                .into_response())
-        }
+        DrawError::Problem(p) => Ok(Redirect::to(&format!(
+            "{}?problem={}",
+            run_page(event, draw, back),
+            p.code()
+        ))
+        .into_response()),
         other => Err(other.into()),
     }
 }
