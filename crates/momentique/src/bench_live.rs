@@ -209,9 +209,22 @@ type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
 
 /// Opens one socket and waits until the server says it is in the room (socket.io: the
 /// namespace's `40`; Momentique: `hello`).
-async fn connect(ep: &Endpoint) -> Result<Ws, String> {
+/// Viewers open their sockets from many loopback addresses (127.0.0.2, 127.0.0.3, …), this many
+/// from each: phones come from many addresses, and the server allows
+/// `service::live::MAX_PER_ADDRESS` sockets per address.
+const VIEWERS_PER_SOURCE: u32 = 500;
+
+async fn connect(ep: &Endpoint, index: u32) -> Result<Ws, String> {
     use tungstenite::client::IntoClientRequest as _;
-    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", ep.port))
+    let source = std::net::Ipv4Addr::from(
+        u32::from(std::net::Ipv4Addr::new(127, 0, 0, 2)) + index / VIEWERS_PER_SOURCE,
+    );
+    let socket = tokio::net::TcpSocket::new_v4().map_err(|e| format!("socket: {e}"))?;
+    socket
+        .bind((source, 0).into())
+        .map_err(|e| format!("bind {source}: {e}"))?;
+    let tcp = socket
+        .connect((std::net::Ipv4Addr::LOCALHOST, ep.port).into())
         .await
         .map_err(|e| format!("connect: {e}"))?;
     let _ = tcp.set_nodelay(true);
@@ -353,11 +366,11 @@ async fn open_viewers(ep: &Endpoint, n: u32) -> Viewers {
     let gate = Arc::new(tokio::sync::Semaphore::new(CONNECTING_AT_ONCE));
     let started = Instant::now();
     let mut handshakes = Vec::with_capacity(n as usize);
-    for _ in 0..n {
+    for index in 0..n {
         let (ep, gate) = (ep.clone(), gate.clone());
         handshakes.push(tokio::spawn(async move {
             let _permit = gate.acquire_owned().await.map_err(|e| e.to_string())?;
-            tokio::time::timeout(Duration::from_secs(30), connect(&ep))
+            tokio::time::timeout(Duration::from_secs(30), connect(&ep, index))
                 .await
                 .map_err(|_| "no answer within 30 s".to_owned())?
         }));
