@@ -223,12 +223,20 @@ need_libjpeg_header() {
 # ------------------------------------------------------------ HEIC (libheif)
 # The app loads libheif at run time (no headers needed to build); the HEIC tests also need
 # heif-enc to make their sample. Debian: libheif1 and libheif-examples.
+# libheif.so.1 in the linker cache. The cache is read whole first: `ldconfig -p | grep -q`
+# under pipefail fails at random when grep exits early and ldconfig gets SIGPIPE.
+have_libheif() {
+  local cache
+  cache="$(ldconfig -p 2>/dev/null || true)"
+  [[ "$cache" == *libheif.so.1* ]]
+}
+
 ensure_heic() {
   local what="libheif (HEIC photos) and heif-enc"
-  if ! ldconfig -p 2>/dev/null | grep -q 'libheif\.so\.1' || ! command -v heif-enc >/dev/null; then
+  if ! have_libheif || ! command -v heif-enc >/dev/null; then
     apt_install libheif1 libheif-examples || true
   fi
-  ldconfig -p 2>/dev/null | grep -q 'libheif\.so\.1' && command -v heif-enc >/dev/null || missing "$what" \
+  have_libheif && command -v heif-enc >/dev/null || missing "$what" \
     "libheif.so.1 in the linker cache and heif-enc on PATH; apt-get install libheif1 libheif-examples (needs root)" \
     "sudo apt-get install libheif1 libheif-examples (Debian/Ubuntu)"
   log "HEIC: $(ldconfig -p | grep -m1 'libheif\.so\.1' | sed 's/.*=> //'), heif-enc $(command -v heif-enc)"
