@@ -315,12 +315,13 @@ fn button(label: String, url: &str) -> Option<Button> {
     }
 }
 
-/// An absolute `http(s)://` URL with no spaces or control characters.
+/// An absolute `http(s)://` URL with a host and no spaces, quotes or control characters.
 fn is_web_url(url: &str) -> bool {
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    (lower.starts_with("https://") || lower.starts_with("http://"))
-        && url.len() > "http://".len()
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+    !url.chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>'))
+        && url::Url::parse(url).is_ok_and(|u| {
+            matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+        })
 }
 
 fn org_name(b: &Branding) -> &str {
@@ -417,6 +418,7 @@ mod tests {
             "https://a b",
             "data:text/html,x",
             "https://a\n",
+            "https://x.test/\"><script>",
         ] {
             assert!(!is_web_url(bad), "{bad}");
         }
