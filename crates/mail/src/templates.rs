@@ -217,6 +217,25 @@ pub fn draw_results(
     )
 }
 
+/// A test message for operators checking the mail settings (`momentique mail test`); `via`
+/// says how it left (the mailer's description).
+pub fn test_message(b: &Branding, via: &str) -> Rendered {
+    let t = Catalog::english();
+    let args = [("app", t.get("app.name")), ("org", org_name(b)), ("via", via)];
+    render(
+        b,
+        Content {
+            subject: t.fill("test_message.subject", &args),
+            heading: t.fill("test_message.heading", &args),
+            paragraphs: vec![t.fill("test_message.body", &args)],
+            rows: Vec::new(),
+            button: None,
+            notes: vec![t.fill("test_message.via", &args)],
+            reason: t.fill("test_message.reason", &args),
+        },
+    )
+}
+
 /// What one email says, before it is laid out.
 #[derive(Debug)]
 struct Content {

@@ -86,6 +86,10 @@ fn all(b: &Branding) -> Vec<(&'static str, Rendered)> {
                 "https://photos.example.com/d/xyz/verify",
             ),
         ),
+        (
+            "test_message",
+            templates::test_message(b, "SMTP smtp.example.com:587 (STARTTLS)"),
+        ),
     ]
 }
 
@@ -122,7 +126,7 @@ fn no_sentence_is_missing_from_the_catalogue() {
                 // A missing key would show as `table.key`; a forgotten placeholder as `{name}`.
                 for table in [
                     "invitation.", "welcome.", "verify_email.", "password_reset.", "digest.",
-                    "approval.", "draw.", "layout.", "role.", "date.",
+                    "approval.", "draw.", "layout.", "role.", "date.", "test_message.",
                 ] {
                     assert!(!part.contains(table), "{name}: {table} in {part}");
                 }
