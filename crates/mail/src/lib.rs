@@ -47,7 +47,9 @@ impl Default for MailConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
     /// The sender address does not parse.
-    #[error("the sender {from:?} is not an address like \"Momentique <noreply@example.com>\": {reason}")]
+    #[error(
+        "the sender {from:?} is not an address like \"Momentique <noreply@example.com>\": {reason}"
+    )]
     From { from: String, reason: String },
     /// The SMTP URL is not one we can use (the URL is shown with its password hidden).
     #[error("the SMTP URL {url} is not usable: {reason}")]

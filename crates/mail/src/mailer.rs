@@ -238,10 +238,7 @@ fn smtp_transport(url: &str) -> Result<(AsyncSmtpTransport<Tokio1Executor>, Stri
             "it has a user but no password (smtp://USER:PASSWORD@HOST)".to_owned(),
         ));
     }
-    let endpoint = format!(
-        "{host}:{}{mode}",
-        parsed.port().unwrap_or(default_port)
-    );
+    let endpoint = format!("{host}:{}{mode}", parsed.port().unwrap_or(default_port));
     let client = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
         .map_err(|e| bad(e.to_string()))?
         .timeout(Some(SMTP_TIMEOUT))

@@ -221,7 +221,11 @@ pub fn draw_results(
 /// says how it left (the mailer's description).
 pub fn test_message(b: &Branding, via: &str) -> Rendered {
     let t = Catalog::english();
-    let args = [("app", t.get("app.name")), ("org", org_name(b)), ("via", via)];
+    let args = [
+        ("app", t.get("app.name")),
+        ("org", org_name(b)),
+        ("via", via),
+    ];
     render(
         b,
         Content {
@@ -285,7 +289,10 @@ fn render(b: &Branding, c: Content) -> Rendered {
     let t = Catalog::english();
     let org = org_name(b);
     let accent = accent(b.accent.as_deref());
-    let sent_by = t.fill("layout.sent_by", &[("app", t.get("app.name")), ("org", org)]);
+    let sent_by = t.fill(
+        "layout.sent_by",
+        &[("app", t.get("app.name")), ("org", org)],
+    );
     let logo_url = b.logo_url.as_deref().filter(|u| is_web_url(u));
     let text = TextMail {
         org,
@@ -371,8 +378,9 @@ pub(crate) fn accent(colour: Option<&str>) -> &str {
 /// relative luminance).
 fn on_accent(accent: &str) -> &'static str {
     let channel = |i: usize| {
-        let v = f64::from(u8::from_str_radix(accent.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0))
-            / 255.0;
+        let v =
+            f64::from(u8::from_str_radix(accent.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0))
+                / 255.0;
         if v <= 0.039_28 {
             v / 12.92
         } else {

@@ -22,7 +22,11 @@ async fn the_outbox_holds_a_parseable_message_with_both_parts() {
     let sent = email("zoe@example.org");
     mailer.send(&sent).await.unwrap();
 
-    let files: Vec<_> = std::fs::read_dir(&outbox).unwrap().flatten().map(|e| e.path()).collect();
+    let files: Vec<_> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     assert_eq!(files.len(), 1, "one file, no temporary left: {files:?}");
     let name = files[0].file_name().unwrap().to_str().unwrap().to_owned();
     assert!(name.ends_with(".eml") && name.starts_with("20"), "{name}");
@@ -31,19 +35,34 @@ async fn the_outbox_holds_a_parseable_message_with_both_parts() {
     let msg = MessageParser::default().parse(&raw).unwrap();
     assert_eq!(msg.subject(), Some(sent.subject.as_str()));
     let from = msg.from().unwrap().first().unwrap();
-    assert_eq!((from.name(), from.address()), (Some("Lumen Weddings"), Some("hello@lumen.example")));
+    assert_eq!(
+        (from.name(), from.address()),
+        (Some("Lumen Weddings"), Some("hello@lumen.example"))
+    );
     let to = msg.to().unwrap().first().unwrap();
-    assert_eq!((to.name(), to.address()), (Some("Zoë Ngata"), Some("zoe@example.org")));
+    assert_eq!(
+        (to.name(), to.address()),
+        (Some("Zoë Ngata"), Some("zoe@example.org"))
+    );
     assert!(msg.message_id().unwrap().ends_with("@lumen.example"));
     let root = msg.root_part().content_type().unwrap();
-    assert_eq!((root.ctype(), root.subtype()), ("multipart", Some("alternative")));
+    assert_eq!(
+        (root.ctype(), root.subtype()),
+        ("multipart", Some("alternative"))
+    );
     assert_eq!((msg.text_body_count(), msg.html_body_count()), (1, 1));
     let text = msg.text_part(0).unwrap();
     assert_eq!(text.content_type().unwrap().subtype(), Some("plain"));
-    assert_eq!(text.text_contents().unwrap().replace("\r\n", "\n").trim(), sent.text.trim());
+    assert_eq!(
+        text.text_contents().unwrap().replace("\r\n", "\n").trim(),
+        sent.text.trim()
+    );
     let html = msg.html_part(0).unwrap();
     assert_eq!(html.content_type().unwrap().subtype(), Some("html"));
-    assert_eq!(html.text_contents().unwrap().replace("\r\n", "\n").trim(), sent.html.trim());
+    assert_eq!(
+        html.text_contents().unwrap().replace("\r\n", "\n").trim(),
+        sent.html.trim()
+    );
 }
 
 #[tokio::test]
@@ -65,7 +84,12 @@ async fn a_subject_cannot_add_headers() {
     e.subject = "Hello\r\nBcc: victim@example.com".into();
     e.to_name = Some("Zoë\r\nX-Evil: 1".into());
     mailer.send(&e).await.unwrap();
-    let path = std::fs::read_dir(dir.path()).unwrap().flatten().next().unwrap().path();
+    let path = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
     let raw = std::fs::read(path).unwrap();
     let msg = MessageParser::default().parse(&raw).unwrap();
     assert!(msg.header_raw("Bcc").is_none() && msg.header_raw("X-Evil").is_none());

@@ -14,7 +14,11 @@ async fn a_message_arrives_at_the_smtp_server() {
         outbox_dir: "/nonexistent".into(),
     })
     .unwrap();
-    assert!(mailer.describe().starts_with("SMTP 127.0.0.1:"), "{}", mailer.describe());
+    assert!(
+        mailer.describe().starts_with("SMTP 127.0.0.1:"),
+        "{}",
+        mailer.describe()
+    );
     let to = format!("guest-{}@example.org", uuid::Uuid::new_v4().simple());
     let r = templates::password_reset(
         &Branding {

@@ -111,7 +111,11 @@ fn without_a_logo_or_colour_the_defaults_are_used() {
 #[test]
 fn singular_counts_read_well() {
     let r = templates::new_photos_digest(&plain(), "G", "E", 1, 1, "https://x.test/");
-    assert!(r.text.contains("1 new photo from 1 guest arrived"), "{}", r.text);
+    assert!(
+        r.text.contains("1 new photo from 1 guest arrived"),
+        "{}",
+        r.text
+    );
     let r = templates::password_reset(&plain(), "G", "https://x.test/", 1);
     assert!(r.text.contains("valid for 1 minute and"), "{}", r.text);
     let r = templates::draw_results(&plain(), "E", "D", &[], "https://x.test/");
@@ -125,12 +129,24 @@ fn no_sentence_is_missing_from_the_catalogue() {
             for part in [&r.subject, &r.text, &r.html] {
                 // A missing key would show as `table.key`; a forgotten placeholder as `{name}`.
                 for table in [
-                    "invitation.", "welcome.", "verify_email.", "password_reset.", "digest.",
-                    "approval.", "draw.", "layout.", "role.", "date.", "test_message.",
+                    "invitation.",
+                    "welcome.",
+                    "verify_email.",
+                    "password_reset.",
+                    "digest.",
+                    "approval.",
+                    "draw.",
+                    "layout.",
+                    "role.",
+                    "date.",
+                    "test_message.",
                 ] {
                     assert!(!part.contains(table), "{name}: {table} in {part}");
                 }
-                assert!(!part.contains('{'), "{name}: a placeholder is left in {part}");
+                assert!(
+                    !part.contains('{'),
+                    "{name}: a placeholder is left in {part}"
+                );
             }
         }
     }
@@ -160,16 +176,40 @@ fn what_people_type_is_escaped_and_the_colour_cannot_inject_css() {
         "url(x)",
         "javascript:",
     ] {
-        assert!(!r.html.contains(bad), "{bad:?} reached the HTML:\n{}", r.html);
+        assert!(
+            !r.html.contains(bad),
+            "{bad:?} reached the HTML:\n{}",
+            r.html
+        );
     }
-    assert!(r.html.contains("&#60;script&#62;alert(1)&#60;/script&#62; &#34;Evil&#34; &#38; &#39;Co&#39;"), "{}", r.html);
-    assert!(r.html.contains("&#60;img src=x onerror=alert(1)&#62; &#34;Mallory&#34;"), "{}", r.html);
-    assert!(r.html.contains("border-top:4px solid #6d28d9;"), "the default colour replaces it");
-    assert!(!r.html.contains("<img"), "a logo that is no web URL is left out");
+    assert!(
+        r.html.contains(
+            "&#60;script&#62;alert(1)&#60;/script&#62; &#34;Evil&#34; &#38; &#39;Co&#39;"
+        ),
+        "{}",
+        r.html
+    );
+    assert!(
+        r.html
+            .contains("&#60;img src=x onerror=alert(1)&#62; &#34;Mallory&#34;"),
+        "{}",
+        r.html
+    );
+    assert!(
+        r.html.contains("border-top:4px solid #6d28d9;"),
+        "the default colour replaces it"
+    );
+    assert!(
+        !r.html.contains("<img"),
+        "a logo that is no web URL is left out"
+    );
     // A link that is not a clean absolute URL makes no button (and no href).
     assert!(!r.html.contains("href="), "{}", r.html);
     // The plain text is not HTML: it shows the names as typed.
-    assert!(r.text.contains("<img src=x onerror=alert(1)> \"Mallory\" invited you"));
+    assert!(
+        r.text
+            .contains("<img src=x onerror=alert(1)> \"Mallory\" invited you")
+    );
     // With a clean link, the button has the default colour too.
     let r = templates::welcome(&hostile, "Mallory", "https://photos.example.com/app");
     assert!(r.html.contains("background-color:#6d28d9;"), "{}", r.html);

@@ -438,7 +438,10 @@ mod tests {
             ..Config::default()
         };
         let shown = c.to_redacted_toml();
-        assert!(!shown.contains("hunter2") && shown.contains("smtps://mailer:***@smtp.example.com:465"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("smtps://mailer:***@smtp.example.com:465"),
+            "{shown}"
+        );
     }
 
     #[test]
@@ -454,12 +457,18 @@ mod tests {
             ..Config::default()
         };
         let e = c.validate().unwrap_err().to_string();
-        assert!(e.starts_with("MOMENTIQUE_SMTP_URL (smtp_url):") && !e.contains("hunter2"), "{e}");
+        assert!(
+            e.starts_with("MOMENTIQUE_SMTP_URL (smtp_url):") && !e.contains("hunter2"),
+            "{e}"
+        );
         let c = Config {
             smtp_url: Some("smtp://127.0.0.1:2525".into()),
             ..Config::default()
         };
         assert_eq!(c.mailer().unwrap().describe(), "SMTP 127.0.0.1:2525");
-        assert_eq!(Config::default().mailer().unwrap().describe(), "outbox ./data/outbox");
+        assert_eq!(
+            Config::default().mailer().unwrap().describe(),
+            "outbox ./data/outbox"
+        );
     }
 }

@@ -113,9 +113,7 @@ pub async fn open_services(config: &Config) -> Result<Services, StartError> {
         ),
         None => None,
     };
-    let mailer = config
-        .mailer()
-        .map_err(|e| StartError::Config(e.0))?;
+    let mailer = config.mailer().map_err(|e| StartError::Config(e.0))?;
     info!(
         database = backend.as_str(),
         storage = blobs.describe(),

@@ -32,7 +32,10 @@ fn mail_test_explains_itself() {
     let out = run(momentique(dir.path()).args(["mail", "test", "--help"]));
     assert!(out.status.success());
     let help = text(&out.stdout);
-    assert!(help.contains("--to <ADDRESS>") && help.contains("MOMENTIQUE_SMTP_URL"), "{help}");
+    assert!(
+        help.contains("--to <ADDRESS>") && help.contains("MOMENTIQUE_SMTP_URL"),
+        "{help}"
+    );
 }
 
 #[test]
@@ -40,14 +43,21 @@ fn without_smtp_the_test_message_lands_in_the_outbox() {
     let dir = tempfile::tempdir().unwrap();
     let out = run(momentique(dir.path()).args(["mail", "test", "--to", "ops@example.org"]));
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("via outbox ./data/outbox"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("via outbox ./data/outbox"),
+        "{}",
+        text(&out.stdout)
+    );
     let files: Vec<_> = std::fs::read_dir(dir.path().join("data/outbox"))
         .unwrap()
         .flatten()
         .collect();
     assert_eq!(files.len(), 1);
     let raw = std::fs::read_to_string(files[0].path()).unwrap();
-    assert!(raw.contains("To: ops@example.org") && raw.contains("multipart/alternative"), "{raw}");
+    assert!(
+        raw.contains("To: ops@example.org") && raw.contains("multipart/alternative"),
+        "{raw}"
+    );
 }
 
 #[test]
@@ -57,13 +67,21 @@ fn a_bad_sender_is_a_configuration_error() {
         .args(["mail", "test", "--to", "ops@example.org"])
         .env("MOMENTIQUE_MAIL_FROM", "nobody"));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("MOMENTIQUE_MAIL_FROM"), "{}", text(&out.stderr));
-    let out = run(momentique(dir.path())
-        .arg("check-config")
-        .env("MOMENTIQUE_SMTP_URL", "smtps://mailer:hunter2@smtp.example.com:465"));
+    assert!(
+        text(&out.stderr).contains("MOMENTIQUE_MAIL_FROM"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(momentique(dir.path()).arg("check-config").env(
+        "MOMENTIQUE_SMTP_URL",
+        "smtps://mailer:hunter2@smtp.example.com:465",
+    ));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let shown = text(&out.stdout);
-    assert!(!shown.contains("hunter2") && shown.contains("smtp_url"), "{shown}");
+    assert!(
+        !shown.contains("hunter2") && shown.contains("smtp_url"),
+        "{shown}"
+    );
 }
 
 #[tokio::test]
@@ -80,11 +98,18 @@ async fn with_smtp_the_test_message_arrives_and_a_closed_port_fails_loudly() {
     assert!(got.text.contains("via SMTP 127.0.0.1:"), "{}", got.text);
     assert!(!got.html.is_empty());
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let out = run(momentique(dir.path())
         .args(["mail", "test", "--to", "ops@example.org"])
         .env("MOMENTIQUE_SMTP_URL", format!("smtp://127.0.0.1:{port}")));
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("the test message was not sent") && err.contains("temporary failure"), "{err}");
+    assert!(
+        err.contains("the test message was not sent") && err.contains("temporary failure"),
+        "{err}"
+    );
 }

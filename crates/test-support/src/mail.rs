@@ -123,7 +123,9 @@ pub async fn wait_for_mail(maildir: &Path, to: &str, timeout: Duration) -> Recei
 }
 
 fn taken() -> std::sync::MutexGuard<'static, HashSet<String>> {
-    TAKEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    TAKEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 struct Parsed {
