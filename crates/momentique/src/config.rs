@@ -67,6 +67,14 @@ pub struct Config {
     pub redis_url: Option<String>,
     /// Prefix for every Redis key (several deployments can share a server).
     pub redis_prefix: String,
+    /// Where email goes: `smtp://HOST:PORT` (a local relay), `smtp://USER:PASSWORD@HOST:587?tls=required`
+    /// (STARTTLS) or `smtps://USER:PASSWORD@HOST:465` (TLS). Unset: into `mail_outbox_dir`.
+    pub smtp_url: Option<String>,
+    /// The sender of every email, `Name <address>`.
+    pub mail_from: String,
+    /// Without `smtp_url`, each email is written here as an `.eml` file (open it with any mail
+    /// program); nothing is sent.
+    pub mail_outbox_dir: String,
     pub log_format: LogFormat,
     /// A tracing filter: `info`, `debug`, `info,sqlx=warn` …
     pub log: String,
@@ -100,6 +108,9 @@ impl Default for Config {
             report_hide_threshold: 3,
             redis_url: None,
             redis_prefix: "momentique:".into(),
+            smtp_url: None,
+            mail_from: mail::DEFAULT_FROM.into(),
+            mail_outbox_dir: "./data/outbox".into(),
             log_format: LogFormat::Auto,
             log: "info".into(),
             job_concurrency: 0,
@@ -241,7 +252,28 @@ impl Config {
             ));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log).map_err(|e| bad("log", e.to_string()))?;
+        self.mailer()?;
         Ok(())
+    }
+
+    /// The mail settings, for [`mail::Mailer::new`].
+    pub fn mail(&self) -> mail::MailConfig {
+        mail::MailConfig {
+            smtp_url: self.smtp_url.clone().filter(|u| !u.trim().is_empty()),
+            from: self.mail_from.clone(),
+            outbox_dir: std::path::PathBuf::from(&self.mail_outbox_dir),
+        }
+    }
+
+    /// The mailer these settings describe (it connects to nothing yet).
+    pub fn mailer(&self) -> Result<mail::Mailer, ConfigError> {
+        mail::Mailer::new(&self.mail()).map_err(|e| {
+            let key = match e {
+                mail::MailError::From { .. } => "mail_from",
+                mail::MailError::SmtpUrl { .. } => "smtp_url",
+            };
+            ConfigError(format!("{} ({key}): {e}", env_name(key)))
+        })
     }
 
     /// The S3 settings when `media_url` is `s3://BUCKET`.
@@ -301,6 +333,7 @@ impl Config {
         shown.database_url = redact_url(&shown.database_url);
         shown.database_admin_url = shown.database_admin_url.as_deref().map(redact_url);
         shown.redis_url = shown.redis_url.as_deref().map(redact_url);
+        shown.smtp_url = shown.smtp_url.as_deref().map(redact_url);
         shown.secret_key = shown.secret_key.as_ref().map(|_| "***".to_owned());
         shown.s3_secret_access_key = shown
             .s3_secret_access_key
@@ -400,5 +433,42 @@ mod tests {
             ..Config::default()
         };
         assert!(!format!("{c:?}").contains("topsecret"));
+        let c = Config {
+            smtp_url: Some("smtps://mailer:hunter2@smtp.example.com:465".into()),
+            ..Config::default()
+        };
+        let shown = c.to_redacted_toml();
+        assert!(
+            !shown.contains("hunter2") && shown.contains("smtps://mailer:***@smtp.example.com:465"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn mail_settings_are_checked() {
+        let c = Config {
+            mail_from: "not an address".into(),
+            ..Config::default()
+        };
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.starts_with("MOMENTIQUE_MAIL_FROM (mail_from):"), "{e}");
+        let c = Config {
+            smtp_url: Some("http://u:hunter2@smtp.example.com".into()),
+            ..Config::default()
+        };
+        let e = c.validate().unwrap_err().to_string();
+        assert!(
+            e.starts_with("MOMENTIQUE_SMTP_URL (smtp_url):") && !e.contains("hunter2"),
+            "{e}"
+        );
+        let c = Config {
+            smtp_url: Some("smtp://127.0.0.1:2525".into()),
+            ..Config::default()
+        };
+        assert_eq!(c.mailer().unwrap().describe(), "SMTP 127.0.0.1:2525");
+        assert_eq!(
+            Config::default().mailer().unwrap().describe(),
+            "outbox ./data/outbox"
+        );
     }
 }

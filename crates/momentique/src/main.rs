@@ -13,6 +13,7 @@ mod bench_uploads;
 mod config;
 mod draw_verify;
 mod logging;
+mod mail_cmd;
 mod serve;
 
 use std::path::PathBuf;
@@ -60,6 +61,11 @@ enum Command {
         #[command(subcommand)]
         action: admin::JobsAction,
     },
+    /// Email: send a test message to check the SMTP settings (`mail test --to ADDRESS`).
+    Mail {
+        #[command(subcommand)]
+        action: mail_cmd::MailAction,
+    },
     /// Lucky draws: check a draw's published record (`draw verify FILE`).
     Draw {
         #[command(subcommand)]
@@ -106,6 +112,7 @@ fn main() -> ExitCode {
             Some(Command::Worker) => serve::worker(config).await,
             Some(Command::Migrate) => serve::migrate_only(config).await,
             Some(Command::Jobs { action }) => admin::jobs(config, action).await,
+            Some(Command::Mail { action }) => mail_cmd::run(config, action).await,
             Some(Command::CheckConfig | Command::Bench { .. } | Command::Draw { .. }) => Ok(()),
         }
     });

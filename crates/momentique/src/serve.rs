@@ -113,10 +113,12 @@ pub async fn open_services(config: &Config) -> Result<Services, StartError> {
         ),
         None => None,
     };
+    let mailer = config.mailer().map_err(|e| StartError::Config(e.0))?;
     info!(
         database = backend.as_str(),
         storage = blobs.describe(),
         redis = redis.is_some(),
+        mail = mailer.describe(),
         "services ready"
     );
     let uploads = service::photos::UploadSettings {
@@ -140,7 +142,8 @@ pub async fn open_services(config: &Config) -> Result<Services, StartError> {
     Ok(Services::new(db, blobs, redis)
         .with_secret(secret)
         .with_uploads(uploads)
-        .with_report_threshold(config.report_hide_threshold))
+        .with_report_threshold(config.report_hide_threshold)
+        .with_mailer(mailer))
 }
 
 /// Creates the upload folder and removes what a crash left there (a half-received upload was

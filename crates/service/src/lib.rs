@@ -11,6 +11,7 @@ pub mod guest_admin;
 pub mod guests;
 pub mod health;
 pub mod live;
+pub mod mail;
 pub mod maintenance;
 pub mod media_urls;
 pub mod moderation;
@@ -60,6 +61,8 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     /// The live layer: rooms of viewers per event, rung after each feed commit.
     pub live: live::Hub,
+    /// Sends email (the `mail.send` job): SMTP, or an outbox folder.
+    pub mailer: ::mail::Mailer,
 }
 
 impl Services {
@@ -82,6 +85,8 @@ impl Services {
             report_threshold: moderation::DEFAULT_REPORT_THRESHOLD,
             clock,
             live,
+            // An outbox under the system temp dir until `serve` sets the configured one.
+            mailer: ::mail::Mailer::default(),
         }
     }
 }
@@ -122,6 +127,12 @@ impl Services {
         }
     }
 
+    /// The same services sending email with `mailer`.
+    pub fn with_mailer(mut self, mailer: ::mail::Mailer) -> Self {
+        self.mailer = mailer;
+        self
+    }
+
     pub fn with_report_threshold(self, report_threshold: u32) -> Self {
         Self {
             report_threshold,
@@ -139,6 +150,9 @@ pub fn registry(services: &Services) -> jobs::Registry {
     });
     registry.register::<draws::CloseDraw, _>(draws::CloseDrawHandler {
         services: services.clone(),
+    });
+    registry.register::<mail::SendMail, _>(mail::SendMailHandler {
+        mailer: services.mailer.clone(),
     });
     registry
 }

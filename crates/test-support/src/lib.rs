@@ -4,8 +4,14 @@
 //!
 //! Services come from the environment that `scripts/test` sets up:
 //! `MOMENTIQUE_TEST_POSTGRES_URL` (a superuser URL; default `postgres://postgres@127.0.0.1:5432/postgres`)
-//! and `MOMENTIQUE_TEST_REDIS_URL` (default `redis://127.0.0.1:6379/`). A service that does not
-//! answer fails the test with a message saying how to get one: nothing is ever skipped.
+//! and `MOMENTIQUE_TEST_REDIS_URL` (default `redis://127.0.0.1:6379/`), and the SMTP server
+//! `MOMENTIQUE_TEST_SMTP_URL` with the Maildir it delivers into, `MOMENTIQUE_TEST_SMTP_MAILDIR`
+//! ([`smtp`], [`wait_for_mail`]). A service that does not answer fails the test with a message
+//! saying how to get one: nothing is ever skipped.
+
+mod mail;
+
+pub use mail::{ReceivedMail, links_in, smtp, wait_for_mail};
 
 use std::path::PathBuf;
 
