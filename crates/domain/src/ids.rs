@@ -105,6 +105,10 @@ id_type!(
     /// A walk-in's entry, added to a draw by hand.
     ManualEntryId
 );
+id_type!(
+    /// An invitation to join an organization.
+    InvitationId
+);
 
 #[cfg(test)]
 mod tests {

@@ -20,7 +20,8 @@ pub use event::{
     EventSettings, EventSlug, EventSort, EventStatus, EventZone, GuestVisibility, Moderation,
 };
 pub use ids::{
-    AuditId, DrawId, EventId, GuestId, JobId, ManualEntryId, PhotoId, TenantId, UserId, WallId,
+    AuditId, DrawId, EventId, GuestId, InvitationId, JobId, ManualEntryId, PhotoId, TenantId,
+    UserId, WallId,
 };
 pub use password::PasswordProblem;
 pub use photo::{

@@ -90,6 +90,18 @@ impl Role {
         }
     }
 
+    /// Whether a member with this role may change, deactivate or remove a member whose role
+    /// is `target`: those who manage members may touch anyone but owners; owners anyone.
+    pub fn may_manage(self, target: Role) -> bool {
+        self.can(Action::ManageMembers) && (target != Role::Owner || self == Role::Owner)
+    }
+
+    /// Whether a member with this role may give `role` to someone (by invitation or by a role
+    /// change): only owners make owners.
+    pub fn may_grant(self, role: Role) -> bool {
+        self.can(Action::ManageMembers) && (role != Role::Owner || self == Role::Owner)
+    }
+
     /// The stable name stored in the database.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -157,6 +169,30 @@ mod tests {
             assert_eq!(Role::Member.can(action), member, "member {action:?}");
             assert_eq!(Role::Admin.can(action), admin, "admin {action:?}");
             assert_eq!(Role::Owner.can(action), owner, "owner {action:?}");
+        }
+    }
+
+    /// Who may manage whom and give which role, written out: (actor, other, manage, grant).
+    #[test]
+    fn management_table() {
+        use Role::*;
+        #[rustfmt::skip]
+        let table = [
+            // actor   other   may_manage(other) may_grant(other)
+            (Member,   Member, false,            false),
+            (Member,   Admin,  false,            false),
+            (Member,   Owner,  false,            false),
+            (Admin,    Member, true,             true),
+            (Admin,    Admin,  true,             true),
+            (Admin,    Owner,  false,            false),
+            (Owner,    Member, true,             true),
+            (Owner,    Admin,  true,             true),
+            (Owner,    Owner,  true,             true),
+        ];
+        assert_eq!(table.len(), Role::ALL.len() * Role::ALL.len());
+        for (actor, other, manage, grant) in table {
+            assert_eq!(actor.may_manage(other), manage, "{actor} manages {other}");
+            assert_eq!(actor.may_grant(other), grant, "{actor} grants {other}");
         }
     }
 

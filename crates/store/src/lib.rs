@@ -27,6 +27,7 @@ mod reports;
 pub mod schema;
 mod sessions;
 mod sql;
+mod teams;
 mod tenants;
 mod users;
 mod walls;
@@ -41,7 +42,10 @@ pub use events::{Event, EventCursor, EventQuery, EventRepo, JoinLink, JoinLinkRe
 pub use feed::{FEED_RETENTION_HOURS, FeedHead, FeedMessage, FeedRepo, NewFeedMessage, audience};
 pub use guests::{Guest, GuestFigures, GuestRepo, GuestTotals};
 pub use jobs::{ClaimedJob, JobQueue, JobRepo, JobState, JobSummary, NewJob, QueueStats};
-pub use memberships::{Membership, MembershipRepo};
+pub use memberships::{Membership, MembershipRepo, TeamMember};
+pub use teams::{
+    Invitation, InvitationRepo, InvitationState, MailToken, MailTokenRepo, TokenPurpose,
+};
 // Domain vocabulary the store's queries use, re-exported for the callers that name it here.
 pub use domain::{EventSort, GallerySort, REACTION_KINDS};
 pub use photos::{

@@ -17,6 +17,8 @@ pub struct User {
     pub name: PersonName,
     /// The PHC-format password hash; `None` until an invited person sets a password.
     pub password_hash: Option<String>,
+    /// When they proved they read mail at `email` (a link sent there); `None` until then.
+    pub email_verified_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -40,6 +42,7 @@ struct UserRow {
     email: String,
     name: String,
     password_hash: Option<String>,
+    email_verified_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -56,13 +59,14 @@ impl TryFrom<UserRow> for User {
             email: Email::parse(&r.email).map_err(|e| corrupt("users.email", e))?,
             name: PersonName::parse(&r.name).map_err(|e| corrupt("users.name", e))?,
             password_hash: r.password_hash,
+            email_verified_at: r.email_verified_at,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
     }
 }
 
-const COLUMNS: &str = "id, email, name, password_hash, created_at, updated_at";
+const COLUMNS: &str = "id, email, name, password_hash, email_verified_at, created_at, updated_at";
 
 /// The failed-login counter of an account and until when it refuses logins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -95,6 +99,12 @@ pub trait UserRepo {
         hash: &str,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// Marks the address verified (if not already); false when there is no such user.
+    fn set_email_verified(
+        &mut self,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
     /// The lockout state, locked against concurrent logins until the transaction ends (on
     /// PostgreSQL `FOR UPDATE`; SQLite transactions already write-lock).
     fn lock_login_state(
@@ -113,13 +123,14 @@ impl UserRepo for Tx {
         execute(
             self,
             On::Any,
-            "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO users (id, email, name, password_hash, email_verified_at, created_at, \
+             updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             &[
                 Arg::Uuid(user.id.as_uuid()),
                 Arg::Text(user.email.as_str().to_owned()),
                 Arg::Text(user.name.as_str().to_owned()),
                 Arg::OptText(user.password_hash.clone()),
+                Arg::OptTime(user.email_verified_at),
                 Arg::Time(user.created_at),
                 Arg::Time(user.updated_at),
             ],
@@ -186,6 +197,18 @@ impl UserRepo for Tx {
                 Arg::Time(now),
                 Arg::Uuid(user.as_uuid()),
             ],
+        )
+        .await?;
+        Ok(n == 1)
+    }
+
+    async fn set_email_verified(&mut self, user: UserId, at: DateTime<Utc>) -> Result<bool> {
+        let n = execute(
+            self,
+            On::Any,
+            "UPDATE users SET email_verified_at = coalesce(email_verified_at, ?), updated_at = ? \
+             WHERE id = ?",
+            &[Arg::Time(at), Arg::Time(at), Arg::Uuid(user.as_uuid())],
         )
         .await?;
         Ok(n == 1)

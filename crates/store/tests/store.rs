@@ -31,6 +31,7 @@ fn user(email: &str) -> User {
         email: Email::parse(email).expect("test setup step"),
         name: PersonName::parse("Ana").expect("test setup step"),
         password_hash: Some("$argon2id$stub-not-used-for-login".into()),
+        email_verified_at: None,
         created_at: now,
         updated_at: now,
     }
@@ -46,12 +47,7 @@ async fn seed_org(db: &Db, org: &str, email: &str) -> (Tenant, User) {
         .expect("test setup step");
     tx.insert_tenant(&t).await.expect("test setup step");
     tx.insert_user(&u).await.expect("test setup step");
-    let m = Membership {
-        tenant_id: t.id,
-        user_id: u.id,
-        role: Role::Owner,
-        created_at: domain::time::now(),
-    };
+    let m = Membership::new(t.id, u.id, Role::Owner, domain::time::now());
     tx.insert_membership(t.id, &m)
         .await
         .expect("test setup step");
@@ -302,6 +298,7 @@ async fn postgres_rls_shows_each_tenant_only_its_rows_and_nothing_without_a_tena
             "events",
             "feed",
             "guests",
+            "invitations",
             "live_state",
             "memberships",
             "photo_views",
