@@ -14,8 +14,9 @@ use domain::{Email, OrgName, ParseError, PersonName, Role, TenantId, UserId};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use store::{
-    AuditRepo, LoginLock, Membership, MembershipRepo, NewAuditEntry, Scope, SessionRecord,
-    SessionStore, StoreError, Tenant, TenantRepo, Tx, User, UserRepo,
+    AuditRepo, LoginLock, MailToken, MailTokenRepo, Membership, MembershipRepo, NewAuditEntry,
+    Scope, SessionRecord, SessionStore, StoreError, Tenant, TenantRepo, TokenPurpose, Tx, User,
+    UserRepo,
 };
 
 use crate::Services;
@@ -24,6 +25,12 @@ use crate::Services;
 pub const SESSION_LIFETIME: Duration = Duration::days(7);
 /// A session's expiry is pushed out at most this often (not a write on every request).
 pub const SESSION_TOUCH_EVERY: Duration = Duration::minutes(1);
+/// A member's "last active" is written at most this often.
+pub const LAST_ACTIVE_EVERY: Duration = Duration::minutes(5);
+/// How long a password-reset link works.
+pub const RESET_LIFETIME: Duration = Duration::hours(1);
+/// How long an email-verification link works.
+pub const VERIFY_LIFETIME: Duration = Duration::days(3);
 
 /// argon2id with OWASP's recommended minimum (2025): 19 MiB of memory, 2 passes, 1 lane.
 fn hasher() -> Argon2<'static> {
@@ -79,6 +86,12 @@ pub enum AccountError {
     /// Too many failed logins: no attempts until then.
     #[error("account locked until {until}")]
     Locked { until: DateTime<Utc> },
+    /// Every organization of the person deactivated them.
+    #[error("the account is deactivated")]
+    Deactivated,
+    /// A mailed link that no longer works (used, expired, replaced or unknown).
+    #[error("the link is no longer valid")]
+    LinkInvalid,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -105,6 +118,8 @@ pub struct Registration<'a> {
     pub email: &'a str,
     pub password: &'a str,
     pub org_name: &'a str,
+    /// Where the site is (`https://photos.example.com`), for the link in the verification mail.
+    pub base_url: &'a str,
 }
 
 /// A signed-up or logged-in person and the organization they work in.
@@ -190,6 +205,7 @@ pub async fn register(
         email,
         name,
         password_hash: Some(hash),
+        email_verified_at: None,
         created_at: now,
         updated_at: now,
     };
@@ -212,12 +228,7 @@ pub async fn register(
     tx.insert_tenant(&tenant).await?;
     tx.insert_membership(
         tenant.id,
-        &Membership {
-            tenant_id: tenant.id,
-            user_id: user.id,
-            role: Role::Owner,
-            created_at: now,
-        },
+        &Membership::new(tenant.id, user.id, Role::Owner, now),
     )
     .await?;
     audit(
@@ -228,6 +239,7 @@ pub async fn register(
         json!({}),
     )
     .await?;
+    send_verification(&mut tx, &user, &tenant, form.base_url, now).await?;
     tx.commit().await?;
     tracing::info!(tenant.id = %tenant.id, user.id = %user.id, "organization signed up");
     Ok(Account {
@@ -237,16 +249,20 @@ pub async fn register(
     })
 }
 
-/// The organization a person works in after login: their oldest membership.
+/// The organization a person works in after login: their oldest active membership.
+/// `Err(Deactivated)` when every membership they have is deactivated.
 async fn home_tenant(
     services: &Services,
     user: UserId,
-) -> Result<Option<(Tenant, Role)>, StoreError> {
+) -> Result<Option<(Tenant, Role)>, AccountError> {
     let mut tx = services.db.begin_read(Scope::User(user)).await?;
     let memberships = tx.memberships_of_user(user).await?;
     tx.commit().await?;
-    let Some(m) = memberships.into_iter().next() else {
+    if memberships.is_empty() {
         return Ok(None);
+    }
+    let Some(m) = memberships.into_iter().find(Membership::is_active) else {
+        return Err(AccountError::Deactivated);
     };
     let mut tx = services.db.begin_read(Scope::Tenant(m.tenant_id)).await?;
     let tenant = tx.get_tenant(m.tenant_id).await?;
@@ -276,9 +292,23 @@ pub async fn login(
         verify_password(&DUMMY_HASH, password).await;
         return Err(AccountError::BadCredentials);
     };
-    let Some((tenant, role)) = home_tenant(services, user.id).await? else {
-        verify_password(&DUMMY_HASH, password).await;
-        return Err(AccountError::BadCredentials);
+    let (tenant, role) = match home_tenant(services, user.id).await {
+        Ok(Some(found)) => found,
+        Ok(None) => {
+            verify_password(&DUMMY_HASH, password).await;
+            return Err(AccountError::BadCredentials);
+        }
+        // Said only to someone who knows the password.
+        Err(AccountError::Deactivated) => {
+            let ok =
+                verify_password(user.password_hash.as_deref().unwrap_or_default(), password).await;
+            return Err(if ok {
+                AccountError::Deactivated
+            } else {
+                AccountError::BadCredentials
+            });
+        }
+        Err(e) => return Err(e),
     };
 
     // Refuse at once while locked (no hashing work, and the attempt does not count).
@@ -352,7 +382,7 @@ pub struct NewSession {
     pub record: SessionRecord,
 }
 
-fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
@@ -430,18 +460,105 @@ pub async fn current_member(
         .await?;
     let tenant = tx.get_tenant(session.tenant_id).await?;
     tx.commit().await?;
-    match (user, membership, tenant) {
-        (Some(user), Some(m), Some(tenant)) => Ok(Some(Member {
-            ctx: services.member_ctx(tenant.id, user.id, m.role),
-            user,
-            tenant,
-            role: m.role,
-        })),
+    match (user, membership.filter(Membership::is_active), tenant) {
+        (Some(user), Some(m), Some(tenant)) => {
+            let now = services.now();
+            if m.last_active_at
+                .is_none_or(|at| now - at >= LAST_ACTIVE_EVERY)
+            {
+                let mut tx = services.db.begin(Scope::Tenant(tenant.id)).await?;
+                tx.touch_member(tenant.id, user.id, now).await?;
+                tx.commit().await?;
+            }
+            Ok(Some(Member {
+                ctx: services.member_ctx(tenant.id, user.id, m.role),
+                user,
+                tenant,
+                role: m.role,
+            }))
+        }
         _ => {
             services.sessions.delete(session).await?;
             Ok(None)
         }
     }
+}
+
+/// One organization of a person, for the switcher.
+#[derive(Debug, Clone)]
+pub struct Organization {
+    pub tenant: Tenant,
+    pub role: Role,
+    pub active: bool,
+}
+
+/// Every organization the person belongs to (deactivated ones too, marked), oldest first.
+pub async fn organizations(
+    services: &Services,
+    user: UserId,
+) -> Result<Vec<Organization>, StoreError> {
+    let mut tx = services.db.begin_read(Scope::User(user)).await?;
+    let memberships = tx.memberships_of_user(user).await?;
+    tx.commit().await?;
+    let mut out = Vec::with_capacity(memberships.len());
+    for m in memberships {
+        let mut tx = services.db.begin_read(Scope::Tenant(m.tenant_id)).await?;
+        let tenant = tx.get_tenant(m.tenant_id).await?;
+        tx.commit().await?;
+        if let Some(tenant) = tenant {
+            out.push(Organization {
+                active: m.is_active(),
+                tenant,
+                role: m.role,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The person's account in another of their organizations, to work in it: refused unless
+/// they are an active member there.
+pub async fn switch_organization(
+    services: &Services,
+    session: &SessionRecord,
+    tenant: TenantId,
+) -> Result<Option<Account>, StoreError> {
+    let mut tx = services.db.begin_read(Scope::Tenant(tenant)).await?;
+    let membership = tx.get_membership(tenant, session.user_id).await?;
+    let found = tx.get_tenant(tenant).await?;
+    let user = tx.get_user(session.user_id).await?;
+    tx.commit().await?;
+    let (Some(m), Some(tenant), Some(user)) =
+        (membership.filter(Membership::is_active), found, user)
+    else {
+        return Ok(None);
+    };
+    let mut tx = services.db.begin(Scope::Tenant(tenant.id)).await?;
+    audit(
+        &mut tx,
+        tenant.id,
+        Some(user.id),
+        "organization.switched_to",
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(Account {
+        user,
+        tenant,
+        role: m.role,
+    }))
+}
+
+/// The person behind a session, whatever organization it works in (the invitation page).
+pub async fn session_user(
+    services: &Services,
+    session: &SessionRecord,
+) -> Result<Option<User>, StoreError> {
+    let mut tx = services.db.begin_read(Scope::System).await?;
+    let user = tx.get_user(session.user_id).await?;
+    tx.commit().await?;
+    Ok(user)
 }
 
 /// Ends a session and records the logout.
@@ -550,6 +667,252 @@ pub async fn change_password(
         .delete_for_user_except(user.id, Some(&session.id_hash))
         .await?;
     Ok(ended)
+}
+
+/// Mails a link that proves `user`'s address, in `tx`; earlier such links stop working.
+async fn send_verification(
+    tx: &mut Tx,
+    user: &User,
+    tenant: &Tenant,
+    base_url: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tx.void_user_tokens(user.id, TokenPurpose::VerifyEmail, now)
+        .await?;
+    let token = random_token();
+    tx.insert_mail_token(&MailToken {
+        token_hash: token_hash(&token),
+        purpose: TokenPurpose::VerifyEmail,
+        user_id: Some(user.id),
+        tenant_id: Some(tenant.id),
+        invitation_id: None,
+        email: user.email.as_str().to_owned(),
+        created_at: now,
+        expires_at: now + VERIFY_LIFETIME,
+        used_at: None,
+    })
+    .await?;
+    let url = format!("{}/verify/{token}", base_url.trim_end_matches('/'));
+    crate::notify::verify_email(tx, user, Some(tenant), &url).await
+}
+
+/// Sends the member a new verification link (the banner's "send again").
+pub async fn resend_verification(
+    services: &Services,
+    user: &User,
+    tenant: &Tenant,
+    base_url: &str,
+) -> Result<(), AccountError> {
+    if user.email_verified_at.is_some() {
+        return Ok(());
+    }
+    let mut tx = services.db.begin(Scope::Tenant(tenant.id)).await?;
+    send_verification(&mut tx, user, tenant, base_url, services.now()).await?;
+    audit(
+        &mut tx,
+        tenant.id,
+        Some(user.id),
+        "email.verification_sent",
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Follows a verification link: the address is proven (once; a used or expired link is
+/// refused). A welcome mail follows the first verification.
+pub async fn verify_email(
+    services: &Services,
+    token: &str,
+    base_url: &str,
+) -> Result<User, AccountError> {
+    let now = services.now();
+    let hash = token_hash(token);
+    let mut tx = services.db.begin(Scope::System).await?;
+    let record = tx
+        .find_mail_token(&hash)
+        .await?
+        .filter(|t| t.purpose == TokenPurpose::VerifyEmail && t.is_live(now));
+    let Some(user_id) = record.as_ref().and_then(|t| t.user_id) else {
+        return Err(AccountError::LinkInvalid);
+    };
+    let user = tx.get_user(user_id).await?;
+    tx.commit().await?;
+    // The address may have changed since the link was sent: it proves only the one it went to.
+    let Some(user) = user.filter(|u| record.as_ref().is_some_and(|t| t.email == u.email.as_str()))
+    else {
+        return Err(AccountError::LinkInvalid);
+    };
+    let tenant_id = record.as_ref().and_then(|t| t.tenant_id);
+    let mut tx = match tenant_id {
+        Some(t) => services.db.begin(Scope::Tenant(t)).await?,
+        None => services.db.begin(Scope::System).await?,
+    };
+    if !tx.use_mail_token(&hash, now).await? {
+        return Err(AccountError::LinkInvalid);
+    }
+    let first = user.email_verified_at.is_none();
+    tx.set_email_verified(user.id, now).await?;
+    let tenant = match tenant_id {
+        Some(t) => tx.get_tenant(t).await?,
+        None => None,
+    };
+    if let Some(t) = &tenant {
+        audit(&mut tx, t.id, Some(user.id), "email.verified", json!({})).await?;
+    }
+    if first {
+        let url = format!("{}/app", base_url.trim_end_matches('/'));
+        crate::notify::welcome(&mut tx, &user, tenant.as_ref(), &url).await?;
+    }
+    tx.commit().await?;
+    Ok(User {
+        email_verified_at: user.email_verified_at.or(Some(now)),
+        ..user
+    })
+}
+
+/// Mails a password-reset link when `email` has an account. Says nothing either way: the
+/// caller answers the same for unknown addresses. Earlier reset links stop working.
+pub async fn request_password_reset(
+    services: &Services,
+    email: &str,
+    base_url: &str,
+) -> Result<(), AccountError> {
+    let Ok(email) = Email::parse(email) else {
+        return Ok(());
+    };
+    let now = services.now();
+    let mut tx = services.db.begin_read(Scope::System).await?;
+    let user = tx.find_user_by_email(&email).await?;
+    tx.commit().await?;
+    let Some(user) = user else {
+        tracing::info!("password reset asked for an unknown address");
+        return Ok(());
+    };
+    let home = match home_tenant(services, user.id).await {
+        Ok(found) => found.map(|(t, _)| t),
+        Err(AccountError::Deactivated) => None,
+        Err(e) => return Err(e),
+    };
+    let mut tx = match &home {
+        Some(t) => services.db.begin(Scope::Tenant(t.id)).await?,
+        None => services.db.begin(Scope::System).await?,
+    };
+    tx.void_user_tokens(user.id, TokenPurpose::PasswordReset, now)
+        .await?;
+    let token = random_token();
+    tx.insert_mail_token(&MailToken {
+        token_hash: token_hash(&token),
+        purpose: TokenPurpose::PasswordReset,
+        user_id: Some(user.id),
+        tenant_id: home.as_ref().map(|t| t.id),
+        invitation_id: None,
+        email: user.email.as_str().to_owned(),
+        created_at: now,
+        expires_at: now + RESET_LIFETIME,
+        used_at: None,
+    })
+    .await?;
+    let url = format!("{}/password/reset/{token}", base_url.trim_end_matches('/'));
+    crate::notify::password_reset(
+        &mut tx,
+        &user,
+        home.as_ref(),
+        &url,
+        RESET_LIFETIME.num_minutes(),
+    )
+    .await?;
+    if let Some(t) = &home {
+        audit(
+            &mut tx,
+            t.id,
+            Some(user.id),
+            "password.reset_requested",
+            json!({}),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The live reset token behind a link, if any.
+async fn reset_token(
+    services: &Services,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<MailToken>, StoreError> {
+    let mut tx = services.db.begin_read(Scope::System).await?;
+    let record = tx.find_mail_token(&token_hash(token)).await?;
+    tx.commit().await?;
+    Ok(record.filter(|t| t.purpose == TokenPurpose::PasswordReset && t.is_live(now)))
+}
+
+/// Whether a reset link still works (the form is shown only then).
+pub async fn reset_link_works(services: &Services, token: &str) -> Result<bool, AccountError> {
+    Ok(reset_token(services, token, services.now())
+        .await?
+        .is_some())
+}
+
+/// Sets a new password from a reset link: the link works once, every session of the person
+/// ends, and the failed-login lockout is cleared (they proved they read their mail).
+pub async fn reset_password(
+    services: &Services,
+    token: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<User, AccountError> {
+    let now = services.now();
+    let Some(record) = reset_token(services, token, now).await? else {
+        return Err(AccountError::LinkInvalid);
+    };
+    let Some(user_id) = record.user_id else {
+        return Err(AccountError::LinkInvalid);
+    };
+    let mut tx = services.db.begin_read(Scope::System).await?;
+    let user = tx.get_user(user_id).await?;
+    tx.commit().await?;
+    let Some(user) = user else {
+        return Err(AccountError::LinkInvalid);
+    };
+    if let Err(p) = check_new_password(new, &[user.name.as_str(), user.email.as_str()]) {
+        return Err(AccountError::Invalid(vec![(
+            "new_password",
+            FieldProblem::Password(p),
+        )]));
+    }
+    if new != confirm {
+        return Err(AccountError::Invalid(vec![(
+            "confirm_password",
+            FieldProblem::Mismatch,
+        )]));
+    }
+    let hash = hash_password(new).await?;
+    let mut tx = match record.tenant_id {
+        Some(t) => services.db.begin(Scope::Tenant(t)).await?,
+        None => services.db.begin(Scope::System).await?,
+    };
+    if !tx.use_mail_token(&record.token_hash, now).await? {
+        return Err(AccountError::LinkInvalid);
+    }
+    tx.void_user_tokens(user.id, TokenPurpose::PasswordReset, now)
+        .await?;
+    tx.set_password_hash(user.id, &hash, now).await?;
+    tx.set_login_state(user.id, LoginLock::default()).await?;
+    // The link reached their inbox: the address is proven too.
+    tx.set_email_verified(user.id, now).await?;
+    if let Some(t) = record.tenant_id {
+        audit(&mut tx, t, Some(user.id), "password.reset", json!({})).await?;
+    }
+    tx.commit().await?;
+    let ended = services
+        .sessions
+        .delete_for_user_except(user.id, None)
+        .await?;
+    tracing::info!(user.id = %user.id, sessions_ended = ended, "password reset");
+    Ok(user)
 }
 
 /// A short, human label for a User-Agent ("Firefox on Android"), never the raw header.

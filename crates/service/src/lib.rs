@@ -15,10 +15,12 @@ pub mod mail;
 pub mod maintenance;
 pub mod media_urls;
 pub mod moderation;
+pub mod notify;
 pub mod photos;
 pub mod reactions;
 pub mod resumable;
 pub mod secrets;
+pub mod teams;
 pub mod walls;
 
 use std::sync::Arc;
@@ -36,8 +38,8 @@ pub mod records {
     pub use store::{
         AuditEntry, Decision, Draw, DrawTier, Event, EventCursor, EventPhotoFilter, EventQuery,
         EventSort, GalleryCursor, GalleryQuery, GallerySort, Guest, GuestFigures, GuestTotals,
-        Limit, Photo, QueueStats, REACTION_KINDS, ReactionSummary, SessionRecord, StoreError,
-        StoredRendition, Tenant, User, Wall,
+        Invitation, InvitationState, Limit, Photo, QueueStats, REACTION_KINDS, ReactionSummary,
+        SessionRecord, StoreError, StoredRendition, TeamMember, Tenant, User, Wall,
     };
 }
 
