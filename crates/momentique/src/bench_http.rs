@@ -291,6 +291,7 @@ pub(crate) async fn create_event(
             email: "bench-host@example.com",
             password: "a long bench password 4 the host",
             org_name: "Bench Organization",
+            base_url: "http://127.0.0.1:8080",
         },
         now,
     )

@@ -2013,3 +2013,134 @@ async fn the_lucky_draw_on_the_projector_and_the_phones() {
     nobody.screenshot("draw-verified").await;
     assert_eq!(sideways_overflow(&nobody).await, serde_json::json!(0));
 }
+
+/// The path (with query) of the first link in `text` that contains `prefix`.
+fn mailed_path(text: &str, prefix: &str) -> String {
+    test_support::links_in(text)
+        .into_iter()
+        .find_map(|l| l.find(prefix).map(|at| l[at..].to_owned()))
+        .unwrap_or_else(|| panic!("no {prefix} link in:\n{text}"))
+}
+
+/// A host and their planner run one event together: the host verifies their address from the
+/// mail, invites the planner as an admin; the planner opens the mail's link on a phone, signs
+/// up and sees the event; later they forget their password and reset it from the mail. Mail
+/// goes through the real SMTP server (aiosmtpd) that scripts/test starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planner_is_invited_by_mail_and_recovers_their_password() {
+    let (smtp, maildir) = test_support::smtp();
+    let app = App::start_with(&[("MOMENTIQUE_SMTP_URL", &smtp)]);
+    let wait = std::time::Duration::from_secs(20);
+    let host_email = format!("host-{}@example.com", uuid::Uuid::new_v4().simple());
+    let planner_email = format!("planner-{}@example.com", uuid::Uuid::new_v4().simple());
+
+    let laptop = Browser::start(1280, 900).await;
+    sign_up(&laptop, &app, &host_email).await;
+    let banner = wait_for(&laptop, ".banner")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(banner.contains(&host_email), "{banner}");
+    let verify = test_support::wait_for_mail(&maildir, &host_email, wait).await;
+    laptop
+        .client
+        .goto(&app.url(&mailed_path(&verify.text, "/verify/")))
+        .await
+        .expect("verify link");
+    assert_eq!(heading(&laptop).await, "Email address");
+    create_event(&laptop, &app, "June wedding", "2026-06-21T02:00", false).await;
+
+    laptop
+        .client
+        .goto(&app.url("/members"))
+        .await
+        .expect("members");
+    assert_eq!(heading(&laptop).await, "Team");
+    fill(&laptop, "email", &planner_email).await;
+    js(
+        &laptop,
+        "document.querySelector('#f-role').value = 'admin'; return true",
+    )
+    .await;
+    click(&laptop, ".invite-form button[type=submit]").await;
+    let notice = wait_for(&laptop, ".notice[role=status]").await;
+    assert!(
+        notice.text().await.expect("text").contains("on its way"),
+        "the invitation is sent"
+    );
+    laptop.screenshot("team-members-desktop").await;
+
+    let invitation = test_support::wait_for_mail(&maildir, &planner_email, wait).await;
+    assert!(
+        invitation.subject.contains("Ada's Weddings"),
+        "{}",
+        invitation.subject
+    );
+    let phone = Browser::start(390, 844).await;
+    phone
+        .client
+        .goto(&app.url(&mailed_path(&invitation.text, "/invitations/")))
+        .await
+        .expect("invitation link");
+    assert_eq!(heading(&phone).await, "Join Ada's Weddings");
+    assert_eq!(
+        sideways_overflow(&phone).await,
+        0,
+        "the invitation fits a phone"
+    );
+    phone.screenshot("team-invitation-phone").await;
+    fill(&phone, "name", "Pat Planner").await;
+    fill(&phone, "password", "violet-harbour-42").await;
+    click(&phone, "form button[type=submit]").await;
+    wait_path(&phone, "/app").await;
+    phone
+        .client
+        .goto(&app.url("/app/events"))
+        .await
+        .expect("events");
+    let list = wait_for(&phone, "main").await.text().await.expect("text");
+    assert!(
+        list.contains("June wedding"),
+        "the planner sees the event: {list}"
+    );
+    phone
+        .client
+        .goto(&app.url("/members"))
+        .await
+        .expect("members");
+    assert_eq!(
+        sideways_overflow(&phone).await,
+        0,
+        "the team page fits a phone"
+    );
+    phone.screenshot("team-members-phone").await;
+
+    // The planner forgets their password.
+    click(&phone, ".site-nav button[type=submit]").await;
+    wait_path(&phone, "/login").await;
+    click(&phone, "a[href='/password/forgot']").await;
+    wait_path(&phone, "/password/forgot").await;
+    fill(&phone, "email", &planner_email).await;
+    click(&phone, "form button[type=submit]").await;
+    wait_for(&phone, ".notice[role=status]").await;
+    phone.screenshot("team-forgot-sent-phone").await;
+    let reset = test_support::wait_for_mail(&maildir, &planner_email, wait).await;
+    phone
+        .client
+        .goto(&app.url(&mailed_path(&reset.text, "/password/reset/")))
+        .await
+        .expect("reset link");
+    assert_eq!(heading(&phone).await, "Choose a new password");
+    fill(&phone, "new_password", "lantern-meadow-93").await;
+    fill(&phone, "confirm_password", "lantern-meadow-93").await;
+    phone.screenshot("team-reset-phone").await;
+    click(&phone, "form button[type=submit]").await;
+    wait_path(&phone, "/login").await;
+    fill(&phone, "email", &planner_email).await;
+    fill(&phone, "password", "lantern-meadow-93").await;
+    click(&phone, "form button[type=submit]").await;
+    wait_path(&phone, "/app").await;
+    phone.close().await;
+    laptop.close().await;
+}

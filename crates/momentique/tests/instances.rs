@@ -158,6 +158,7 @@ async fn a_photo_reaches_the_other_instances_wall_and_survives_a_killed_instance
             email: "ada@example.com",
             password: "violet-harbour-42",
             org_name: "Ada's Weddings",
+            base_url: "http://127.0.0.1:8080",
         },
         domain::time::now(),
     )

@@ -540,6 +540,30 @@ pub mod limits {
         limit: 300,
         window: Duration::from_secs(10 * 60),
     };
+    /// Invitations sent (and resent) by one organization.
+    pub const INVITE_PER_ORG: Limit = Limit {
+        name: "invite.org",
+        limit: 50,
+        window: Duration::from_secs(60 * 60),
+    };
+    /// Password-reset mails asked for from one address.
+    pub const RESET_PER_IP: Limit = Limit {
+        name: "reset.ip",
+        limit: 10,
+        window: Duration::from_secs(60 * 60),
+    };
+    /// Password-reset mails for one email address.
+    pub const RESET_PER_EMAIL: Limit = Limit {
+        name: "reset.email",
+        limit: 3,
+        window: Duration::from_secs(60 * 60),
+    };
+    /// Verification mails asked for again by one person.
+    pub const VERIFY_RESEND_PER_USER: Limit = Limit {
+        name: "verify.resend.user",
+        limit: 5,
+        window: Duration::from_secs(60 * 60),
+    };
     /// Uploads from one address, all guests together.
     pub const GUEST_UPLOAD_PER_IP: Limit = Limit {
         name: "guest.upload.ip",

@@ -50,6 +50,41 @@ pub fn router(state: AppState) -> Router {
             get(pages::auth::show_login).post(pages::auth::login),
         )
         .route("/logout", post(pages::auth::logout))
+        .route(
+            "/password/forgot",
+            get(pages::password::show_forgot).post(pages::password::forgot),
+        )
+        .route(
+            "/password/reset/{token}",
+            get(pages::password::show_reset).post(pages::password::reset),
+        )
+        .route("/verify/{token}", get(pages::password::verify))
+        .route(
+            "/account/verify/resend",
+            post(pages::password::resend_verification),
+        )
+        .route("/members", get(pages::team::show_members))
+        .route("/members/invite", post(pages::team::invite))
+        .route("/members/{user}/role", post(pages::team::change_role))
+        .route("/members/{user}/deactivate", post(pages::team::deactivate))
+        .route("/members/{user}/reactivate", post(pages::team::reactivate))
+        .route("/members/{user}/remove", post(pages::team::remove))
+        .route(
+            "/members/invitations/{id}/resend",
+            post(pages::team::resend),
+        )
+        .route(
+            "/members/invitations/{id}/revoke",
+            post(pages::team::revoke),
+        )
+        .route("/orgs", get(pages::team::show_organizations))
+        .route("/orgs/switch", post(pages::team::switch_organization))
+        .route("/invitations/{token}", get(pages::team::show_invitation))
+        .route(
+            "/invitations/{token}/signup",
+            post(pages::team::accept_signup),
+        )
+        .route("/invitations/{token}/join", post(pages::team::accept_join))
         .route("/app", get(pages::dashboard::show_dashboard))
         .route("/account", get(pages::account::show_account))
         .route("/account/name", post(pages::account::change_name))

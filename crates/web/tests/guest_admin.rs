@@ -78,6 +78,7 @@ fn snapshot_settings() -> insta::Settings {
             r#"name="csrf_token" value="[^"]*""#,
             r#"name="csrf_token" value="[csrf]""#,
         ),
+        (r"[0-9a-f]{32}@example\.com", "[email]"),
         (
             r"(Joined|Blocked) [A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2}, \d{2}:\d{2}",
             "$1 [when]",

@@ -49,6 +49,11 @@ pub struct App {
 
 impl App {
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// The same with more environment (`MOMENTIQUE_SMTP_URL` …).
+    pub fn start_with(env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
         let log = std::fs::File::create(dir.path().join("server.log")).expect("log file");
@@ -60,8 +65,11 @@ impl App {
             .env_remove("MOMENTIQUE_DATABASE_URL")
             .env_remove("MOMENTIQUE_DATABASE_ADMIN_URL")
             .env_remove("MOMENTIQUE_MEDIA_URL")
+            .env_remove("MOMENTIQUE_SMTP_URL")
+            .env_remove("MOMENTIQUE_PUBLIC_URL")
             .env("MOMENTIQUE_BIND", format!("127.0.0.1:{port}"))
             .env("MOMENTIQUE_LOG", "info")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)

@@ -109,6 +109,9 @@ pub async fn show_account(
         Some("password") => t
             .get("account.password_changed")
             .replace("{n}", &q.ended.unwrap_or(0).to_string()),
+        Some("verify_sent") => t
+            .get("verify.sent")
+            .replace("{email}", member.user.email.as_str()),
         Some("sessions") => t
             .get("account.others_logged_out")
             .replace("{n}", &q.ended.unwrap_or(0).to_string()),

@@ -71,7 +71,7 @@ pub async fn show_register(
 
 /// Logs `account` in on this browser: a fresh session and its cookie, replacing any session
 /// the browser had (no fixation).
-async fn log_in(
+pub(crate) async fn log_in(
     state: &AppState,
     old: &SessionCtx,
     account: &Account,
@@ -112,11 +112,13 @@ pub async fn register(
     CsrfForm(form): CsrfForm<RegisterForm>,
 ) -> Result<Response, WebError> {
     enforce_limit(&state, limits::REGISTER_PER_IP, &ip.key()).await?;
+    let base = crate::links::mail_base_url(&state, &headers);
     let input = Registration {
         name: &form.name,
         email: &form.email,
         password: &form.password,
         org_name: &form.org_name,
+        base_url: &base,
     };
     match accounts::register(&state.services, &input, state.services.now()).await {
         Ok(account) => log_in(&state, &session, &account, &headers, "/app?welcome=1").await,
@@ -170,6 +172,8 @@ pub struct LoginQuery {
     next: Option<String>,
     /// Set after logout, to say so.
     bye: Option<String>,
+    /// Set after a password reset.
+    reset: Option<String>,
 }
 
 /// `GET /login`.
@@ -188,7 +192,9 @@ pub async fn show_login(
         layout: Layout::new(nonce),
         csrf: token.0,
         next,
-        notice: if q.bye.is_some() {
+        notice: if q.reset.is_some() {
+            t.get("reset.done").to_owned()
+        } else if q.bye.is_some() {
             t.get("login.logged_out").to_owned()
         } else {
             String::new()
@@ -232,6 +238,11 @@ pub async fn login(
             Err(AccountError::BadCredentials) => (
                 StatusCode::UNAUTHORIZED,
                 t.get("login.bad_credentials").to_owned(),
+                None,
+            ),
+            Err(AccountError::Deactivated) => (
+                StatusCode::FORBIDDEN,
+                t.get("login.deactivated").to_owned(),
                 None,
             ),
             Err(AccountError::Locked { until }) => {

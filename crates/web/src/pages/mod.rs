@@ -13,7 +13,9 @@ pub mod guest_admin;
 pub mod home;
 pub mod live;
 pub mod moderation;
+pub mod password;
 pub mod photos;
+pub mod team;
 pub mod walls;
 pub mod zip;
 
@@ -75,6 +77,10 @@ pub struct MemberNav {
     pub current: &'static str,
     /// The logout form's token.
     pub csrf: String,
+    /// Their address is not verified yet: the banner asks them to.
+    pub unverified: Option<String>,
+    /// The organization they work in (a link to switch to another).
+    pub org: String,
 }
 
 impl Layout {
@@ -113,8 +119,28 @@ impl Layout {
             member: Some(MemberNav {
                 current,
                 csrf: member.session.csrf_token.clone(),
+                unverified: member
+                    .user
+                    .email_verified_at
+                    .is_none()
+                    .then(|| member.user.email.as_str().to_owned()),
+                org: member.tenant.name.as_str().to_owned(),
             }),
             ..Self::new(nonce)
+        }
+    }
+
+    /// The same layout with a logged-in person's navigation, on a page that does not need
+    /// them to be a member (the invitation page).
+    pub fn with_logout(self, csrf: String) -> Self {
+        Self {
+            member: Some(MemberNav {
+                current: "",
+                csrf,
+                unverified: None,
+                org: String::new(),
+            }),
+            ..self
         }
     }
 }

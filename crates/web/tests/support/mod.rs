@@ -423,23 +423,16 @@ pub async fn member_with_role<'a>(app: &'a TestApp, tenant: TenantId, role: Role
                 .await
                 .expect("hash"),
         ),
+        email_verified_at: Some(now),
         created_at: now,
         updated_at: now,
     };
     let db = &app.state.services.db;
     let mut tx = db.begin(Scope::Tenant(tenant)).await.expect("tx");
     tx.insert_user(&user).await.expect("user");
-    tx.insert_membership(
-        tenant,
-        &Membership {
-            tenant_id: tenant,
-            user_id: user.id,
-            role,
-            created_at: now,
-        },
-    )
-    .await
-    .expect("membership");
+    tx.insert_membership(tenant, &Membership::new(tenant, user.id, role, now))
+        .await
+        .expect("membership");
     tx.commit().await.expect("commit");
     let b = app.browser(&format!("203.0.113.{}", 100 + role as u8));
     let r = b.login(&email, STRONG_PASSWORD).await;
@@ -447,4 +440,68 @@ pub async fn member_with_role<'a>(app: &'a TestApp, tenant: TenantId, role: Role
     let me = b.get("/api/v1/me").await.json();
     assert_eq!(me["role"], role.as_str());
     b
+}
+
+/// Mail for a test: a worker that runs the app's `mail.send` jobs through the real SMTP server
+/// scripts/test provides (aiosmtpd), and the Maildir it delivers into. Stops when dropped.
+pub struct Mailbox {
+    maildir: std::path::PathBuf,
+    stop: tokio::sync::watch::Sender<bool>,
+    _outbox: tempfile::TempDir,
+}
+
+impl Mailbox {
+    pub fn start(app: &TestApp) -> Self {
+        let (url, maildir) = test_support::smtp();
+        let outbox = tempfile::tempdir().expect("outbox dir");
+        let mailer = mail::Mailer::new(&mail::MailConfig {
+            smtp_url: Some(url),
+            from: "Momentique <noreply@momentique.test>".into(),
+            outbox_dir: outbox.path().to_owned(),
+        })
+        .expect("a mailer for the test SMTP server");
+        let mut registry = jobs::Registry::new();
+        registry.register::<service::mail::SendMail, _>(service::mail::SendMailHandler { mailer });
+        let worker = jobs::Worker::new(
+            app.state.services.db.clone(),
+            registry,
+            jobs::WorkerConfig {
+                poll_interval: std::time::Duration::from_millis(50),
+                base_backoff: std::time::Duration::from_millis(200),
+                max_backoff: std::time::Duration::from_secs(1),
+                ..jobs::WorkerConfig::default()
+            },
+            jobs::JobMetrics::default(),
+        );
+        let (stop, rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(worker.run(rx));
+        Self {
+            maildir,
+            stop,
+            _outbox: outbox,
+        }
+    }
+
+    /// The next mail to `to` (one not returned before), delivered by the SMTP server.
+    pub async fn wait_for(&self, to: &str) -> test_support::ReceivedMail {
+        test_support::wait_for_mail(&self.maildir, to, std::time::Duration::from_secs(20)).await
+    }
+
+    /// No further mail to `to` arrives within two seconds.
+    pub async fn expect_none(&self, to: &str) {
+        let more = tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            test_support::wait_for_mail(&self.maildir, to, std::time::Duration::from_secs(60)),
+        )
+        .await;
+        if let Ok(mail) = more {
+            panic!("an unexpected mail to {to}: {}", mail.subject);
+        }
+    }
+}
+
+impl Drop for Mailbox {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
 }
