@@ -166,6 +166,12 @@ async fn members_page(
         .filter(|r| team.role.may_grant(**r))
         .map(|r| (r.as_str(), role_label(t, *r)))
         .collect();
+    // The only active owner is not offered what would leave the organization without one.
+    let active_owners = team
+        .members
+        .iter()
+        .filter(|m| m.membership.role == Role::Owner && m.membership.is_active())
+        .count();
     let members = team
         .members
         .iter()
@@ -196,7 +202,8 @@ async fn members_page(
                     None => t.get("team.never_active").to_owned(),
                 },
                 me: ms.user_id == team.me,
-                manageable: team.role.may_manage(ms.role),
+                manageable: team.role.may_manage(ms.role)
+                    && !(ms.role == Role::Owner && active && active_owners == 1),
                 roles: grantable.clone(),
             }
         })
