@@ -2070,6 +2070,15 @@ async fn a_planner_is_invited_by_mail_and_recovers_their_password() {
         "the invitation is sent"
     );
     laptop.screenshot("team-members-desktop").await;
+    laptop
+        .client
+        .goto(&app.url("/activity"))
+        .await
+        .expect("activity");
+    assert_eq!(heading(&laptop).await, "Activity");
+    let log = wait_for(&laptop, ".activity-list").await.text().await.expect("text");
+    assert!(log.contains("Invited someone"), "{log}");
+    laptop.screenshot("team-activity-desktop").await;
 
     let invitation = test_support::wait_for_mail(&maildir, &planner_email, wait).await;
     assert!(

@@ -2,6 +2,7 @@
 //! here and render its result; workers do the same for jobs.
 
 pub mod accounts;
+pub mod activity;
 pub mod captions;
 pub mod context;
 pub mod draws;

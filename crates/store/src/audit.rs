@@ -82,6 +82,14 @@ pub trait AuditRepo {
         prefix: &str,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<(AuditEntry, Option<String>)>>> + Send;
+    /// The activity page: newest first, with each actor's name, by who acted and by what was
+    /// done (an action name or a prefix such as `member.`), older than `before`.
+    fn list_activity(
+        &mut self,
+        tenant: TenantId,
+        filter: &ActivityFilter,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(AuditEntry, Option<String>)>>> + Send;
     /// Newest first.
     fn list_audit(
         &mut self,
@@ -90,7 +98,57 @@ pub trait AuditRepo {
     ) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
 }
 
+/// Which entries of the audit log the activity page shows.
+#[derive(Debug, Clone, Default)]
+pub struct ActivityFilter {
+    pub actor: Option<UserId>,
+    /// Actions starting with this (`member.`), or exactly this action.
+    pub action_prefix: Option<String>,
+    /// Only entries older than this (time, id): the next page.
+    pub before: Option<(DateTime<Utc>, AuditId)>,
+}
+
 impl AuditRepo for Tx {
+    async fn list_activity(
+        &mut self,
+        tenant: TenantId,
+        filter: &ActivityFilter,
+        limit: u32,
+    ) -> Result<Vec<(AuditEntry, Option<String>)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            entry: AuditRow,
+            actor_name: Option<String>,
+        }
+        let mut sql = String::from(
+            "SELECT a.id, a.tenant_id, a.actor_user_id, a.action, a.subject, a.details, \
+             a.created_at, u.name AS actor_name \
+             FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id \
+             WHERE a.tenant_id = ?",
+        );
+        let mut args = vec![Arg::Uuid(tenant.as_uuid())];
+        if let Some(actor) = filter.actor {
+            sql.push_str(" AND a.actor_user_id = ?");
+            args.push(Arg::Uuid(actor.as_uuid()));
+        }
+        if let Some(prefix) = &filter.action_prefix {
+            sql.push_str(" AND a.action LIKE ? ESCAPE '\\'");
+            args.push(Arg::Text(like_prefix(prefix)));
+        }
+        if let Some((at, id)) = filter.before {
+            sql.push_str(" AND (a.created_at < ? OR (a.created_at = ? AND a.id < ?))");
+            args.extend([Arg::Time(at), Arg::Time(at), Arg::Uuid(id.as_uuid())]);
+        }
+        sql.push_str(" ORDER BY a.created_at DESC, a.id DESC LIMIT ?");
+        args.push(Arg::Int(i64::from(limit)));
+        let rows: Vec<Row> = fetch_all(self, tenant, &sql, &args).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (AuditEntry::from(r.entry), r.actor_name))
+            .collect())
+    }
+
     async fn append_audit(&mut self, tenant: TenantId, e: &NewAuditEntry) -> Result<AuditId> {
         let id = AuditId::new();
         let now = domain::time::now();
@@ -174,16 +232,21 @@ impl AuditRepo for Tx {
 
 /// The arguments of a query for `tenant`'s entries whose subject starts with `prefix`.
 fn prefix_args(tenant: TenantId, prefix: &str, limit: u32) -> [Arg; 3] {
-    let pattern = format!(
+    [
+        Arg::Uuid(tenant.as_uuid()),
+        Arg::Text(like_prefix(prefix)),
+        Arg::Int(i64::from(limit)),
+    ]
+}
+
+/// A `LIKE … ESCAPE '\\'` pattern for values starting with `prefix` (its `%`, `_` and `\\`
+/// taken literally).
+fn like_prefix(prefix: &str) -> String {
+    format!(
         "{}%",
         prefix
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_")
-    );
-    [
-        Arg::Uuid(tenant.as_uuid()),
-        Arg::Text(pattern),
-        Arg::Int(i64::from(limit)),
-    ]
+    )
 }

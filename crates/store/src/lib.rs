@@ -32,7 +32,7 @@ mod tenants;
 mod users;
 mod walls;
 
-pub use audit::{AuditEntry, AuditRepo, NewAuditEntry};
+pub use audit::{ActivityFilter, AuditEntry, AuditRepo, NewAuditEntry};
 pub use db::{Backend, Conn, Db, DbOptions, Scope, Tx, url_user};
 pub use draws::{
     Candidate, Draw, DrawLock, DrawPick, DrawRepo, DrawTier, EventWinner, LockedEntry, ManualEntry,

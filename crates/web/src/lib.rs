@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
             post(pages::password::resend_verification),
         )
         .route("/members", get(pages::team::show_members))
+        .route("/activity", get(pages::activity::show_activity))
         .route("/members/invite", post(pages::team::invite))
         .route("/members/{user}/role", post(pages::team::change_role))
         .route("/members/{user}/deactivate", post(pages::team::deactivate))

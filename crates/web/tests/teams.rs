@@ -430,3 +430,53 @@ db_test!(
         mailbox.expect_none(&email).await;
     }
 );
+
+db_test!(
+    async fn the_activity_page_filters_by_who_and_what_and_stays_in_the_organization(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let owner = app.browser("203.0.113.90");
+        owner.register("Olive Owner", "Olive's").await;
+        let tenant = tenant_of(&owner).await;
+        let admin = member_with_role(&app, tenant, Role::Admin).await;
+        let member = member_with_role(&app, tenant, Role::Member).await;
+        let member_id = member.get("/api/v1/me").await.json()["user"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let r = admin
+            .submit("/members", &format!("/members/{member_id}/role"), &[("role", "admin")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let admin_id = admin.get("/api/v1/me").await.json()["user"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+
+        let all = owner.get("/activity").await;
+        assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+        assert!(all.body.contains("Signed up and created the organization"), "{}", all.body);
+        assert!(all.body.contains("Changed a member&#39;s role"), "{}", all.body);
+        let theirs = owner.get(&format!("/activity?who={admin_id}&what=member.")).await;
+        assert_eq!(theirs.status, StatusCode::OK);
+        assert!(theirs.body.contains("Changed a member&#39;s role"));
+        assert!(!theirs.body.contains("Signed up"), "only the admin's member changes");
+        let none = owner.get(&format!("/activity?who={admin_id}&what=draw.")).await;
+        assert!(none.body.contains("Nothing matches these filters"), "{}", none.body);
+
+        // A member may not read it; another organization's owner sees only their own.
+        let a_member = member_with_role(&app, tenant, Role::Member).await;
+        assert_eq!(a_member.get("/activity").await.status, StatusCode::FORBIDDEN);
+        let other = app.browser("203.0.113.91");
+        other.register("Ben", "Ben's").await;
+        let r = other.get(&format!("/activity?who={admin_id}")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("Nothing matches"), "{}", r.body);
+        assert!(!other.get("/activity").await.body.contains("Changed a member"));
+        // Bad filters are a 400 that says so, never a 500.
+        for q in ["who=nope", "what=secret.", "before=1.2", "before=%00", "before=99999999999999999999.x"] {
+            let r = owner.get(&format!("/activity?{q}")).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}: {}", r.body);
+        }
+        assert_eq!(app.browser("198.51.100.9").get("/activity").await.status, StatusCode::SEE_OTHER);
+    }
+);

@@ -44,3 +44,6 @@ CREATE TABLE mail_tokens (
 CREATE INDEX mail_tokens_by_user ON mail_tokens (user_id, purpose);
 CREATE INDEX mail_tokens_by_invitation ON mail_tokens (invitation_id);
 CREATE INDEX mail_tokens_by_expiry ON mail_tokens (expires_at);
+
+-- The activity page filters the audit log by who acted, newest first.
+CREATE INDEX audit_log_by_actor ON audit_log (tenant_id, actor_user_id, created_at);

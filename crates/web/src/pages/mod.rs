@@ -2,6 +2,7 @@
 //! [`Layout`] with what the base template needs.
 
 pub mod account;
+pub mod activity;
 pub mod auth;
 pub mod captions;
 pub mod chart;
