@@ -2076,7 +2076,11 @@ async fn a_planner_is_invited_by_mail_and_recovers_their_password() {
         .await
         .expect("activity");
     assert_eq!(heading(&laptop).await, "Activity");
-    let log = wait_for(&laptop, ".activity-list").await.text().await.expect("text");
+    let log = wait_for(&laptop, ".activity-list")
+        .await
+        .text()
+        .await
+        .expect("text");
     assert!(log.contains("Invited someone"), "{log}");
     laptop.screenshot("team-activity-desktop").await;
 

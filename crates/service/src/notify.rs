@@ -51,6 +51,24 @@ pub async fn invitation(
     .map(|_| ())
 }
 
+/// Queues `message` for a person with an account.
+async fn to_person(
+    tx: &mut Tx,
+    user: &User,
+    tenant: Option<&Tenant>,
+    message: ::mail::Rendered,
+) -> Result<(), StoreError> {
+    mail::queue(
+        tx,
+        tenant.map(|t| t.id),
+        user.email.as_str(),
+        Some(user.name.as_str()),
+        message,
+    )
+    .await
+    .map(|_| ())
+}
+
 /// The password-reset link.
 pub async fn password_reset(
     tx: &mut Tx,
@@ -65,15 +83,7 @@ pub async fn password_reset(
         url,
         valid_minutes,
     );
-    mail::queue(
-        tx,
-        tenant.map(|t| t.id),
-        user.email.as_str(),
-        Some(user.name.as_str()),
-        message,
-    )
-    .await
-    .map(|_| ())
+    to_person(tx, user, tenant, message).await
 }
 
 /// The link that proves the address.
@@ -84,15 +94,7 @@ pub async fn verify_email(
     url: &str,
 ) -> Result<(), StoreError> {
     let message = ::mail::templates::verify_email(&branding(tenant), user.name.as_str(), url);
-    mail::queue(
-        tx,
-        tenant.map(|t| t.id),
-        user.email.as_str(),
-        Some(user.name.as_str()),
-        message,
-    )
-    .await
-    .map(|_| ())
+    to_person(tx, user, tenant, message).await
 }
 
 /// Welcome, once the address is verified.
@@ -103,13 +105,5 @@ pub async fn welcome(
     url: &str,
 ) -> Result<(), StoreError> {
     let message = ::mail::templates::welcome(&branding(tenant), user.name.as_str(), url);
-    mail::queue(
-        tx,
-        tenant.map(|t| t.id),
-        user.email.as_str(),
-        Some(user.name.as_str()),
-        message,
-    )
-    .await
-    .map(|_| ())
+    to_person(tx, user, tenant, message).await
 }
