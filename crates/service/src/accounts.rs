@@ -696,6 +696,60 @@ async fn send_verification(
     crate::notify::verify_email(tx, user, Some(tenant), &url).await
 }
 
+/// Changes the member's email address after checking their password: the new address is
+/// unverified until they follow the link mailed to it (links sent to the old one stop working).
+pub async fn change_email(
+    services: &Services,
+    user: &User,
+    tenant: &Tenant,
+    new_email: &str,
+    current_password: &str,
+    base_url: &str,
+) -> Result<Email, AccountError> {
+    let email = Email::parse(new_email)
+        .map_err(|e| AccountError::Invalid(vec![("email", FieldProblem::Parse(e))]))?;
+    let ok = match &user.password_hash {
+        Some(h) => verify_password(h, current_password).await,
+        None => false,
+    };
+    if !ok {
+        return Err(AccountError::Invalid(vec![(
+            "current_password",
+            FieldProblem::WrongPassword,
+        )]));
+    }
+    if email == user.email {
+        return Ok(email);
+    }
+    let now = services.now();
+    let mut tx = services.db.begin(Scope::Tenant(tenant.id)).await?;
+    match tx.set_user_email(user.id, &email, now).await {
+        Err(StoreError::Conflict(_)) => {
+            return Err(AccountError::Invalid(vec![(
+                "email",
+                FieldProblem::EmailTaken,
+            )]));
+        }
+        other => other?,
+    };
+    let changed = User {
+        email: email.clone(),
+        email_verified_at: None,
+        ..user.clone()
+    };
+    send_verification(&mut tx, &changed, tenant, base_url, now).await?;
+    audit(
+        &mut tx,
+        tenant.id,
+        Some(user.id),
+        "email.changed",
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(email)
+}
+
 /// Sends the member a new verification link (the banner's "send again").
 pub async fn resend_verification(
     services: &Services,

@@ -99,6 +99,14 @@ pub trait UserRepo {
         hash: &str,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// Changes the address; it is unverified until a link sent to it is followed. Fails with
+    /// `StoreError::Conflict("email")` when the address is taken.
+    fn set_user_email(
+        &mut self,
+        user: UserId,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
     /// Marks the address verified (if not already); false when there is no such user.
     fn set_email_verified(
         &mut self,
@@ -199,6 +207,27 @@ impl UserRepo for Tx {
             ],
         )
         .await?;
+        Ok(n == 1)
+    }
+
+    async fn set_user_email(
+        &mut self,
+        user: UserId,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = execute(
+            self,
+            On::Any,
+            "UPDATE users SET email = ?, email_verified_at = NULL, updated_at = ? WHERE id = ?",
+            &[
+                Arg::Text(email.as_str().to_owned()),
+                Arg::Time(now),
+                Arg::Uuid(user.as_uuid()),
+            ],
+        )
+        .await
+        .map_err(|e| e.conflict_on("email"))?;
         Ok(n == 1)
     }
 

@@ -89,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .route("/app", get(pages::dashboard::show_dashboard))
         .route("/account", get(pages::account::show_account))
         .route("/account/name", post(pages::account::change_name))
+        .route("/account/email", post(pages::account::change_email))
         .route("/account/password", post(pages::account::change_password))
         .route(
             "/account/sessions/logout-others",

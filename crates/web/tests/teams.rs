@@ -480,3 +480,36 @@ db_test!(
         assert_eq!(app.browser("198.51.100.9").get("/activity").await.status, StatusCode::SEE_OTHER);
     }
 );
+
+db_test!(
+    async fn a_changed_email_is_verified_again_from_a_link_sent_to_it(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let mailbox = Mailbox::start(&app);
+        let host = app.browser("203.0.113.95");
+        let old = verified_host(&host, &mailbox, "Olive", "Olive's").await;
+        let new = fresh_email();
+        let taken = app.browser("203.0.113.96").register("Ben", "Ben's").await;
+
+        let r = host
+            .submit("/account", "/account/email", &[("email", &new), ("email_password", "wrong-pass-1")])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("not your current password"), "{}", r.body);
+        let r = host
+            .submit("/account", "/account/email", &[("email", &taken), ("email_password", STRONG_PASSWORD)])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let r = host
+            .submit("/account", "/account/email", &[("email", &new), ("email_password", STRONG_PASSWORD)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = host.get("/app").await.body;
+        assert!(page.contains(&format!("we sent a link to {new}")), "{page}");
+        let link = link_path(&mailbox.wait_for(&new).await, "/verify/");
+        assert_eq!(host.get(&link).await.status, StatusCode::OK);
+        assert!(!host.get("/app").await.body.contains("we sent a link to"));
+        let fresh = app.browser("203.0.113.97");
+        assert_eq!(fresh.login(&old, STRONG_PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(fresh.login(&new, STRONG_PASSWORD).await.status, StatusCode::SEE_OTHER);
+    }
+);

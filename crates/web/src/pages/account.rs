@@ -32,6 +32,8 @@ struct AccountPage {
     email: String,
     notice: String,
     name: Field,
+    new_email: Field,
+    email_password: Field,
     current_password: Field,
     new_password: Field,
     confirm_password: Field,
@@ -85,6 +87,8 @@ async fn page(
         email: member.user.email.as_str().to_owned(),
         notice,
         name: Field::with_value(member.user.name.as_str()),
+        new_email: Field::default(),
+        email_password: Field::default(),
         current_password: Field::default(),
         new_password: Field::default(),
         confirm_password: Field::default(),
@@ -109,6 +113,9 @@ pub async fn show_account(
         Some("password") => t
             .get("account.password_changed")
             .replace("{n}", &q.ended.unwrap_or(0).to_string()),
+        Some("email") => t
+            .get("account.email_changed")
+            .replace("{email}", member.user.email.as_str()),
         Some("verify_sent") => t
             .get("verify.sent")
             .replace("{email}", member.user.email.as_str()),
@@ -150,6 +157,52 @@ pub async fn change_name(
             }
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(p)?).into_response())
         }
+        Err(e) => Err(WebError::internal(e)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    email_password: String,
+}
+
+/// `POST /account/email`: checks the password, changes the address and mails a link to the
+/// new one (unverified until it is followed).
+pub async fn change_email(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    member: CurrentMember,
+    headers: axum::http::HeaderMap,
+    CsrfForm(form): CsrfForm<EmailForm>,
+) -> Result<Response, WebError> {
+    match accounts::change_email(
+        &state.services,
+        &member.user,
+        &member.tenant,
+        &form.email,
+        &form.email_password,
+        &crate::links::mail_base_url(&state, &headers),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/account?done=email").into_response()),
+        Err(AccountError::Invalid(problems)) => {
+            let t = Catalog::current();
+            let mut p = page(&state, nonce, &member, String::new()).await?;
+            p.new_email = Field::with_value(&form.email);
+            for (name, problem) in &problems {
+                let msg = field_message(t, problem);
+                match *name {
+                    "email" => p.new_email.error = msg,
+                    _ => p.email_password.error = msg,
+                }
+            }
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(p)?).into_response())
+        }
+        Err(AccountError::Store(e)) => Err(e.into()),
         Err(e) => Err(WebError::internal(e)),
     }
 }
