@@ -267,6 +267,27 @@ fn new_token(tenant: TenantId, invitation: &Invitation, now: DateTime<Utc>) -> (
     (token, record)
 }
 
+/// Stores a new token for `invitation` and queues the mail with its link, in `tx`.
+async fn mail_invitation(
+    tx: &mut Tx,
+    tenant: &Tenant,
+    inviter: &User,
+    invitation: &Invitation,
+    base_url: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (token, record) = new_token(tenant.id, invitation, now);
+    tx.insert_mail_token(&record).await?;
+    notify::invitation(
+        tx,
+        tenant,
+        inviter,
+        invitation,
+        &invitation_url(base_url, &token),
+    )
+    .await
+}
+
 /// The link an invitation's mail carries.
 pub fn invitation_url(base_url: &str, token: &str) -> String {
     format!("{}/invitations/{token}", base_url.trim_end_matches('/'))
@@ -327,16 +348,7 @@ pub async fn invite(
         revoked_at: None,
     };
     tx.insert_invitation(&invitation).await?;
-    let (token, record) = new_token(ctx.tenant, &invitation, now);
-    tx.insert_mail_token(&record).await?;
-    notify::invitation(
-        &mut tx,
-        &tenant,
-        &inviter,
-        &invitation,
-        &invitation_url(base_url, &token),
-    )
-    .await?;
+    mail_invitation(&mut tx, &tenant, &inviter, &invitation, base_url, now).await?;
     audit(
         &mut tx,
         ctx.tenant,
@@ -379,16 +391,7 @@ pub async fn resend_invitation(
     invitation.expires_at = now + INVITATION_LIFETIME;
     tx.set_invitation_sent(ctx.tenant, id, invitation.sent_at, invitation.expires_at)
         .await?;
-    let (token, record) = new_token(ctx.tenant, &invitation, now);
-    tx.insert_mail_token(&record).await?;
-    notify::invitation(
-        &mut tx,
-        &tenant,
-        &inviter,
-        &invitation,
-        &invitation_url(base_url, &token),
-    )
-    .await?;
+    mail_invitation(&mut tx, &tenant, &inviter, &invitation, base_url, now).await?;
     audit(
         &mut tx,
         ctx.tenant,
