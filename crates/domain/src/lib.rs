@@ -10,6 +10,7 @@ pub mod event;
 pub mod ids;
 pub mod password;
 pub mod photo;
+pub mod plan;
 pub mod role;
 pub mod time;
 pub mod values;

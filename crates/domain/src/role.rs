@@ -40,6 +40,8 @@ pub enum Action {
     ViewAuditLog,
     /// Delete the organization or hand over ownership.
     DeleteOrganization,
+    /// Require two-factor sign-in of everyone in the organization.
+    RequireTwoFactor,
     /// Set up lucky draws: rules, prizes, manual entries, exclusions, closing entries.
     ManageDraws,
     /// Run a closed draw on stage: the phrase, draw next, present / not present, finish.
@@ -48,7 +50,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, for tables and tests.
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::ViewEvents,
         Action::UploadPhotos,
         Action::React,
@@ -60,6 +62,7 @@ impl Action {
         Action::ManageSettings,
         Action::ViewAuditLog,
         Action::DeleteOrganization,
+        Action::RequireTwoFactor,
         Action::ManageDraws,
         Action::RunDraws,
     ];
@@ -86,7 +89,7 @@ impl Role {
             | Action::ManageSettings
             | Action::ViewAuditLog
             | Action::ManageDraws => self >= Role::Admin,
-            Action::DeleteOrganization => self == Role::Owner,
+            Action::DeleteOrganization | Action::RequireTwoFactor => self == Role::Owner,
         }
     }
 
@@ -157,6 +160,7 @@ mod tests {
             (ManageSettings,       false,  true,  true),
             (ViewAuditLog,         false,  true,  true),
             (DeleteOrganization,   false,  false, true),
+            (RequireTwoFactor,     false,  false, true),
             (ManageDraws,          false,  true,  true),
             (RunDraws,             true,   true,  true),
         ];

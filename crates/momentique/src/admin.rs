@@ -1,4 +1,4 @@
-//! Operator commands: `check-config` and `jobs`.
+//! Operator commands: `check-config`, `jobs`, `users` and `orgs`.
 
 use std::process::ExitCode;
 
@@ -81,5 +81,106 @@ pub async fn jobs(config: Config, action: JobsAction) -> Result<(), StartError> 
         print!("{out}");
     }
     db.close().await;
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersAction {
+    /// Turn off someone's two-factor sign-in when they lost their phone and their recovery
+    /// codes and no admin of their organization can reset it. Ends their sessions.
+    ResetTwoFactor {
+        /// The person's email address.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+pub async fn users(config: Config, action: UsersAction) -> Result<(), StartError> {
+    let services = open_services(&config).await?;
+    let out = match action {
+        UsersAction::ResetTwoFactor { email } => {
+            let email = domain::Email::parse(&email)
+                .map_err(|e| StartError::Config(format!("{email:?}: {e}")))?;
+            let found = service::two_factor::operator_reset(&services, &email)
+                .await
+                .map_err(|e| StartError::Other(anyhow::anyhow!("{e}")))?;
+            if !found {
+                return Err(StartError::Other(anyhow::anyhow!(
+                    "no account with the address {email}"
+                )));
+            }
+            format!("two-factor sign-in is off for {email}; their sessions are ended\n")
+        }
+    };
+    #[expect(clippy::print_stdout, reason = "operator command output")]
+    {
+        print!("{out}");
+    }
+    services.db.close().await;
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgsAction {
+    /// Put an organization on a plan (a [plans.NAME] table of the --config file, or
+    /// `unlimited`; `default` for the configured default). Prints its usage after.
+    Plan {
+        /// The organization's id (shown on its Team page URL and in `orgs usage`).
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        plan: String,
+    },
+    /// An organization's usage against its plan's limits.
+    Usage {
+        #[arg(long)]
+        org: String,
+    },
+}
+
+pub async fn orgs(config: Config, action: OrgsAction) -> Result<(), StartError> {
+    let services = open_services(&config).await?;
+    let parse = |org: &str| -> Result<domain::TenantId, StartError> {
+        org.parse()
+            .map_err(|_| StartError::Config(format!("{org:?} is not an organization id")))
+    };
+    let tenant = match &action {
+        OrgsAction::Plan { org, plan } => {
+            let tenant = parse(org)?;
+            let chosen = (plan != "default").then_some(plan.as_str());
+            if let Some(p) = chosen
+                && !services.plans.knows(p)
+            {
+                return Err(StartError::Config(format!(
+                    "no plan {p:?}: use \"unlimited\", \"default\" or a [plans.NAME] table of the --config file"
+                )));
+            }
+            if !service::usage::set_plan(&services, tenant, chosen).await? {
+                return Err(StartError::Other(anyhow::anyhow!(
+                    "no organization with the id {org}"
+                )));
+            }
+            tenant
+        }
+        OrgsAction::Usage { org } => parse(org)?,
+    };
+    let report = service::usage::report_for_operator(&services, tenant).await?;
+    let mut out = format!("plan {}\n", report.plan);
+    for l in &report.lines {
+        let limit = l
+            .limit
+            .map_or_else(|| "no limit".to_owned(), |n| n.to_string());
+        let pct = l.percent.map(|p| format!(" ({p} %)")).unwrap_or_default();
+        out.push_str(&format!(
+            "{:<8} {} of {limit}{pct}\n",
+            l.resource.as_str(),
+            l.used
+        ));
+    }
+    #[expect(clippy::print_stdout, reason = "operator command output")]
+    {
+        print!("{out}");
+    }
+    services.db.close().await;
     Ok(())
 }

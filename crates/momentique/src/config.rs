@@ -82,6 +82,23 @@ pub struct Config {
     pub job_concurrency: usize,
     /// Seconds in-flight requests and jobs get to finish at shutdown.
     pub shutdown_timeout_secs: u64,
+    /// The plan organizations are on unless the operator put them on another
+    /// (`momentique orgs plan`): one of `plans`, or `unlimited`.
+    pub default_plan: String,
+    /// Plans and their limits, as TOML tables in the --config file: `[plans.free]` with
+    /// `photos`, `storage_mb`, `guests`, `members`, `events` (each optional: no limit).
+    pub plans: std::collections::BTreeMap<String, PlanConfig>,
+}
+
+/// One plan's limits in the configuration; a missing key is no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanConfig {
+    pub photos: Option<u64>,
+    pub storage_mb: Option<u64>,
+    pub guests: Option<u64>,
+    pub members: Option<u64>,
+    pub events: Option<u64>,
 }
 
 impl Default for Config {
@@ -115,6 +132,8 @@ impl Default for Config {
             log: "info".into(),
             job_concurrency: 0,
             shutdown_timeout_secs: 20,
+            default_plan: service::usage::UNLIMITED.into(),
+            plans: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -253,7 +272,39 @@ impl Config {
         }
         tracing_subscriber::EnvFilter::try_new(&self.log).map_err(|e| bad("log", e.to_string()))?;
         self.mailer()?;
+        if !self.plans_config().knows(&self.default_plan) {
+            return Err(bad(
+                "default_plan",
+                format!(
+                    "{:?} is neither \"unlimited\" nor a [plans.NAME] table in the --config file",
+                    self.default_plan
+                ),
+            ));
+        }
         Ok(())
+    }
+
+    /// The plans, for the services.
+    pub fn plans_config(&self) -> service::usage::Plans {
+        service::usage::Plans {
+            default: self.default_plan.clone(),
+            plans: self
+                .plans
+                .iter()
+                .map(|(name, p)| {
+                    (
+                        name.clone(),
+                        domain::plan::PlanLimits {
+                            photos: p.photos,
+                            storage_bytes: p.storage_mb.map(|mb| mb.saturating_mul(1 << 20)),
+                            guests: p.guests,
+                            members: p.members,
+                            events: p.events,
+                        },
+                    )
+                })
+                .collect(),
+        }
     }
 
     /// The mail settings, for [`mail::Mailer::new`].

@@ -61,6 +61,18 @@ enum Command {
         #[command(subcommand)]
         action: admin::JobsAction,
     },
+    /// Accounts: `users reset-two-factor --email ADDRESS` for someone locked out of
+    /// two-factor sign-in for good.
+    Users {
+        #[command(subcommand)]
+        action: admin::UsersAction,
+    },
+    /// Organizations: `orgs plan --org ID --plan NAME` and `orgs usage --org ID` (plans and
+    /// their limits are [plans.NAME] tables of the --config file).
+    Orgs {
+        #[command(subcommand)]
+        action: admin::OrgsAction,
+    },
     /// Email: send a test message to check the SMTP settings (`mail test --to ADDRESS`).
     Mail {
         #[command(subcommand)]
@@ -113,6 +125,8 @@ fn main() -> ExitCode {
             Some(Command::Migrate) => serve::migrate_only(config).await,
             Some(Command::Jobs { action }) => admin::jobs(config, action).await,
             Some(Command::Mail { action }) => mail_cmd::run(config, action).await,
+            Some(Command::Users { action }) => admin::users(config, action).await,
+            Some(Command::Orgs { action }) => admin::orgs(config, action).await,
             Some(Command::CheckConfig | Command::Bench { .. } | Command::Draw { .. }) => Ok(()),
         }
     });

@@ -142,6 +142,7 @@ pub async fn open_services(config: &Config) -> Result<Services, StartError> {
     Ok(Services::new(db, blobs, redis)
         .with_secret(secret)
         .with_uploads(uploads)
+        .with_plans(config.plans_config())
         .with_report_threshold(config.report_hide_threshold)
         .with_mailer(mailer))
 }

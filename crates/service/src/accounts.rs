@@ -15,8 +15,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use store::{
     AuditRepo, LoginLock, MailToken, MailTokenRepo, Membership, MembershipRepo, NewAuditEntry,
-    Scope, SessionRecord, SessionStore, StoreError, Tenant, TenantRepo, TokenPurpose, Tx, User,
-    UserRepo,
+    Scope, SessionRecord, SessionStore, StoreError, Tenant, TenantRepo, TokenPurpose,
+    TwoFactorRepo, Tx, User, UserRepo,
 };
 
 use crate::Services;
@@ -270,15 +270,26 @@ async fn home_tenant(
     Ok(tenant.map(|t| (t, m.role)))
 }
 
+/// What a right password leads to.
+#[derive(Debug)]
+pub enum LoginStep {
+    /// Logged in.
+    Done(Account),
+    /// Two-factor sign-in is on: a code from the authenticator app (or a recovery code) is
+    /// asked next, with this short-lived proof that the password was right.
+    CodeNeeded(crate::two_factor::PendingLogin),
+}
+
 /// Checks an email and password. Wrong ones count toward a lockout of the account; a locked
 /// account refuses every attempt until the lock ends. An unknown email costs the same hashing
-/// work as a known one.
+/// work as a known one. With two-factor sign-in on, a right password only leads to the code
+/// step, and the count of failures goes on until the code is right too.
 pub async fn login(
     services: &Services,
     email: &str,
     password: &str,
     now: DateTime<Utc>,
-) -> Result<Account, AccountError> {
+) -> Result<LoginStep, AccountError> {
     let user = match Email::parse(email) {
         Ok(email) => {
             let mut tx = services.db.begin_read(Scope::System).await?;
@@ -325,6 +336,24 @@ pub async fn login(
     let mut tx = services.db.begin(Scope::Tenant(tenant.id)).await?;
     let lock = tx.lock_login_state(user.id).await?.unwrap_or_default();
     if ok {
+        if tx
+            .lock_totp(user.id)
+            .await?
+            .is_some_and(|t| t.enabled_at.is_some())
+        {
+            // The failure count is not reset by the password alone: guessing codes counts.
+            audit(
+                &mut tx,
+                tenant.id,
+                Some(user.id),
+                "login.password_ok",
+                json!({ "next": "two_factor" }),
+            )
+            .await?;
+            tx.commit().await?;
+            let pending = crate::two_factor::PendingLogin::issue(services, user.id, tenant.id, now);
+            return Ok(LoginStep::CodeNeeded(pending));
+        }
         if lock != LoginLock::default() {
             tx.set_login_state(user.id, LoginLock::default()).await?;
         }
@@ -337,12 +366,25 @@ pub async fn login(
         )
         .await?;
         tx.commit().await?;
-        return Ok(Account { user, tenant, role });
+        return Ok(LoginStep::Done(Account { user, tenant, role }));
     }
+    count_failed_login(tx, tenant.id, user.id, lock, now, "login.failed").await
+}
+
+/// Counts a failed attempt (a wrong password, or a wrong code after a right password) toward
+/// the lockout and commits; always an error: `Locked` when this attempt locks the account.
+pub(crate) async fn count_failed_login(
+    mut tx: Tx,
+    tenant: TenantId,
+    user: UserId,
+    lock: LoginLock,
+    now: DateTime<Utc>,
+    what: &str,
+) -> Result<LoginStep, AccountError> {
     let failed = lock.failed_logins.saturating_add(1);
     let locked_until = lock_after(failed).map(|d| now + d);
     tx.set_login_state(
-        user.id,
+        user,
         LoginLock {
             failed_logins: failed,
             locked_until,
@@ -351,17 +393,17 @@ pub async fn login(
     .await?;
     audit(
         &mut tx,
-        tenant.id,
-        Some(user.id),
-        "login.failed",
+        tenant,
+        Some(user),
+        what,
         json!({ "failed_in_a_row": failed }),
     )
     .await?;
     if let Some(until) = locked_until {
         audit(
             &mut tx,
-            tenant.id,
-            Some(user.id),
+            tenant,
+            Some(user),
             "login.locked",
             json!({ "until": until, "failed_in_a_row": failed }),
         )
@@ -369,7 +411,7 @@ pub async fn login(
     }
     tx.commit().await?;
     if let Some(until) = locked_until {
-        tracing::warn!(user.id = %user.id, failed_logins = failed, "account locked after failed logins");
+        tracing::warn!(user = %user, failed_logins = failed, "account locked after failed logins");
         return Err(AccountError::Locked { until });
     }
     Err(AccountError::BadCredentials)
@@ -442,6 +484,9 @@ pub struct Member {
     pub tenant: Tenant,
     pub role: Role,
     pub ctx: crate::Ctx,
+    /// The organization requires two-factor sign-in and this person has not turned it on:
+    /// until they do, only the pages to set it up (and to log out or switch) are open.
+    pub must_set_up_two_factor: bool,
 }
 
 /// Loads the member of a session under their organization's scope. `None` when they are no
@@ -459,6 +504,9 @@ pub async fn current_member(
         .get_membership(session.tenant_id, session.user_id)
         .await?;
     let tenant = tx.get_tenant(session.tenant_id).await?;
+    let policy = tx
+        .two_factor_policy(session.tenant_id, session.user_id)
+        .await?;
     tx.commit().await?;
     match (user, membership.filter(Membership::is_active), tenant) {
         (Some(user), Some(m), Some(tenant)) => {
@@ -475,6 +523,7 @@ pub async fn current_member(
                 user,
                 tenant,
                 role: m.role,
+                must_set_up_two_factor: policy.required && !policy.enabled,
             }))
         }
         _ => {

@@ -133,6 +133,9 @@ pub enum EventError {
     NotFound,
     #[error("cannot go from {from:?} to {to:?}")]
     BadTransition { from: EventStatus, to: EventStatus },
+    /// The organization's plan takes no more events.
+    #[error(transparent)]
+    LimitReached(#[from] crate::usage::LimitReached),
     #[error(transparent)]
     Denied(#[from] domain::Denied),
     #[error(transparent)]
@@ -507,6 +510,9 @@ pub async fn create_event(
     // A slug made from the name gets "-2", "-3" … when another event has it; one the host typed
     // is theirs to change. Each try is its own transaction (PostgreSQL ends one at an error).
     let auto_slug = input.slug.trim().is_empty();
+    crate::usage::check_room(services, tenant, &[(domain::plan::Resource::Events, 1)])
+        .await
+        .map_err(|e| e.into_error(|| EventError::NotFound))?;
     let mut event = event;
     let mut attempt = 1;
     let mut tx = loop {

@@ -24,6 +24,9 @@ pub enum JoinError {
     NameNotAllowed,
     #[error("the event is not open")]
     NotOpen,
+    /// The organization's plan takes no more guests.
+    #[error(transparent)]
+    LimitReached(#[from] crate::usage::LimitReached),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -122,6 +125,10 @@ pub async fn join(
         last_seen_at: now,
     };
     let mut tx = services.db.begin(Scope::Tenant(event.tenant_id)).await?;
+    let guests = [(domain::plan::Resource::Guests, 1)];
+    crate::usage::ensure_room(services, &mut tx, event.tenant_id, &guests)
+        .await
+        .map_err(|e| e.into_error(|| JoinError::NotOpen))?;
     tx.insert_guest(event.tenant_id, &guest, &token_hash(&token))
         .await?;
     tx.commit().await?;

@@ -22,6 +22,9 @@ pub mod reactions;
 pub mod resumable;
 pub mod secrets;
 pub mod teams;
+pub mod totp;
+pub mod two_factor;
+pub mod usage;
 pub mod walls;
 
 use std::sync::Arc;
@@ -66,6 +69,8 @@ pub struct Services {
     pub live: live::Hub,
     /// Sends email (the `mail.send` job): SMTP, or an outbox folder.
     pub mailer: ::mail::Mailer,
+    /// The plans organizations can be on, and their limits.
+    pub plans: Arc<usage::Plans>,
 }
 
 impl Services {
@@ -90,6 +95,7 @@ impl Services {
             live,
             // An outbox under the system temp dir until `serve` sets the configured one.
             mailer: ::mail::Mailer::default(),
+            plans: Arc::new(usage::Plans::default()),
         }
     }
 }
@@ -114,6 +120,14 @@ impl Services {
             secret.clone(),
             clock.clone(),
         )
+    }
+
+    /// The same services with these plans.
+    pub fn with_plans(self, plans: usage::Plans) -> Self {
+        Self {
+            plans: Arc::new(plans),
+            ..self
+        }
     }
 
     pub fn with_uploads(self, uploads: photos::UploadSettings) -> Self {

@@ -72,6 +72,9 @@ pub enum UploadError {
     EventNotFound,
     #[error("the event is archived: it takes no new photos")]
     EventClosed,
+    /// The organization's plan has no room for it.
+    #[error(transparent)]
+    LimitReached(#[from] crate::usage::LimitReached),
     #[error("the upload was interrupted")]
     Interrupted,
     #[error("photo storage is unavailable: {0}")]
@@ -230,6 +233,19 @@ pub fn original_key(tenant: TenantId, event: EventId, photo: PhotoId, kind: Kind
     format!("{tenant}/{event}/{photo}/original.{}", kind.extension())
 }
 
+/// Refuses a photo of `bytes` the organization's plan has no room for (photos or storage).
+pub(crate) async fn room_for_photo(
+    services: &Services,
+    tenant: TenantId,
+    bytes: u64,
+) -> Result<(), UploadError> {
+    use domain::plan::Resource;
+    let wanted = [(Resource::Photos, 1), (Resource::Storage, bytes)];
+    crate::usage::check_room(services, tenant, &wanted)
+        .await
+        .map_err(|e| e.into_error(|| UploadError::EventNotFound))
+}
+
 /// Stores the original, then commits the photo row and its processing job together.
 pub async fn accept(
     services: &Services,
@@ -251,6 +267,7 @@ pub async fn accept(
         return Ok(Accepted::Existing(existing));
     }
     tx.commit().await?;
+    room_for_photo(services, tenant, staged.bytes).await?;
 
     let id = PhotoId::new();
     let key = original_key(tenant, event, id, probe.kind);

@@ -91,6 +91,8 @@ pub async fn create(
     if length == 0 {
         return Err(UploadError::Empty.into());
     }
+    // Said before a byte is sent: the photo stays on the phone.
+    photos::room_for_photo(services, event.tenant_id, length).await?;
     let d = dir(services);
     tokio::fs::create_dir_all(&d)
         .await

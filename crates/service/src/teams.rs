@@ -7,8 +7,8 @@ use domain::{Action, Actor, Email, InvitationId, PersonName, Role, TenantId, Use
 use serde_json::json;
 use store::{
     AuditRepo, Invitation, InvitationRepo, MailToken, MailTokenRepo, Membership, MembershipRepo,
-    NewAuditEntry, Scope, StoreError, TeamMember, Tenant, TenantRepo, TokenPurpose, Tx, User,
-    UserRepo,
+    NewAuditEntry, Scope, StoreError, TeamMember, Tenant, TenantRepo, TokenPurpose, TwoFactorRepo,
+    Tx, User, UserRepo,
 };
 
 use crate::accounts::{self, Account, AccountError, FieldProblem, random_token, token_hash};
@@ -47,6 +47,9 @@ pub enum TeamError {
     /// The invitation is for another address than the account that is logged in.
     #[error("the invitation is for another address")]
     WrongAccount,
+    /// The organization's plan has no seat left (members and open invitations).
+    #[error(transparent)]
+    LimitReached(#[from] crate::usage::LimitReached),
     #[error(transparent)]
     Account(#[from] AccountError),
     #[error(transparent)]
@@ -100,6 +103,10 @@ pub struct Team {
     pub me: UserId,
     /// Whether the viewer's address is verified (inviting needs it).
     pub verified: bool,
+    /// The members who have two-factor sign-in on.
+    pub two_factor: Vec<UserId>,
+    /// Whether the organization requires two-factor sign-in of everyone.
+    pub two_factor_required: bool,
 }
 
 /// The organization's members (every member may see who is on the team) and, for those who
@@ -117,6 +124,9 @@ pub async fn team(services: &Services, ctx: &Ctx) -> Result<Team, TeamError> {
         .get_user(me)
         .await?
         .is_some_and(|u| u.email_verified_at.is_some());
+    let ids: Vec<UserId> = members.iter().map(|m| m.membership.user_id).collect();
+    let two_factor = tx.users_with_two_factor(&ids).await?;
+    let two_factor_required = tx.two_factor_policy(ctx.tenant, me).await?.required;
     tx.commit().await?;
     Ok(Team {
         members,
@@ -124,6 +134,8 @@ pub async fn team(services: &Services, ctx: &Ctx) -> Result<Team, TeamError> {
         role,
         me,
         verified,
+        two_factor,
+        two_factor_required,
     })
 }
 
@@ -142,6 +154,18 @@ async fn managed(
         return Err(TeamError::Denied);
     }
     Ok(m)
+}
+
+/// Refuses a new seat (an invitation, a reactivation) the plan has no room for.
+async fn seat_left(services: &Services, tx: &mut Tx, tenant: TenantId) -> Result<(), TeamError> {
+    crate::usage::ensure_room(
+        services,
+        tx,
+        tenant,
+        &[(domain::plan::Resource::Members, 1)],
+    )
+    .await
+    .map_err(|e| e.into_error(|| TeamError::Denied))
 }
 
 /// Refuses a change that would leave no active owner.
@@ -204,7 +228,9 @@ pub async fn set_active(
         tx.commit().await?;
         return Ok(());
     }
-    if !active {
+    if active {
+        seat_left(services, &mut tx, ctx.tenant).await?;
+    } else {
         keep_an_owner(&mut tx, ctx.tenant, &m).await?;
     }
     tx.set_member_deactivated(ctx.tenant, target, (!active).then_some(ctx.now))
@@ -334,6 +360,7 @@ pub async fn invite(
         tx.revoke_invitation(ctx.tenant, old.id, now).await?;
         tx.void_invitation_tokens(old.id, now).await?;
     }
+    seat_left(services, &mut tx, ctx.tenant).await?;
     let invitation = Invitation {
         tenant_id: ctx.tenant,
         id: InvitationId::new(),

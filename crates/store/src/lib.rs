@@ -29,6 +29,8 @@ mod sessions;
 mod sql;
 mod teams;
 mod tenants;
+mod two_factor;
+mod usage;
 mod users;
 mod walls;
 
@@ -58,6 +60,8 @@ pub use redis_store::Redis;
 pub use reports::{PhotoReports, ReportRepo};
 pub use sessions::{SessionRecord, SessionStore};
 pub use tenants::{Tenant, TenantRepo};
+pub use two_factor::{TotpRecord, TwoFactorPolicy, TwoFactorRepo};
+pub use usage::UsageRepo;
 pub use users::{LoginLock, User, UserRepo};
 pub use walls::{Wall, WallLink, WallRepo};
 

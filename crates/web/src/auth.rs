@@ -302,6 +302,17 @@ pub struct CurrentMember {
     pub tenant: Tenant,
     pub role: Role,
     pub ctx: Ctx,
+    /// The organization requires two-factor sign-in and this person has not set it up: only
+    /// [`open_before_two_factor`] paths let them in.
+    pub must_set_up_two_factor: bool,
+}
+
+/// What a member whose organization requires two-factor sign-in may reach before setting it
+/// up: the set-up itself, logging out, and switching organization.
+pub fn open_before_two_factor(path: &str) -> bool {
+    path == "/account/two-factor"
+        || path.starts_with("/account/two-factor/")
+        || matches!(path, "/logout" | "/orgs" | "/orgs/switch")
 }
 
 /// A guest of the event named in the path (`/g/{event}/…`), found by their cookie for that
@@ -401,12 +412,36 @@ impl FromRequestParts<AppState> for CurrentMember {
             return Err(login_required(parts));
         };
         match service::accounts::current_member(&state.services, &session).await {
+            Ok(Some(m))
+                if m.must_set_up_two_factor && !open_before_two_factor(parts.uri.path()) =>
+            {
+                let wants_page = parts.method == Method::GET
+                    && !parts.uri.path().starts_with("/api/")
+                    && parts
+                        .headers
+                        .get(header::ACCEPT)
+                        .and_then(|v| v.to_str().ok())
+                        .is_none_or(|v| !v.contains("application/json"));
+                Err(if wants_page {
+                    axum::response::Redirect::to("/account/two-factor?required=1").into_response()
+                } else {
+                    WebError::Rejected {
+                        status: axum::http::StatusCode::FORBIDDEN,
+                        code: "two_factor_required",
+                        message: crate::i18n::Catalog::current()
+                            .get("two_factor.required_notice")
+                            .to_owned(),
+                    }
+                    .into_response()
+                })
+            }
             Ok(Some(m)) => Ok(CurrentMember {
                 session,
                 user: m.user,
                 tenant: m.tenant,
                 role: m.role,
                 ctx: m.ctx,
+                must_set_up_two_factor: m.must_set_up_two_factor,
             }),
             // Removed from the organization (or the account is gone): the session is void.
             Ok(None) => Err(login_required(parts)),

@@ -102,10 +102,34 @@ impl From<service::Error> for WebError {
     }
 }
 
+/// A plan's limit reached, as the person sees it: which limit, and what to do (403).
+impl From<service::usage::LimitReached> for WebError {
+    fn from(l: service::usage::LimitReached) -> Self {
+        WebError::Rejected {
+            status: StatusCode::FORBIDDEN,
+            code: "plan_limit_reached",
+            message: limit_message(Catalog::current(), &l),
+        }
+    }
+}
+
+/// The sentence for a reached limit, with the limit written as people read it.
+pub fn limit_message(t: &Catalog, l: &service::usage::LimitReached) -> String {
+    let limit = match l.resource {
+        domain::plan::Resource::Storage => {
+            crate::pages::chart::human_bytes(i64::try_from(l.limit).unwrap_or(i64::MAX))
+        }
+        _ => l.limit.to_string(),
+    };
+    t.get(&format!("usage.full_{}", l.resource.as_str()))
+        .replace("{limit}", &limit)
+}
+
 impl From<EventError> for WebError {
     fn from(e: EventError) -> Self {
         match e {
             EventError::NotFound => WebError::NotFound,
+            EventError::LimitReached(l) => l.into(),
             EventError::BadTransition { from, .. } => WebError::BadTransition {
                 allowed: from.next_options().iter().map(|s| s.as_str()).collect(),
             },
@@ -163,6 +187,11 @@ impl From<UploadError> for WebError {
                 t.get("upload.corrupt").to_owned(),
             ),
             UploadError::EventNotFound => return WebError::NotFound,
+            UploadError::LimitReached(l) => (
+                StatusCode::FORBIDDEN,
+                "plan_limit_reached",
+                t.get("upload.plan_full").to_owned() + " " + &limit_message(t, &l),
+            ),
             UploadError::EventClosed => (
                 StatusCode::CONFLICT,
                 "event_closed",

@@ -49,6 +49,10 @@ pub fn router(state: AppState) -> Router {
             "/login",
             get(pages::auth::show_login).post(pages::auth::login),
         )
+        .route(
+            "/login/code",
+            get(pages::two_factor::show_login_code).post(pages::two_factor::login_code),
+        )
         .route("/logout", post(pages::auth::logout))
         .route(
             "/password/forgot",
@@ -65,11 +69,17 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/members", get(pages::team::show_members))
         .route("/activity", get(pages::activity::show_activity))
+        .route("/usage", get(pages::usage::show_usage))
         .route("/members/invite", post(pages::team::invite))
         .route("/members/{user}/role", post(pages::team::change_role))
         .route("/members/{user}/deactivate", post(pages::team::deactivate))
         .route("/members/{user}/reactivate", post(pages::team::reactivate))
         .route("/members/{user}/remove", post(pages::team::remove))
+        .route(
+            "/members/{user}/two-factor/reset",
+            post(pages::two_factor::reset_member),
+        )
+        .route("/members/two-factor", post(pages::two_factor::set_required))
         .route(
             "/members/invitations/{id}/resend",
             post(pages::team::resend),
@@ -91,6 +101,20 @@ pub fn router(state: AppState) -> Router {
         .route("/account/name", post(pages::account::change_name))
         .route("/account/email", post(pages::account::change_email))
         .route("/account/password", post(pages::account::change_password))
+        .route("/account/two-factor", get(pages::two_factor::show))
+        .route("/account/two-factor/setup", post(pages::two_factor::setup))
+        .route(
+            "/account/two-factor/confirm",
+            post(pages::two_factor::confirm),
+        )
+        .route(
+            "/account/two-factor/disable",
+            post(pages::two_factor::disable),
+        )
+        .route(
+            "/account/two-factor/recovery-codes",
+            post(pages::two_factor::new_codes),
+        )
         .route(
             "/account/sessions/logout-others",
             post(pages::account::logout_others),

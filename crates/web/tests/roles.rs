@@ -225,7 +225,8 @@ async fn attempt(b: &Browser<'_>, action: Action, event: &str, photo: &str, n: u
         Action::ManageMembers
         | Action::ManageSettings
         | Action::ViewAuditLog
-        | Action::DeleteOrganization => unreachable!("{action:?} has no route yet"),
+        | Action::DeleteOrganization
+        | Action::RequireTwoFactor => unreachable!("{action:?} has no route yet"),
     }
 }
 

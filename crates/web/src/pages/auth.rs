@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use service::accounts::{self, Account, AccountError, Registration};
+use service::accounts::{self, Account, AccountError, LoginStep, Registration};
 
 use crate::auth::{
     ClientIp, CsrfForm, FormToken, SESSION_COOKIE_AGE, SessionCtx, enforce_limit, limits,
@@ -174,6 +174,8 @@ pub struct LoginQuery {
     bye: Option<String>,
     /// Set after a password reset.
     reset: Option<String>,
+    /// Set when the code step of a login came too late.
+    expired: Option<String>,
 }
 
 /// `GET /login`.
@@ -192,7 +194,9 @@ pub async fn show_login(
         layout: Layout::new(nonce),
         csrf: token.0,
         next,
-        notice: if q.reset.is_some() {
+        notice: if q.expired.is_some() {
+            t.get("two_factor.login_expired").to_owned()
+        } else if q.reset.is_some() {
             t.get("reset.done").to_owned()
         } else if q.bye.is_some() {
             t.get("login.logged_out").to_owned()
@@ -234,7 +238,16 @@ pub async fn login(
     let t = Catalog::current();
     let (status, message, retry) =
         match accounts::login(&state.services, &form.email, &form.password, now).await {
-            Ok(account) => return log_in(&state, &session, &account, &headers, &next).await,
+            Ok(LoginStep::Done(account)) => {
+                return log_in(&state, &session, &account, &headers, &next).await;
+            }
+            Ok(LoginStep::CodeNeeded(pending)) => {
+                return Ok(crate::pages::two_factor::code_step(
+                    &pending,
+                    &next,
+                    state.config.is_https(),
+                ));
+            }
             Err(AccountError::BadCredentials) => (
                 StatusCode::UNAUTHORIZED,
                 t.get("login.bad_credentials").to_owned(),

@@ -21,6 +21,8 @@ struct DashboardPage {
     greeting: String,
     events: Vec<EventRow>,
     more: bool,
+    /// The plan's limits at 80 % or more.
+    warnings: Vec<String>,
 }
 
 /// `GET /app`.
@@ -34,8 +36,8 @@ pub async fn show_dashboard(
         limit: 5,
         ..EventQuery::default()
     };
-    let list = service::events::list_events(&state.services, &member.ctx, &q).await?;
-    let (events, more) = (list.events, list.more);
+    let home = service::usage::dashboard(&state.services, &member.ctx, &q).await?;
+    let (events, more) = (home.events.events, home.events.more);
     let page = DashboardPage {
         layout: Layout::for_member(nonce, &member, "dashboard"),
         org_name: member.tenant.name.as_str().to_owned(),
@@ -47,6 +49,7 @@ pub async fn show_dashboard(
             .map(|e| crate::pages::events::row(t, e))
             .collect(),
         more,
+        warnings: crate::pages::usage::warnings(t, &home.usage),
     };
     Ok(Html(page.render().map_err(WebError::internal)?))
 }

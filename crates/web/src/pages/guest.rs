@@ -372,6 +372,16 @@ pub async fn join_submit(
             StatusCode::CONFLICT,
             String::new(),
         ),
+        Err(JoinError::LimitReached(_)) => join_page(
+            nonce,
+            &form_token,
+            &token,
+            &e,
+            &form.name,
+            t.get("join.plan_full").to_owned(),
+            StatusCode::FORBIDDEN,
+            String::new(),
+        ),
         Err(JoinError::Store(s)) => Err(s.into()),
     }
 }

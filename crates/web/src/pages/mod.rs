@@ -17,6 +17,8 @@ pub mod moderation;
 pub mod password;
 pub mod photos;
 pub mod team;
+pub mod two_factor;
+pub mod usage;
 pub mod walls;
 pub mod zip;
 

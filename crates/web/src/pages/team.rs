@@ -61,6 +61,7 @@ fn team_error(e: TeamError) -> WebError {
                 .map(|(f, p)| (*f, field_message(t, p)))
                 .collect(),
         },
+        TeamError::LimitReached(l) => l.into(),
         TeamError::Account(e) => WebError::internal(e),
         TeamError::Store(e) => e.into(),
     }
@@ -82,6 +83,8 @@ struct MemberRow {
     manageable: bool,
     /// The roles the viewer may give them.
     roles: Vec<(&'static str, String)>,
+    /// Two-factor sign-in is on for them.
+    two_factor: bool,
 }
 
 /// An invitation as the page lists it.
@@ -121,6 +124,10 @@ struct MembersPage {
     invite_email: Field,
     invite_role: String,
     permissions: Vec<PermissionRow>,
+    /// Whether the organization requires two-factor sign-in, and whether the viewer may
+    /// change that.
+    two_factor_required: bool,
+    can_require_two_factor: bool,
 }
 
 fn role_label(t: &Catalog, role: Role) -> String {
@@ -140,6 +147,7 @@ fn action_key(action: Action) -> &'static str {
         Action::ManageSettings => "manage_settings",
         Action::ViewAuditLog => "view_audit_log",
         Action::DeleteOrganization => "delete_organization",
+        Action::RequireTwoFactor => "require_two_factor",
         Action::ManageDraws => "manage_draws",
         Action::RunDraws => "run_draws",
     }
@@ -206,6 +214,7 @@ async fn members_page(
                 manageable: team.role.may_manage(ms.role)
                     && !(ms.role == Role::Owner && active && active_owners == 1),
                 roles: grantable.clone(),
+                two_factor: team.two_factor.contains(&ms.user_id),
             }
         })
         .collect();
@@ -261,6 +270,8 @@ async fn members_page(
         invite_email: Field::default(),
         invite_role: Role::Member.as_str().to_owned(),
         permissions,
+        two_factor_required: team.two_factor_required,
+        can_require_two_factor: team.role.can(Action::RequireTwoFactor),
     })
 }
 
@@ -276,8 +287,16 @@ pub async fn show_members(
     let t = Catalog::current();
     let notice = match q.done.as_deref() {
         Some(
-            what @ ("invited" | "resent" | "revoked" | "role" | "deactivated" | "reactivated"
-            | "removed"),
+            what @ ("invited"
+            | "resent"
+            | "revoked"
+            | "role"
+            | "deactivated"
+            | "reactivated"
+            | "removed"
+            | "two_factor_reset"
+            | "two_factor_required"
+            | "two_factor_optional"),
         ) => t.get(&format!("team.done_{what}")).to_owned(),
         _ => String::new(),
     };

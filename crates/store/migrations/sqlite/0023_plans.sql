@@ -1,0 +1,3 @@
+-- The plan an organization is on, by name (the limits of each plan are configuration).
+-- NULL: the configured default plan. SQLite twin of migrations/postgres/0023_plans.sql.
+ALTER TABLE tenants ADD COLUMN plan TEXT;
