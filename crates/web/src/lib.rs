@@ -92,6 +92,11 @@ pub fn router(state: AppState) -> Router {
         .route("/account/email", post(pages::account::change_email))
         .route("/account/password", post(pages::account::change_password))
         .route(
+            "/account/notifications",
+            get(pages::notifications::show_notifications)
+                .post(pages::notifications::save_notifications),
+        )
+        .route(
             "/account/sessions/logout-others",
             post(pages::account::logout_others),
         )
