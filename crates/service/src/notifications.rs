@@ -389,18 +389,19 @@ pub async fn digests(
         if !r.role.can(Action::ViewEvents) {
             continue;
         }
-        // Nothing from before they joined, and at most one period back for a first digest.
-        let since = r
-            .choices
-            .last_digest_at
-            .unwrap_or_else(|| r.joined_at.max(at - period));
+        // A first digest goes at the next run and covers at most one period, nothing from
+        // before they joined; later ones cover what came since the last, a period apart.
+        let last = r.choices.last_digest_at;
+        let since = last.unwrap_or_else(|| r.joined_at.max(at - period));
         let news = tx.new_photos_by_event(tenant, since, at).await?;
         if news.is_empty() {
             continue;
         }
-        if since + period > at {
+        if let Some(l) = last
+            && l + period > at
+        {
             // Not due yet, but there is news: a run when it is.
-            let due = domain::notifications::ceil_to(since + period, Duration::hours(1));
+            let due = domain::notifications::ceil_to(l + period, Duration::hours(1));
             next = Some(next.map_or(due, |n| n.min(due)));
             continue;
         }

@@ -324,6 +324,8 @@ db_test!(
         let other_tenant = tenant_of(&other).await;
         choose(&other, "hourly", "off", false).await;
 
+        // The photos come a minute after everyone joined (the clock stands still otherwise).
+        clock.advance(Duration::minutes(1));
         let (wedding, wedding_link) = event(&owner, "June wedding", json!({})).await;
         let (brunch, brunch_link) = event(&owner, "Sunday brunch", json!({})).await;
         let (party, party_link) = event(&other, "Secret party", json!({})).await;
@@ -397,9 +399,11 @@ db_test!(
         let member_email = email_of(&member).await;
 
         let (wedding, link) = event(&owner, "June wedding", json!({"moderation": "approve"})).await;
+        // A minute after everyone joined (the clock stands still otherwise).
+        clock.advance(Duration::minutes(1));
         guest_sends(&app, tenant, &wedding, &link, "Lena", "198.51.100.40", 12, 1).await;
 
-        move_to(&clock, domain::notifications::next_minute(start));
+        move_to(&clock, domain::notifications::next_minute(clock.now()));
         assert_eq!(run_notifications(&app).await, 1, "the burst is one run");
         let mail = mailbox.wait_for(&owner_email).await;
         assert_eq!(mail.subject, "Photos are waiting for your approval in June wedding");
