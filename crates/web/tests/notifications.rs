@@ -143,12 +143,10 @@ async fn event(host: &Browser<'_>, name: &str, settings: serde_json::Value) -> (
     (id, url[url.find("/j/").expect("join path")..].to_owned())
 }
 
-/// A guest of the event at `link` who sends `n` photos (seeds from `seed`), each processed.
+/// A guest of `event` (of `tenant`, joined at `link`) who sends `n` photos (seeds from `seed`), each processed.
 async fn guest_sends(
     app: &TestApp,
-    tenant: domain::TenantId,
-    event: &str,
-    link: &str,
+    (tenant, event, link): (domain::TenantId, &str, &str),
     name: &str,
     ip: &str,
     n: u8,
@@ -329,15 +327,22 @@ db_test!(
         let (wedding, wedding_link) = event(&owner, "June wedding", json!({})).await;
         let (brunch, brunch_link) = event(&owner, "Sunday brunch", json!({})).await;
         let (party, party_link) = event(&other, "Secret party", json!({})).await;
-        guest_sends(&app, tenant, &wedding, &wedding_link, "Lena", "198.51.100.40", 2, 1).await;
-        guest_sends(&app, tenant, &wedding, &wedding_link, "Max", "198.51.100.41", 1, 10).await;
-        guest_sends(&app, tenant, &brunch, &brunch_link, "Zoe", "198.51.100.42", 1, 20).await;
-        guest_sends(&app, other_tenant, &party, &party_link, "Eve", "198.51.100.43", 4, 30).await;
+        guest_sends(&app, (tenant, &wedding, &wedding_link), "Lena", "198.51.100.40", 2, 1).await;
+        guest_sends(&app, (tenant, &wedding, &wedding_link), "Max", "198.51.100.41", 1, 10).await;
+        guest_sends(&app, (tenant, &brunch, &brunch_link), "Zoe", "198.51.100.42", 1, 20).await;
+        guest_sends(&app, (other_tenant, &party, &party_link), "Eve", "198.51.100.43", 4, 30).await;
 
         // Nothing before the hour.
         assert_eq!(run_notifications(&app).await, 0);
         let at = next_hour(&clock);
         move_to(&clock, at);
+        // Two instances running the hour at once: one mail.
+        let services = &app.state.services;
+        let (a, b) = tokio::join!(
+            service::notifications::digests(services, tenant, at),
+            service::notifications::digests(services, tenant, at),
+        );
+        assert_eq!(a.expect("run") + b.expect("run"), 1, "the owner's digest, once");
         assert!(run_notifications(&app).await >= 2, "one run per organization");
 
         let mail = mailbox.wait_for(&owner_email).await;
@@ -365,7 +370,7 @@ db_test!(
         assert_eq!(run_notifications(&app).await, 1);
         mailbox.expect_none(&owner_email).await;
         // One more photo: only it is in the next digest.
-        guest_sends(&app, tenant, &brunch, &brunch_link, "Noor", "198.51.100.44", 1, 40).await;
+        guest_sends(&app, (tenant, &brunch, &brunch_link), "Noor", "198.51.100.44", 1, 40).await;
         move_to(&clock, next_hour(&clock));
         assert_eq!(run_notifications(&app).await, 1);
         let mail = mailbox.wait_for(&owner_email).await;
@@ -373,7 +378,7 @@ db_test!(
         assert!(mail.text.contains("1 new photo from 1 guest arrived in Sunday brunch"), "{}", mail.text);
         // Turned off: nothing, at once.
         choose(&owner, "off", "off", false).await;
-        guest_sends(&app, tenant, &brunch, &brunch_link, "Ola", "198.51.100.45", 1, 50).await;
+        guest_sends(&app, (tenant, &brunch, &brunch_link), "Ola", "198.51.100.45", 1, 50).await;
         move_to(&clock, next_hour(&clock));
         run_notifications(&app).await;
         mailbox.expect_none(&owner_email).await;
@@ -401,7 +406,7 @@ db_test!(
         let (wedding, link) = event(&owner, "June wedding", json!({"moderation": "approve"})).await;
         // A minute after everyone joined (the clock stands still otherwise).
         clock.advance(Duration::minutes(1));
-        guest_sends(&app, tenant, &wedding, &link, "Lena", "198.51.100.40", 12, 1).await;
+        guest_sends(&app, (tenant, &wedding, &link), "Lena", "198.51.100.40", 12, 1).await;
 
         move_to(&clock, domain::notifications::next_minute(clock.now()));
         assert_eq!(run_notifications(&app).await, 1, "the burst is one run");
@@ -422,7 +427,7 @@ db_test!(
         mailbox.expect_none(&owner_email).await;
 
         // Two more a minute later: "at once" again (the queue now holds 14); the bundle waits.
-        guest_sends(&app, tenant, &wedding, &link, "Max", "198.51.100.41", 2, 100).await;
+        guest_sends(&app, (tenant, &wedding, &link), "Max", "198.51.100.41", 2, 100).await;
         move_to(&clock, domain::notifications::next_minute(clock.now()));
         run_notifications(&app).await;
         let mail = mailbox.wait_for(&owner_email).await;
@@ -453,7 +458,7 @@ db_test!(
         let member_email = email_of(&member).await;
 
         let (ev, link) = event(&owner, "June wedding", json!({})).await;
-        guest_sends(&app, tenant, &ev, &link, "Lena", "198.51.100.40", 1, 1).await;
+        guest_sends(&app, (tenant, &ev, &link), "Lena", "198.51.100.40", 1, 1).await;
         let page = format!("/app/events/{ev}/draws");
         let r = owner
             .submit(
