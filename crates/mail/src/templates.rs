@@ -61,6 +61,7 @@ pub fn invitation(
                 t.fill("invitation.ignore", &args),
             ],
             reason: t.fill("invitation.reason", &args),
+            manage: None,
         },
     )
 }
@@ -79,6 +80,7 @@ pub fn welcome(b: &Branding, name: &str, dashboard_url: &str) -> Rendered {
             button: button(t.fill("welcome.button", &args), dashboard_url),
             notes: Vec::new(),
             reason: t.fill("welcome.reason", &args),
+            manage: None,
         },
     )
 }
@@ -97,6 +99,7 @@ pub fn verify_email(b: &Branding, name: &str, verify_url: &str) -> Rendered {
             button: button(t.fill("verify_email.button", &args), verify_url),
             notes: vec![t.fill("verify_email.ignore", &args)],
             reason: t.fill("verify_email.reason", &args),
+            manage: None,
         },
     )
 }
@@ -118,50 +121,104 @@ pub fn password_reset(b: &Branding, name: &str, reset_url: &str, valid_minutes: 
                 t.fill("password_reset.ignore", &args),
             ],
             reason: t.fill("password_reset.reason", &args),
+            manage: None,
         },
     )
 }
 
-/// New photos arrived in an event since the last digest.
+/// One event's line in a digest.
+#[derive(Debug, Clone, Copy)]
+pub struct DigestEvent<'a> {
+    pub name: &'a str,
+    pub photos: i64,
+    pub contributors: i64,
+    /// The event's page.
+    pub url: &'a str,
+}
+
+/// New photos arrived since the last digest: one line per event (most first), each a link.
+/// With one event the button opens it; with several, `events_url` (the list of events).
+/// `manage_url` is where the person changes which emails they get.
 pub fn new_photos_digest(
     b: &Branding,
     name: &str,
-    event_name: &str,
-    new_photos: i64,
-    contributors: i64,
-    url: &str,
+    events: &[DigestEvent<'_>],
+    events_url: &str,
+    manage_url: &str,
 ) -> Rendered {
     let t = Catalog::english();
-    let photos = t.plural("digest.photos", new_photos);
-    let contributors = t.plural("digest.contributors", contributors);
-    let args = [
-        ("name", name),
-        ("org", org_name(b)),
-        ("event", event_name),
-        ("photos", photos.as_str()),
-        ("contributors", contributors.as_str()),
-    ];
+    let line = |e: &DigestEvent<'_>| {
+        let photos = t.plural("digest.photos", e.photos);
+        let contributors = t.plural("digest.contributors", e.contributors);
+        t.fill(
+            "digest.line",
+            &[
+                ("photos", photos.as_str()),
+                ("contributors", contributors.as_str()),
+            ],
+        )
+    };
+    let count = events.len().to_string();
+    let org = org_name(b);
+    let (subject, heading, body, button_to) = match events {
+        [one] => {
+            let photos = t.plural("digest.photos", one.photos);
+            let contributors = t.plural("digest.contributors", one.contributors);
+            let args = [
+                ("name", name),
+                ("org", org),
+                ("event", one.name),
+                ("photos", photos.as_str()),
+                ("contributors", contributors.as_str()),
+            ];
+            (
+                t.fill("digest.subject", &args),
+                t.fill("digest.heading", &args),
+                t.fill("digest.body", &args),
+                (t.fill("digest.button", &args), one.url),
+            )
+        }
+        _ => {
+            let args = [("name", name), ("org", org), ("count", count.as_str())];
+            (
+                t.fill("digest.subject_many", &args),
+                t.fill("digest.heading_many", &args),
+                t.fill("digest.body_many", &args),
+                (t.fill("digest.button_many", &args), events_url),
+            )
+        }
+    };
+    let rows = if events.len() > 1 {
+        events
+            .iter()
+            .map(|e| Row::linked(e.name.to_owned(), line(e), e.url))
+            .collect()
+    } else {
+        Vec::new()
+    };
     render(
         b,
         Content {
-            subject: t.fill("digest.subject", &args),
-            heading: t.fill("digest.heading", &args),
-            paragraphs: vec![t.fill("digest.body", &args)],
-            rows: Vec::new(),
-            button: button(t.fill("digest.button", &args), url),
+            subject,
+            heading,
+            paragraphs: vec![body],
+            rows,
+            button: button(button_to.0, button_to.1),
             notes: Vec::new(),
-            reason: t.fill("digest.reason", &args),
+            reason: t.fill("digest.reason", &[("org", org)]),
+            manage: manage(t, manage_url),
         },
     )
 }
 
-/// Photos wait for a moderator's approval.
+/// Photos wait for a moderator's approval; `manage_url` as in [`new_photos_digest`].
 pub fn approval_waiting(
     b: &Branding,
     name: &str,
     event_name: &str,
     pending: i64,
     url: &str,
+    manage_url: &str,
 ) -> Rendered {
     let t = Catalog::english();
     let pending = t.plural("approval.pending", pending);
@@ -181,17 +238,20 @@ pub fn approval_waiting(
             button: button(t.fill("approval.button", &args), url),
             notes: Vec::new(),
             reason: t.fill("approval.reason", &args),
+            manage: manage(t, manage_url),
         },
     )
 }
 
-/// The results of a lucky draw: `winners` are (prize, winner's name) in the draw's order.
+/// The results of a lucky draw: `winners` are (prize, winner's name) in the draw's order;
+/// `manage_url` as in [`new_photos_digest`].
 pub fn draw_results(
     b: &Branding,
     event_name: &str,
     draw_name: &str,
     winners: &[(String, String)],
     verify_url: &str,
+    manage_url: &str,
 ) -> Rendered {
     let t = Catalog::english();
     let args = [
@@ -209,10 +269,14 @@ pub fn draw_results(
             subject: t.fill("draw.subject", &args),
             heading: t.fill("draw.heading", &args),
             paragraphs,
-            rows: winners.to_vec(),
+            rows: winners
+                .iter()
+                .map(|(prize, winner)| Row::plain(prize.clone(), winner.clone()))
+                .collect(),
             button: button(t.fill("draw.button", &args), verify_url),
             notes: vec![t.fill("draw.verify", &args)],
             reason: t.fill("draw.reason", &args),
+            manage: manage(t, manage_url),
         },
     )
 }
@@ -236,6 +300,7 @@ pub fn test_message(b: &Branding, via: &str) -> Rendered {
             button: None,
             notes: vec![t.fill("test_message.via", &args)],
             reason: t.fill("test_message.reason", &args),
+            manage: None,
         },
     )
 }
@@ -246,13 +311,47 @@ struct Content {
     subject: String,
     heading: String,
     paragraphs: Vec<String>,
-    /// Two-column rows (a draw's prize and winner).
-    rows: Vec<(String, String)>,
+    /// Two-column rows (a draw's prize and winner; a digest's events).
+    rows: Vec<Row>,
     button: Option<Button>,
     /// Small print under the button.
     notes: Vec<String>,
     /// The footer: why the person got this email.
     reason: String,
+    /// The footer's link to the page where the person chooses which emails they get
+    /// (notification emails only).
+    manage: Option<Button>,
+}
+
+/// One row of an email's table; the left cell is a link when `url` is a web URL.
+#[derive(Debug)]
+struct Row {
+    left: String,
+    right: String,
+    url: Option<String>,
+}
+
+impl Row {
+    fn plain(left: String, right: String) -> Self {
+        Self {
+            left,
+            right,
+            url: None,
+        }
+    }
+
+    fn linked(left: String, right: String, url: &str) -> Self {
+        Self {
+            left,
+            right,
+            url: is_web_url(url).then(|| url.to_owned()),
+        }
+    }
+}
+
+/// The footer's "choose which emails you get" link.
+fn manage(t: &Catalog, url: &str) -> Option<Button> {
+    button(t.get("layout.manage").to_owned(), url)
 }
 
 #[derive(Debug)]

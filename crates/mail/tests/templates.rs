@@ -20,6 +20,8 @@ fn plain() -> Branding {
     }
 }
 
+const MANAGE: &str = "https://photos.example.com/account/notifications";
+
 fn show(r: &Rendered) -> String {
     format!(
         "subject: {}\n----- text -----\n{}\n----- html -----\n{}",
@@ -57,10 +59,37 @@ fn all(b: &Branding) -> Vec<(&'static str, Rendered)> {
             templates::new_photos_digest(
                 b,
                 "Grace",
-                "Maya & Tom's wedding",
-                42,
-                7,
-                "https://photos.example.com/app/events/e1",
+                &[templates::DigestEvent {
+                    name: "Maya & Tom's wedding",
+                    photos: 42,
+                    contributors: 7,
+                    url: "https://photos.example.com/app/events/e1",
+                }],
+                "https://photos.example.com/app/events",
+                MANAGE,
+            ),
+        ),
+        (
+            "new_photos_digest_many",
+            templates::new_photos_digest(
+                b,
+                "Grace",
+                &[
+                    templates::DigestEvent {
+                        name: "Maya & Tom's wedding",
+                        photos: 42,
+                        contributors: 7,
+                        url: "https://photos.example.com/app/events/e1",
+                    },
+                    templates::DigestEvent {
+                        name: "Rehearsal <dinner>",
+                        photos: 1,
+                        contributors: 1,
+                        url: "https://photos.example.com/app/events/e2",
+                    },
+                ],
+                "https://photos.example.com/app/events",
+                MANAGE,
             ),
         ),
         (
@@ -71,6 +100,7 @@ fn all(b: &Branding) -> Vec<(&'static str, Rendered)> {
                 "Maya & Tom's wedding",
                 1,
                 "https://photos.example.com/app/events/e1/moderation",
+                MANAGE,
             ),
         ),
         (
@@ -84,6 +114,7 @@ fn all(b: &Branding) -> Vec<(&'static str, Rendered)> {
                     ("Bottle of champagne".into(), "Sam".into()),
                 ],
                 "https://photos.example.com/d/xyz/verify",
+                MANAGE,
             ),
         ),
         (
@@ -110,7 +141,13 @@ fn without_a_logo_or_colour_the_defaults_are_used() {
 
 #[test]
 fn singular_counts_read_well() {
-    let r = templates::new_photos_digest(&plain(), "G", "E", 1, 1, "https://x.test/");
+    let one = templates::DigestEvent {
+        name: "E",
+        photos: 1,
+        contributors: 1,
+        url: "https://x.test/e",
+    };
+    let r = templates::new_photos_digest(&plain(), "G", &[one], "https://x.test/", MANAGE);
     assert!(
         r.text.contains("1 new photo from 1 guest arrived"),
         "{}",
@@ -118,8 +155,43 @@ fn singular_counts_read_well() {
     );
     let r = templates::password_reset(&plain(), "G", "https://x.test/", 1);
     assert!(r.text.contains("valid for 1 minute and"), "{}", r.text);
-    let r = templates::draw_results(&plain(), "E", "D", &[], "https://x.test/");
+    let r = templates::draw_results(&plain(), "E", "D", &[], "https://x.test/", MANAGE);
     assert!(r.text.contains("Nobody won"), "{}", r.text);
+}
+
+#[test]
+fn notification_emails_link_to_the_preferences_and_others_do_not() {
+    for (name, r) in all(&brand()) {
+        let notification = matches!(
+            name,
+            "new_photos_digest" | "new_photos_digest_many" | "approval_waiting" | "draw_results"
+        );
+        for part in [&r.text, &r.html] {
+            assert_eq!(part.contains(MANAGE), notification, "{name}: {part}");
+        }
+    }
+}
+
+#[test]
+fn a_digest_of_several_events_links_each() {
+    let (_, r) = all(&brand())
+        .into_iter()
+        .find(|(n, _)| *n == "new_photos_digest_many")
+        .expect("the digest");
+    assert_eq!(r.subject, "New photos in 2 events");
+    assert!(
+        r.text
+            .contains("- Maya & Tom's wedding: 42 new photos from 7 guests")
+    );
+    assert!(
+        r.text
+            .contains("- Rehearsal <dinner>: 1 new photo from 1 guest")
+    );
+    assert!(
+        r.html
+            .contains("href=\"https://photos.example.com/app/events/e2\"")
+    );
+    assert!(r.html.contains("Rehearsal &#60;dinner&#62;"), "{}", r.html);
 }
 
 #[test]

@@ -144,7 +144,14 @@ pub async fn open_services(config: &Config) -> Result<Services, StartError> {
         .with_uploads(uploads)
         .with_plans(config.plans_config())
         .with_report_threshold(config.report_hide_threshold)
-        .with_mailer(mailer))
+        .with_mailer(mailer)
+        // Notification mails are sent by jobs, with no request to take a host from.
+        .with_mail_base_url(
+            config
+                .public_url
+                .as_deref()
+                .unwrap_or(service::notifications::DEFAULT_BASE_URL),
+        ))
 }
 
 /// Creates the upload folder and removes what a crash left there (a half-received upload was

@@ -139,6 +139,9 @@ pub async fn set_own_caption(
                 ctx.now,
             )
             .await?;
+    if held {
+        crate::notifications::photo_waiting(&mut tx, tenant, ctx.now).await?;
+    }
     tx.append_audit(
         tenant,
         &NewAuditEntry {

@@ -1092,6 +1092,7 @@ pub async fn finish(services: &Services, ctx: &Ctx, event: EventId, draw: DrawId
     )
     .await?;
     live::draw_changed(&mut tx, &ev, draw, "finished", ctx.now).await?;
+    crate::notifications::draw_finished(&mut tx, ctx.tenant, draw, ctx.now).await?;
     tx.commit().await?;
     services.live.ring(ctx.tenant, event);
     Ok(())
@@ -1278,6 +1279,28 @@ pub struct DrawDetail {
     /// The event's walls and their link tokens (for members who may see wall links), to open
     /// the draw's screen on a projector: `/w/{token}/draws/{draw}`.
     pub walls: Vec<(String, String)>,
+}
+
+/// A finished draw's winners as (prize, name as the screens show it), in the order drawn, for
+/// the results mail (`crate::notifications`).
+pub(crate) async fn winners_for_mail(
+    tx: &mut Tx,
+    d: &Draw,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let tiers = tx.list_tiers(d.tenant_id, d.id).await?;
+    let winners = tx.event_winners(d.tenant_id, d.event_id).await?;
+    Ok(winners
+        .iter()
+        .filter(|w| w.draw_id == d.id && w.outcome != Outcome::NotPresent)
+        .map(|w| {
+            let prize = tiers
+                .iter()
+                .find(|t| t.position == w.tier)
+                .map(|t| t.name.clone())
+                .unwrap_or_default();
+            (prize, shown(d, &w.name))
+        })
+        .collect())
 }
 
 fn shown(d: &Draw, name: &str) -> String {

@@ -16,6 +16,7 @@ pub mod mail;
 pub mod maintenance;
 pub mod media_urls;
 pub mod moderation;
+pub mod notifications;
 pub mod notify;
 pub mod photos;
 pub mod reactions;
@@ -71,6 +72,9 @@ pub struct Services {
     pub mailer: ::mail::Mailer,
     /// The plans organizations can be on, and their limits.
     pub plans: Arc<usage::Plans>,
+    /// The base of links in mail that no request asked for (notifications sent by jobs):
+    /// `MOMENTIQUE_PUBLIC_URL`, else this machine.
+    pub mail_base_url: String,
 }
 
 impl Services {
@@ -96,6 +100,7 @@ impl Services {
             // An outbox under the system temp dir until `serve` sets the configured one.
             mailer: ::mail::Mailer::default(),
             plans: Arc::new(usage::Plans::default()),
+            mail_base_url: notifications::DEFAULT_BASE_URL.to_owned(),
         }
     }
 }
@@ -150,6 +155,13 @@ impl Services {
         self
     }
 
+    /// The same services linking to `base` in notification mails.
+    pub fn with_mail_base_url(mut self, base: &str) -> Self {
+        base.trim_end_matches('/')
+            .clone_into(&mut self.mail_base_url);
+        self
+    }
+
     pub fn with_report_threshold(self, report_threshold: u32) -> Self {
         Self {
             report_threshold,
@@ -171,5 +183,6 @@ pub fn registry(services: &Services) -> jobs::Registry {
     registry.register::<mail::SendMail, _>(mail::SendMailHandler {
         mailer: services.mailer.clone(),
     });
+    notifications::register(&mut registry, services);
     registry
 }

@@ -23,6 +23,10 @@ pub struct SendMail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Set for a mail that must go once whatever queues it again (a retried notification
+    /// job): mails with the same key are one mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub once: Option<String>,
 }
 
 impl Job for SendMail {
@@ -31,6 +35,10 @@ impl Job for SendMail {
 
     fn tenant(&self) -> Option<TenantId> {
         self.tenant
+    }
+
+    fn dedupe_key(&self) -> Option<String> {
+        self.once.clone()
     }
 }
 
@@ -51,6 +59,32 @@ pub async fn queue(
             subject: message.subject,
             text: message.text,
             html: message.html,
+            once: None,
+        },
+    )
+    .await
+}
+
+/// Like [`queue`], but once for `key`: queueing the same key again (a notification job run
+/// twice) adds nothing.
+pub async fn queue_once(
+    tx: &mut Tx,
+    tenant: Option<TenantId>,
+    key: String,
+    to: &str,
+    to_name: Option<&str>,
+    message: ::mail::Rendered,
+) -> Result<JobId, StoreError> {
+    jobs::enqueue(
+        tx,
+        &SendMail {
+            tenant,
+            to: to.to_owned(),
+            to_name: to_name.map(str::to_owned),
+            subject: message.subject,
+            text: message.text,
+            html: message.html,
+            once: Some(key),
         },
     )
     .await

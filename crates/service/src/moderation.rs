@@ -395,6 +395,7 @@ pub async fn report(
             },
         )
         .await?;
+        crate::notifications::photo_waiting(&mut tx, tenant, now).await?;
         let after = crate::live::reread(&mut tx, &p).await?;
         crate::live::photo_changed(&mut tx, event, Some(&p), after.as_ref(), now).await?;
         tx.commit().await?;

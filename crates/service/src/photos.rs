@@ -509,6 +509,9 @@ impl Handler<ProcessPhoto> for ProcessPhotoHandler {
         tx.finish_photo(tenant, id, status, &done, now)
             .await
             .map_err(JobError::retry)?;
+        crate::notifications::photo_processed(&mut tx, tenant, status, now)
+            .await
+            .map_err(JobError::retry)?;
         let after = crate::live::reread(&mut tx, &photo)
             .await
             .map_err(JobError::retry)?;

@@ -19,6 +19,7 @@ mod feed;
 mod guests;
 mod jobs;
 mod memberships;
+mod notifications;
 mod photos;
 mod rate_limits;
 mod reactions;
@@ -45,6 +46,9 @@ pub use feed::{FEED_RETENTION_HOURS, FeedHead, FeedMessage, FeedRepo, NewFeedMes
 pub use guests::{Guest, GuestFigures, GuestRepo, GuestTotals};
 pub use jobs::{ClaimedJob, JobQueue, JobRepo, JobState, JobSummary, NewJob, QueueStats};
 pub use memberships::{Membership, MembershipRepo, TeamMember};
+pub use notifications::{
+    EventNews, EventWaiting, Mark, NotificationRepo, Recipient, StoredChoices,
+};
 pub use teams::{
     Invitation, InvitationRepo, InvitationState, MailToken, MailTokenRepo, TokenPurpose,
 };

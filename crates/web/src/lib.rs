@@ -116,6 +116,11 @@ pub fn router(state: AppState) -> Router {
             post(pages::two_factor::new_codes),
         )
         .route(
+            "/account/notifications",
+            get(pages::notifications::show_notifications)
+                .post(pages::notifications::save_notifications),
+        )
+        .route(
             "/account/sessions/logout-others",
             post(pages::account::logout_others),
         )

@@ -11,6 +11,7 @@ use crate::auth::CurrentMember;
 mod draws;
 mod events;
 mod guests;
+mod notifications;
 mod photos;
 pub mod views;
 mod walls;
@@ -20,6 +21,10 @@ use views::{MeOrganization, MeSession, MeUser, MeView};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/me", get(show_me))
+        .route(
+            "/api/v1/me/notifications",
+            get(notifications::show).put(notifications::update),
+        )
         .route("/api/v1/events", get(events::list).post(events::create))
         .route(
             "/api/v1/events/{id}",

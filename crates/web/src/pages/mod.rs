@@ -14,6 +14,7 @@ pub mod guest_admin;
 pub mod home;
 pub mod live;
 pub mod moderation;
+pub mod notifications;
 pub mod password;
 pub mod photos;
 pub mod team;
