@@ -8,6 +8,7 @@ pub mod draw;
 pub mod draw_rules;
 pub mod event;
 pub mod ids;
+pub mod org_settings;
 pub mod password;
 pub mod photo;
 pub mod role;
@@ -23,6 +24,7 @@ pub use ids::{
     AuditId, DrawId, EventId, GuestId, InvitationId, JobId, ManualEntryId, PhotoId, TenantId,
     UserId, WallId,
 };
+pub use org_settings::{AccentColour, EventDefaults};
 pub use password::PasswordProblem;
 pub use photo::{
     GallerySort, GuestSight, ModerationAction, PhotoFacts, PhotoStatus, REACTION_KINDS, guest_sight,

@@ -19,6 +19,7 @@ mod feed;
 mod guests;
 mod jobs;
 mod memberships;
+mod org_settings;
 mod photos;
 mod rate_limits;
 mod reactions;
@@ -43,6 +44,7 @@ pub use feed::{FEED_RETENTION_HOURS, FeedHead, FeedMessage, FeedRepo, NewFeedMes
 pub use guests::{Guest, GuestFigures, GuestRepo, GuestTotals};
 pub use jobs::{ClaimedJob, JobQueue, JobRepo, JobState, JobSummary, NewJob, QueueStats};
 pub use memberships::{Membership, MembershipRepo, TeamMember};
+pub use org_settings::{OrgSettings, OrgSettingsRepo};
 pub use teams::{
     Invitation, InvitationRepo, InvitationState, MailToken, MailTokenRepo, TokenPurpose,
 };

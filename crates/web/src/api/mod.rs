@@ -11,6 +11,7 @@ use crate::auth::CurrentMember;
 mod draws;
 mod events;
 mod guests;
+mod organization;
 mod photos;
 pub mod views;
 mod walls;
@@ -20,6 +21,10 @@ use views::{MeOrganization, MeSession, MeUser, MeView};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/me", get(show_me))
+        .route(
+            "/api/v1/organization",
+            get(organization::api_show).patch(organization::api_update),
+        )
         .route("/api/v1/events", get(events::list).post(events::create))
         .route(
             "/api/v1/events/{id}",
