@@ -301,6 +301,7 @@ async fn postgres_rls_shows_each_tenant_only_its_rows_and_nothing_without_a_tena
             "invitations",
             "live_state",
             "memberships",
+            "org_settings",
             "photo_views",
             "photos",
             "reactions",
