@@ -137,7 +137,8 @@ pub async fn settings(services: &Services, ctx: &Ctx) -> Result<OrgView, Setting
 
 /// The settings a new event of the organization starts with (its form shows them), for any
 /// member.
-pub async fn event_defaults(services: &Services, ctx: &Ctx) -> Result<EventDefaults, StoreError> {
+pub async fn event_defaults(services: &Services, ctx: &Ctx) -> Result<EventDefaults, crate::Error> {
+    ctx.require(Action::ViewEvents)?;
     let mut tx = services.db.begin_read(Scope::Tenant(ctx.tenant)).await?;
     let s = tx.get_org_settings(ctx.tenant).await?;
     tx.commit().await?;
