@@ -9,6 +9,7 @@ pub mod draw_rules;
 pub mod event;
 pub mod ids;
 pub mod notifications;
+pub mod org_settings;
 pub mod password;
 pub mod photo;
 pub mod plan;
@@ -26,6 +27,7 @@ pub use ids::{
     UserId, WallId,
 };
 pub use notifications::{ApprovalMails, Digest, Preferences};
+pub use org_settings::{AccentColour, EventDefaults};
 pub use password::PasswordProblem;
 pub use photo::{
     GallerySort, GuestSight, ModerationAction, PhotoFacts, PhotoStatus, REACTION_KINDS, guest_sight,

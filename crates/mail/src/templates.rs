@@ -458,41 +458,18 @@ fn org_name(b: &Branding) -> &str {
     }
 }
 
-/// The organization's colour if it is `#rrggbb`, else [`DEFAULT_ACCENT`]: it goes into CSS,
-/// so nothing else may pass.
+/// The organization's colour if it is `#rrggbb` ([`domain::AccentColour`], the one check
+/// pages and walls use too), else [`DEFAULT_ACCENT`]: it goes into CSS, so nothing else may pass.
 pub(crate) fn accent(colour: Option<&str>) -> &str {
     match colour {
-        Some(c)
-            if c.len() == 7
-                && c.starts_with('#')
-                && c[1..].chars().all(|ch| ch.is_ascii_hexdigit()) =>
-        {
-            c
-        }
+        Some(c) if domain::AccentColour::is_valid(c) => c,
         _ => DEFAULT_ACCENT,
     }
 }
 
-/// White or near-black text on `accent` (a valid `#rrggbb`), whichever contrasts more (WCAG
-/// relative luminance).
+/// White or near-black text on `accent` (a valid `#rrggbb`), whichever contrasts more.
 fn on_accent(accent: &str) -> &'static str {
-    let channel = |i: usize| {
-        let v =
-            f64::from(u8::from_str_radix(accent.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0))
-                / 255.0;
-        if v <= 0.039_28 {
-            v / 12.92
-        } else {
-            ((v + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    let l = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
-    // Contrast with white: 1.05 / (l + 0.05); with #18181b (luminance ≈ 0.009): (l + 0.05) / 0.059.
-    if 1.05 / (l + 0.05) >= (l + 0.05) / 0.059 {
-        "#ffffff"
-    } else {
-        "#18181b"
-    }
+    domain::AccentColour::parse(accent).map_or("#ffffff", |c| c.text_colour())
 }
 
 fn format_date(t: &Catalog, at: &DateTime<Utc>) -> String {

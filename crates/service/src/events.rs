@@ -59,6 +59,20 @@ impl EventInput {
         }
     }
 
+    /// The same form with an organization's defaults for new events
+    /// ([`crate::org_settings::event_defaults`]) in its guest settings.
+    pub fn with_defaults(self, d: &domain::EventDefaults) -> Self {
+        Self {
+            moderation: d.moderation.as_str().to_owned(),
+            max_photos_per_guest: d.max_photos_per_guest.to_string(),
+            max_file_mb: d.max_file_mb.to_string(),
+            guest_name_required: d.guest_name_required,
+            guest_visibility: d.guest_visibility.as_str().to_owned(),
+            guest_downloads: d.guest_downloads,
+            ..self
+        }
+    }
+
     /// The form a host sees for a new event: the defaults of [`Self::new_event`] with the party
     /// suggested for this evening, 18:00 today until 02:00 tomorrow in the event's zone.
     pub fn suggested(zone: EventZone, now: DateTime<Utc>) -> Self {

@@ -18,6 +18,7 @@ pub mod media_urls;
 pub mod moderation;
 pub mod notifications;
 pub mod notify;
+pub mod org_settings;
 pub mod photos;
 pub mod reactions;
 pub mod resumable;
@@ -43,8 +44,9 @@ pub mod records {
     pub use store::{
         AuditEntry, Decision, Draw, DrawTier, Event, EventCursor, EventPhotoFilter, EventQuery,
         EventSort, GalleryCursor, GalleryQuery, GallerySort, Guest, GuestFigures, GuestTotals,
-        Invitation, InvitationState, Limit, Photo, QueueStats, REACTION_KINDS, ReactionSummary,
-        SessionRecord, StoreError, StoredRendition, TeamMember, Tenant, User, Wall,
+        Invitation, InvitationState, Limit, OrgSettings, Photo, QueueStats, REACTION_KINDS,
+        ReactionSummary, SessionRecord, StoreError, StoredRendition, TeamMember, Tenant, User,
+        Wall,
     };
 }
 

@@ -3,17 +3,45 @@
 //! if the change that causes it commits (and never inside the request).
 
 use domain::Role;
-use store::{Invitation, StoreError, Tenant, Tx, User};
+use store::{Invitation, OrgSettingsRepo, StoreError, Tenant, Tx, User};
 
 use crate::mail;
 
-/// The organization's look in mail (its name; logo and colour come with its settings).
-pub fn branding(tenant: Option<&Tenant>) -> ::mail::Branding {
-    ::mail::Branding {
-        org_name: tenant.map_or_else(|| "Momentique".to_owned(), |t| t.name.as_str().to_owned()),
-        accent: None,
-        logo_url: None,
-    }
+/// The organization's look in mail: its name, and its colour and logo from its settings
+/// (`org_settings`), read in `tx` (open for `tenant`). The logo's address is on the same site
+/// as the mail's `link`, so it never names a host the link does not.
+pub async fn branding(
+    tx: &mut Tx,
+    tenant: Option<&Tenant>,
+    link: &str,
+) -> Result<::mail::Branding, StoreError> {
+    let Some(tenant) = tenant else {
+        return Ok(::mail::Branding {
+            org_name: "Momentique".to_owned(),
+            accent: None,
+            logo_url: None,
+        });
+    };
+    let settings = tx.get_org_settings(tenant.id).await?;
+    let logo_url = settings
+        .logo_key
+        .as_deref()
+        .zip(site_of(link))
+        .map(|(key, site)| crate::org_settings::logo_url(site, tenant.id, key));
+    Ok(::mail::Branding {
+        org_name: tenant.name.as_str().to_owned(),
+        accent: settings.accent.map(String::from),
+        logo_url,
+    })
+}
+
+/// `https://host:port` of an absolute URL (`None` for anything else).
+fn site_of(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    (end > 0).then(|| &url[..url.len() - rest.len() + end])
 }
 
 /// The role in words for mail.
@@ -34,7 +62,7 @@ pub async fn invitation(
     url: &str,
 ) -> Result<(), StoreError> {
     let message = ::mail::templates::invitation(
-        &branding(Some(tenant)),
+        &branding(tx, Some(tenant), url).await?,
         inviter.name.as_str(),
         role_words(invitation.role),
         url,
@@ -78,7 +106,7 @@ pub async fn password_reset(
     valid_minutes: i64,
 ) -> Result<(), StoreError> {
     let message = ::mail::templates::password_reset(
-        &branding(tenant),
+        &branding(tx, tenant, url).await?,
         user.name.as_str(),
         url,
         valid_minutes,
@@ -93,7 +121,8 @@ pub async fn verify_email(
     tenant: Option<&Tenant>,
     url: &str,
 ) -> Result<(), StoreError> {
-    let message = ::mail::templates::verify_email(&branding(tenant), user.name.as_str(), url);
+    let brand = branding(tx, tenant, url).await?;
+    let message = ::mail::templates::verify_email(&brand, user.name.as_str(), url);
     to_person(tx, user, tenant, message).await
 }
 
@@ -104,6 +133,27 @@ pub async fn welcome(
     tenant: Option<&Tenant>,
     url: &str,
 ) -> Result<(), StoreError> {
-    let message = ::mail::templates::welcome(&branding(tenant), user.name.as_str(), url);
+    let brand = branding(tx, tenant, url).await?;
+    let message = ::mail::templates::welcome(&brand, user.name.as_str(), url);
     to_person(tx, user, tenant, message).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::site_of;
+
+    #[test]
+    fn the_site_of_a_link() {
+        assert_eq!(
+            site_of("https://photos.example.com/invitations/abc"),
+            Some("https://photos.example.com")
+        );
+        assert_eq!(
+            site_of("http://127.0.0.1:8080?x"),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(site_of("https:///x"), None);
+        assert_eq!(site_of("/relative"), None);
+        assert_eq!(site_of("javascript:alert(1)"), None);
+    }
 }

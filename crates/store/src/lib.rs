@@ -20,6 +20,7 @@ mod guests;
 mod jobs;
 mod memberships;
 mod notifications;
+mod org_settings;
 mod photos;
 mod rate_limits;
 mod reactions;
@@ -49,6 +50,7 @@ pub use memberships::{Membership, MembershipRepo, TeamMember};
 pub use notifications::{
     EventNews, EventWaiting, Mark, NotificationRepo, Recipient, StoredChoices,
 };
+pub use org_settings::{OrgSettings, OrgSettingsRepo};
 pub use teams::{
     Invitation, InvitationRepo, InvitationState, MailToken, MailTokenRepo, TokenPurpose,
 };

@@ -302,6 +302,7 @@ async fn postgres_rls_shows_each_tenant_only_its_rows_and_nothing_without_a_tena
             "live_state",
             "memberships",
             "notification_settings",
+            "org_settings",
             "photo_views",
             "photos",
             "reactions",

@@ -88,6 +88,22 @@ pub fn router(state: AppState) -> Router {
             "/members/invitations/{id}/revoke",
             post(pages::team::revoke),
         )
+        .route(
+            "/settings",
+            get(pages::settings::show_settings).post(pages::settings::save_settings),
+        )
+        .route(
+            "/settings/logo",
+            post(pages::settings::upload_logo)
+                // The handler counts the logo's bytes and refuses a big file with a message
+                // before this limit (the form's other fields get 64 KiB) is reached.
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    domain::org_settings::LOGO_MAX_BYTES + 64 * 1024,
+                )),
+        )
+        .route("/settings/logo/remove", post(pages::settings::remove_logo))
+        .route("/o/{org}/brand.css", get(pages::settings::serve_brand_css))
+        .route("/o/{org}/logo.webp", get(pages::settings::serve_logo))
         .route("/orgs", get(pages::team::show_organizations))
         .route("/orgs/switch", post(pages::team::switch_organization))
         .route("/invitations/{token}", get(pages::team::show_invitation))

@@ -198,6 +198,13 @@ db_test!(
 
         shots.head("dashboard", &host.get("/app").await, ok);
         shots.head("account", &host.get("/account").await, ok);
+        let settings_page = host.get("/settings").await;
+        shots.head("settings", &settings_page, ok);
+        shots.text(
+            "settings_main",
+            fragment(&settings_page.body, "<main", "</main>"),
+        );
+        shots.json("api_organization", &host.get("/api/v1/organization").await, ok);
         shots.head("events_list", &host.get("/app/events").await, ok);
         shots.head("event_new", &host.get("/app/events/new").await, ok);
         let ev = format!("/app/events/{event}");

@@ -21,6 +21,7 @@ mod decode;
 mod heif;
 #[cfg(system_libjpeg)]
 mod libjpeg;
+mod logo;
 mod meta;
 mod orient;
 mod placeholder;
@@ -38,6 +39,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
 pub use heif::{HeifSupport, heif_support};
+pub use logo::process_logo;
 pub use placeholder::placeholder_png;
 pub use probe::{probe, sniff};
 pub use structure::{inspect_file, is_complete};

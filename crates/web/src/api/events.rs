@@ -179,7 +179,9 @@ pub async fn create(
     ApiJson(body): ApiJson<EventBody>,
 ) -> Result<Response, WebError> {
     let zone = body.time_zone.clone().unwrap_or_else(|| "UTC".into());
-    let input = body.apply(EventInput::new_event(&zone));
+    // What the body leaves out comes from the organization's defaults for new events.
+    let defaults = service::org_settings::event_defaults(&state.services, &member.ctx).await?;
+    let input = body.apply(EventInput::new_event(&zone).with_defaults(&defaults));
     let e = events::create_event(&state.services, &member.ctx, &input).await?;
     let mut res = (StatusCode::CREATED, event_view(&state, &headers, &e)).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/events/{}", e.id)) {

@@ -12,6 +12,7 @@ mod draws;
 mod events;
 mod guests;
 mod notifications;
+mod organization;
 mod photos;
 pub mod views;
 mod walls;
@@ -24,6 +25,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/me/notifications",
             get(notifications::show).put(notifications::update),
+        )
+        .route(
+            "/api/v1/organization",
+            get(organization::api_show).patch(organization::api_update),
         )
         .route("/api/v1/events", get(events::list).post(events::create))
         .route(

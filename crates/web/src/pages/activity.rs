@@ -17,7 +17,7 @@ use crate::security::CspNonce;
 use crate::{AppState, WebError};
 
 /// The families of actions the "what" filter offers (prefixes of the stored names).
-pub const FAMILIES: [&str; 10] = [
+pub const FAMILIES: [&str; 11] = [
     "login.",
     "account.",
     "password.",
@@ -28,6 +28,7 @@ pub const FAMILIES: [&str; 10] = [
     "photo.",
     "guest.",
     "draw.",
+    "settings.",
 ];
 
 #[derive(Debug)]

@@ -292,6 +292,7 @@ pub struct NewParams {
 
 /// `GET /app/events/new`.
 pub async fn new_event(
+    State(state): State<AppState>,
     Extension(nonce): Extension<CspNonce>,
     member: CurrentMember,
     Query(p): Query<NewParams>,
@@ -300,11 +301,13 @@ pub async fn new_event(
         p.tz.as_deref()
             .and_then(|z| EventZone::parse(z).ok())
             .unwrap_or(EventZone::UTC);
+    // The organization's defaults for new events fill the guest settings.
+    let defaults = service::org_settings::event_defaults(&state.services, &member.ctx).await?;
     render(form_page(
         nonce,
         &member,
         None,
-        EventInput::suggested(zone, member.ctx.now),
+        EventInput::suggested(zone, member.ctx.now).with_defaults(&defaults),
         FormErrors::default(),
     ))
 }

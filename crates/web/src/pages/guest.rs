@@ -194,7 +194,7 @@ fn join_page(
         s => t.get(&format!("join.{}", s.as_str())).to_owned(),
     };
     let page = JoinPage {
-        layout: Layout::for_guest(nonce),
+        layout: Layout::for_guest(nonce).with_brand(e.tenant_id),
         cover,
         title: e.name.clone(),
         message,
@@ -557,7 +557,9 @@ pub(crate) async fn guest_page(
         })
         .collect();
     let page = GuestPage {
-        layout: Layout::for_guest(nonce).with_live(live),
+        layout: Layout::for_guest(nonce)
+            .with_brand(e.tenant_id)
+            .with_live(live),
         cover: cover_url(state, g).await,
         event_id: e.id.to_string(),
         name: e.name.clone(),
@@ -975,7 +977,9 @@ pub async fn gallery(
         }
     };
     let page = GalleryPage {
-        layout: Layout::for_guest(nonce).with_live(live),
+        layout: Layout::for_guest(nonce)
+            .with_brand(e.tenant_id)
+            .with_live(live),
         csrf: form_token.0.clone(),
         event_id: e.id.to_string(),
         name: e.name.clone(),
@@ -1115,7 +1119,7 @@ pub async fn report_form(
         .await?;
     let thumb = crate::views::thumb_url(&state.services.secret, &p, g.ctx.now);
     Ok(render(ReportPage {
-        layout: Layout::for_guest(nonce),
+        layout: Layout::for_guest(nonce).with_brand(g.event.tenant_id),
         csrf: form_token.0.clone(),
         event_id: g.event.id.to_string(),
         photo_id: p.id.to_string(),
@@ -1394,7 +1398,7 @@ pub async fn photo_page(
     let (photo, summary) =
         service::gallery::guest_photo(&state.services, &g.ctx, e, parse_photo(&id)?).await?;
     Ok(render(GuestPhotoPage {
-        layout: Layout::for_guest(nonce),
+        layout: Layout::for_guest(nonce).with_brand(e.tenant_id),
         csrf: form_token.0.clone(),
         event_id: e.id.to_string(),
         name: e.name.clone(),
@@ -1444,7 +1448,7 @@ pub async fn confirm_delete_own(
     let p =
         service::photos::own_photo_of(&state.services, &g.ctx, &g.event, parse_photo(&id)?).await?;
     Ok(render(GuestDeletePage {
-        layout: Layout::for_guest(nonce),
+        layout: Layout::for_guest(nonce).with_brand(g.event.tenant_id),
         csrf: form_token.0.clone(),
         event_id: g.event.id.to_string(),
         photo_id: p.id.to_string(),

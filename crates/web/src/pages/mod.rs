@@ -17,6 +17,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod password;
 pub mod photos;
+pub mod settings;
 pub mod team;
 pub mod two_factor;
 pub mod usage;
@@ -46,6 +47,8 @@ pub struct Layout {
     pub guest: bool,
     /// A live page: where its feed is (docs/LIVE.md); `None` for pages that do not move.
     pub live: Option<LiveLinks>,
+    /// A guest's page: the organization's brand stylesheet (colour, logo), after app.css.
+    pub brand_css: Option<String>,
 }
 
 /// Where a live page's feed is: the socket, the polling fallback, and the sequence number
@@ -85,6 +88,8 @@ pub struct MemberNav {
     pub unverified: Option<String>,
     /// The organization they work in (a link to switch to another).
     pub org: String,
+    /// They may change the organization's settings (the nav shows the link).
+    pub settings: bool,
 }
 
 impl Layout {
@@ -98,6 +103,7 @@ impl Layout {
             member: None,
             guest: false,
             live: None,
+            brand_css: None,
         }
     }
 
@@ -117,6 +123,14 @@ impl Layout {
         }
     }
 
+    /// The same layout in the colours and logo of the organization `tenant` (guest pages).
+    pub fn with_brand(self, tenant: domain::TenantId) -> Self {
+        Self {
+            brand_css: Some(service::org_settings::brand_css_url(tenant)),
+            ..self
+        }
+    }
+
     /// The layout for a member's page, with their navigation.
     pub fn for_member(nonce: CspNonce, member: &CurrentMember, current: &'static str) -> Self {
         Self {
@@ -129,6 +143,7 @@ impl Layout {
                     .is_none()
                     .then(|| member.user.email.as_str().to_owned()),
                 org: member.tenant.name.as_str().to_owned(),
+                settings: member.role.can(domain::Action::ManageSettings),
             }),
             ..Self::new(nonce)
         }
@@ -143,6 +158,7 @@ impl Layout {
                 csrf,
                 unverified: None,
                 org: String::new(),
+                settings: false,
             }),
             ..self
         }

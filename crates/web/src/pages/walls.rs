@@ -427,6 +427,8 @@ struct WallPage {
     lang: &'static str,
     nonce: String,
     css: String,
+    /// The organization's colour and logo (`/o/{org}/brand.css`).
+    brand_css: String,
     js: String,
     title: String,
     live_url: String,
@@ -467,6 +469,7 @@ pub async fn show_wall(
         lang: t.lang(),
         nonce: nonce.0,
         css: assets::url("wall.css"),
+        brand_css: service::org_settings::brand_css_url(open.event.tenant_id),
         js: assets::url("wall.js"),
         title: open.event.name.clone(),
         live_url: format!("/w/{token}/live"),
