@@ -378,7 +378,7 @@ pub async fn digests(
     let Some(org) = tenant_of(&mut tx, tenant).await? else {
         return Ok(0);
     };
-    let branding = notify::branding(Some(&org));
+    let branding = notify::branding(&mut tx, Some(&org), links.base).await?;
     let mut sent = 0;
     let mut next: Option<DateTime<Utc>> = None;
     for r in tx.notification_recipients(tenant).await? {
@@ -465,7 +465,7 @@ pub async fn approvals(
     let Some(org) = tenant_of(&mut tx, tenant).await? else {
         return Ok(0);
     };
-    let branding = notify::branding(Some(&org));
+    let branding = notify::branding(&mut tx, Some(&org), links.base).await?;
     let mut sent = 0;
     let mut next: Option<DateTime<Utc>> = None;
     for r in tx.notification_recipients(tenant).await? {
@@ -554,7 +554,7 @@ pub async fn draw_results(
         return Ok(0);
     };
     let winners = crate::draws::winners_for_mail(&mut tx, &d).await?;
-    let branding = notify::branding(Some(&org));
+    let branding = notify::branding(&mut tx, Some(&org), links.base).await?;
     let verify = links.draw(tenant, draw);
     let mut sent = 0;
     for r in tx.notification_recipients(tenant).await? {

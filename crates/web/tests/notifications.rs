@@ -30,10 +30,12 @@ async fn app_with_clock(
     past_quarter: i64,
 ) -> (TestApp, Arc<ManualClock>) {
     let mut app = TestApp::new(tdb, Backing::Local).await;
+    // A quarter past a whole hour, whatever the time of day: the quarters a test moves
+    // through then never reach the next whole hour, when the hourly digest run falls due too.
     let quarter = domain::notifications::ceil_to(
         domain::time::now() + Duration::minutes(1),
-        Duration::minutes(15),
-    );
+        Duration::minutes(60),
+    ) + Duration::minutes(15);
     let clock = Arc::new(ManualClock::new(quarter + Duration::minutes(past_quarter)));
     app.state.services = app.state.services.clone().with_clock(clock.clone());
     (app, clock)
