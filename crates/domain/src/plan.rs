@@ -128,7 +128,7 @@ pub fn level(used: u64, limit: Option<u64>) -> Level {
 
 /// Whether `adding` more fits under `limit` on top of `used`.
 pub fn has_room(used: u64, adding: u64, limit: Option<u64>) -> bool {
-    limit.is_none_or(|l| used.saturating_add(adding) <= l)
+    limit.is_none_or(|l| used.checked_add(adding).is_some_and(|total| total <= l))
 }
 
 #[cfg(test)]

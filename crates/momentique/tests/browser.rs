@@ -2157,3 +2157,88 @@ async fn a_planner_is_invited_by_mail_and_recovers_their_password() {
     phone.close().await;
     laptop.close().await;
 }
+
+/// Two-factor sign-in on a phone, as a host sets it up: the password, the QR code with the key
+/// to type (read off the page here, as a person types it into their app), a code computed from
+/// it, the recovery codes; then a login with the app's code and one with a recovery code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_turns_on_two_factor_and_logs_in_with_a_code_and_a_recovery_code() {
+    let app = App::start();
+    let email = format!("tf-{}@example.com", uuid::Uuid::new_v4().simple());
+    let phone = Browser::start(390, 844).await;
+    sign_up(&phone, &app, &email).await;
+    phone
+        .client
+        .goto(&app.url("/account/two-factor"))
+        .await
+        .expect("two-factor page");
+    assert_eq!(heading(&phone).await, "Two-factor sign-in");
+    fill(&phone, "password", "violet-harbour-42").await;
+    click(&phone, "form[action='/account/two-factor/setup'] button").await;
+    let key = wait_for(&phone, ".totp-secret")
+        .await
+        .text()
+        .await
+        .expect("the key");
+    phone.screenshot("two-factor-setup-phone").await;
+    assert_eq!(
+        sideways_overflow(&phone).await,
+        0,
+        "the set-up fits a phone"
+    );
+    let secret = data_encoding::BASE32_NOPAD
+        .decode(key.replace(' ', "").as_bytes())
+        .expect("an RFC 4648 key");
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs() as i64
+    };
+    fill(&phone, "code", &service::totp::code_at(&secret, now())).await;
+    click(&phone, "form[action='/account/two-factor/confirm'] button").await;
+    let codes = wait_for(&phone, ".recovery-codes")
+        .await
+        .text()
+        .await
+        .expect("the codes");
+    let codes: Vec<&str> = codes.split_whitespace().collect();
+    assert_eq!(codes.len(), 10, "{codes:?}");
+    phone.screenshot("two-factor-recovery-codes-phone").await;
+
+    // Log out and in again: the password, then the app's next code.
+    phone.client.goto(&app.url("/app")).await.expect("app");
+    click(&phone, ".site-nav button[type=submit]").await;
+    wait_path(&phone, "/login").await;
+    fill(&phone, "email", &email).await;
+    fill(&phone, "password", "violet-harbour-42").await;
+    click(&phone, "form button[type=submit]").await;
+    wait_path(&phone, "/login/code").await;
+    assert_eq!(heading(&phone).await, "Enter your code");
+    let step = service::totp::step_at(now()) + 1;
+    fill(&phone, "code", &service::totp::code_for_step(&secret, step)).await;
+    phone.screenshot("two-factor-login-phone").await;
+    click(&phone, "form[action='/login/code'] button[type=submit]").await;
+    wait_path(&phone, "/app").await;
+
+    // A lost phone: a recovery code instead.
+    click(&phone, ".site-nav button[type=submit]").await;
+    wait_path(&phone, "/login").await;
+    fill(&phone, "email", &email).await;
+    fill(&phone, "password", "violet-harbour-42").await;
+    click(&phone, "form button[type=submit]").await;
+    wait_path(&phone, "/login/code").await;
+    click(&phone, "details.recovery summary").await;
+    fill(&phone, "recovery_code", codes[0]).await;
+    phone.screenshot("two-factor-recovery-login-phone").await;
+    click(&phone, "form[action='/login/code'] button[type=submit]").await;
+    wait_path(&phone, "/app").await;
+    phone
+        .client
+        .goto(&app.url("/account/two-factor"))
+        .await
+        .expect("two-factor page");
+    let left = wait_for(&phone, "main").await.text().await.expect("text");
+    assert!(left.contains("9 of 10"), "{left}");
+    phone.close().await;
+}
