@@ -208,6 +208,14 @@ async fn accept_code(
     Ok(None)
 }
 
+/// Whether two-factor sign-in is on for `user` (the row stays locked until `tx` ends).
+async fn is_on(tx: &mut Tx, user: UserId) -> Result<bool, StoreError> {
+    Ok(tx
+        .lock_totp(user)
+        .await?
+        .is_some_and(|r| r.enabled_at.is_some()))
+}
+
 /// What the account page shows about two-factor sign-in.
 #[derive(Debug, Clone)]
 pub struct TwoFactorStatus {
@@ -275,11 +283,7 @@ pub async fn start_enrolment(
         return Err(TwoFactorError::WrongPassword);
     }
     let mut tx = services.db.begin(Scope::Tenant(ctx.tenant)).await?;
-    if tx
-        .lock_totp(user.id)
-        .await?
-        .is_some_and(|r| r.enabled_at.is_some())
-    {
+    if is_on(&mut tx, user.id).await? {
         return Err(TwoFactorError::AlreadyOn);
     }
     let mut secret = [0u8; SECRET_BYTES];
@@ -389,11 +393,7 @@ pub async fn replace_recovery_codes(
         return Err(TwoFactorError::WrongPassword);
     }
     let mut tx = services.db.begin(Scope::Tenant(ctx.tenant)).await?;
-    if !tx
-        .lock_totp(user.id)
-        .await?
-        .is_some_and(|r| r.enabled_at.is_some())
-    {
+    if !is_on(&mut tx, user.id).await? {
         return Err(TwoFactorError::NotOn);
     }
     let (codes, hashes) = new_recovery_codes(services, user.id);
@@ -434,11 +434,7 @@ pub async fn reset_for_member(
     if !role.may_manage(m.role) {
         return Err(TwoFactorError::Denied);
     }
-    if !tx
-        .lock_totp(target)
-        .await?
-        .is_some_and(|r| r.enabled_at.is_some())
-    {
+    if !is_on(&mut tx, target).await? {
         return Err(TwoFactorError::NotOn);
     }
     tx.clear_two_factor(target).await?;

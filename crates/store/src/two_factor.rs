@@ -284,13 +284,16 @@ impl TwoFactorRepo for Tx {
     }
 }
 
+/// secret, nonce, enabled_at, last_step.
+type TotpRow = (
+    Option<String>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+    Option<i64>,
+);
+
 async fn select_totp(tx: &mut Tx, user: UserId, lock: &str) -> Result<Option<TotpRecord>> {
-    let row: Option<(
-        Option<String>,
-        Option<String>,
-        Option<DateTime<Utc>>,
-        Option<i64>,
-    )> = fetch_optional(
+    let row: Option<TotpRow> = fetch_optional(
         tx,
         On::Any,
         &format!(
