@@ -114,6 +114,20 @@ async fn audit(
     .map(|_| ())
 }
 
+/// Refuses a wrong password (asked again before each change to one's own two-factor sign-in).
+async fn check_password(user: &User, password: &str) -> Result<(), TwoFactorError> {
+    if verify_password(user.password_hash.as_deref().unwrap_or_default(), password).await {
+        Ok(())
+    } else {
+        Err(TwoFactorError::WrongPassword)
+    }
+}
+
+/// Audits a change a person made to their own two-factor sign-in.
+async fn audit_own(tx: &mut Tx, ctx: &Ctx, user: &User, action: &str) -> Result<(), StoreError> {
+    audit(tx, ctx.tenant, Some(user.id), action, user.id, json!({})).await
+}
+
 /// The member acting on their own account.
 fn myself(ctx: &Ctx, user: &User) -> Result<(), TwoFactorError> {
     match ctx.actor {
@@ -279,9 +293,7 @@ pub async fn start_enrolment(
     password: &str,
 ) -> Result<(), TwoFactorError> {
     myself(ctx, user)?;
-    if !verify_password(user.password_hash.as_deref().unwrap_or_default(), password).await {
-        return Err(TwoFactorError::WrongPassword);
-    }
+    check_password(user, password).await?;
     let mut tx = services.db.begin(Scope::Tenant(ctx.tenant)).await?;
     if is_on(&mut tx, user.id).await? {
         return Err(TwoFactorError::AlreadyOn);
@@ -290,15 +302,7 @@ pub async fn start_enrolment(
     OsRng.fill_bytes(&mut secret);
     let (sealed, nonce) = seal(services, user.id, &secret);
     tx.set_pending_totp(user.id, &sealed, &nonce).await?;
-    audit(
-        &mut tx,
-        ctx.tenant,
-        Some(user.id),
-        "two_factor.setup_started",
-        user.id,
-        json!({}),
-    )
-    .await?;
+    audit_own(&mut tx, ctx, user, "two_factor.setup_started").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -324,15 +328,7 @@ pub async fn confirm_enrolment(
     tx.enable_totp(user.id, ctx.now, step).await?;
     let (codes, hashes) = new_recovery_codes(services, user.id);
     tx.replace_recovery_codes(user.id, &hashes, ctx.now).await?;
-    audit(
-        &mut tx,
-        ctx.tenant,
-        Some(user.id),
-        "two_factor.enabled",
-        user.id,
-        json!({}),
-    )
-    .await?;
+    audit_own(&mut tx, ctx, user, "two_factor.enabled").await?;
     tx.commit().await?;
     Ok(codes)
 }
@@ -347,9 +343,7 @@ pub async fn disable(
     code: &str,
 ) -> Result<(), TwoFactorError> {
     myself(ctx, user)?;
-    if !verify_password(user.password_hash.as_deref().unwrap_or_default(), password).await {
-        return Err(TwoFactorError::WrongPassword);
-    }
+    check_password(user, password).await?;
     let mut tx = services.db.begin(Scope::Tenant(ctx.tenant)).await?;
     if tx.two_factor_policy(ctx.tenant, user.id).await?.required {
         return Err(TwoFactorError::Required);
@@ -368,15 +362,7 @@ pub async fn disable(
         return Err(TwoFactorError::WrongCode);
     }
     tx.clear_two_factor(user.id).await?;
-    audit(
-        &mut tx,
-        ctx.tenant,
-        Some(user.id),
-        "two_factor.disabled",
-        user.id,
-        json!({}),
-    )
-    .await?;
+    audit_own(&mut tx, ctx, user, "two_factor.disabled").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -389,24 +375,14 @@ pub async fn replace_recovery_codes(
     password: &str,
 ) -> Result<Vec<String>, TwoFactorError> {
     myself(ctx, user)?;
-    if !verify_password(user.password_hash.as_deref().unwrap_or_default(), password).await {
-        return Err(TwoFactorError::WrongPassword);
-    }
+    check_password(user, password).await?;
     let mut tx = services.db.begin(Scope::Tenant(ctx.tenant)).await?;
     if !is_on(&mut tx, user.id).await? {
         return Err(TwoFactorError::NotOn);
     }
     let (codes, hashes) = new_recovery_codes(services, user.id);
     tx.replace_recovery_codes(user.id, &hashes, ctx.now).await?;
-    audit(
-        &mut tx,
-        ctx.tenant,
-        Some(user.id),
-        "two_factor.recovery_codes_replaced",
-        user.id,
-        json!({}),
-    )
-    .await?;
+    audit_own(&mut tx, ctx, user, "two_factor.recovery_codes_replaced").await?;
     tx.commit().await?;
     Ok(codes)
 }
