@@ -50,19 +50,7 @@ pub async fn queue(
     to_name: Option<&str>,
     message: ::mail::Rendered,
 ) -> Result<JobId, StoreError> {
-    jobs::enqueue(
-        tx,
-        &SendMail {
-            tenant,
-            to: to.to_owned(),
-            to_name: to_name.map(str::to_owned),
-            subject: message.subject,
-            text: message.text,
-            html: message.html,
-            once: None,
-        },
-    )
-    .await
+    enqueue_mail(tx, tenant, None, to, to_name, message).await
 }
 
 /// Like [`queue`], but once for `key`: queueing the same key again (a notification job run
@@ -71,6 +59,17 @@ pub async fn queue_once(
     tx: &mut Tx,
     tenant: Option<TenantId>,
     key: String,
+    to: &str,
+    to_name: Option<&str>,
+    message: ::mail::Rendered,
+) -> Result<JobId, StoreError> {
+    enqueue_mail(tx, tenant, Some(key), to, to_name, message).await
+}
+
+async fn enqueue_mail(
+    tx: &mut Tx,
+    tenant: Option<TenantId>,
+    once: Option<String>,
     to: &str,
     to_name: Option<&str>,
     message: ::mail::Rendered,
@@ -84,7 +83,7 @@ pub async fn queue_once(
             subject: message.subject,
             text: message.text,
             html: message.html,
-            once: Some(key),
+            once,
         },
     )
     .await

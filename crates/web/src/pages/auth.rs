@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::Extension;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use service::accounts::{self, Account, AccountError, LoginStep, Registration};
@@ -15,7 +15,7 @@ use crate::auth::{
 use crate::extract::Query;
 use crate::i18n::Catalog;
 use crate::messages::field_message;
-use crate::pages::{Field, Layout, wait_phrase};
+use crate::pages::{Field, Layout, locked_until, with_retry_after};
 use crate::security::CspNonce;
 use crate::{AppState, WebError};
 
@@ -259,13 +259,8 @@ pub async fn login(
                 None,
             ),
             Err(AccountError::Locked { until }) => {
-                let secs = (until - now).num_seconds().max(1);
-                (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    t.get("login.locked")
-                        .replace("{when}", &wait_phrase(t, secs)),
-                    Some(secs),
-                )
+                let (message, secs) = locked_until(t, until, now);
+                (StatusCode::TOO_MANY_REQUESTS, message, Some(secs))
             }
             Err(e) => return Err(account_error(e)),
         };
@@ -278,13 +273,10 @@ pub async fn login(
         email: Field::with_value(&form.email),
         password: Field::default(),
     };
-    let mut res = (status, render(page)?).into_response();
-    if let Some(secs) = retry
-        && let Ok(v) = HeaderValue::from_str(&secs.to_string())
-    {
-        res.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    Ok(res)
+    Ok(with_retry_after(
+        (status, render(page)?).into_response(),
+        retry,
+    ))
 }
 
 fn hex_digest(s: &str) -> String {

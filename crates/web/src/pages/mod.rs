@@ -165,6 +165,33 @@ impl Layout {
     }
 }
 
+/// A locked account's sentence and the seconds until the lock ends (for `Retry-After`).
+pub fn locked_until(
+    t: &Catalog,
+    until: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (String, i64) {
+    let secs = (until - now).num_seconds().max(1);
+    (
+        t.get("login.locked")
+            .replace("{when}", &wait_phrase(t, secs)),
+        secs,
+    )
+}
+
+/// Adds `Retry-After: secs` when there is a wait to say.
+pub fn with_retry_after(
+    mut res: axum::response::Response,
+    secs: Option<i64>,
+) -> axum::response::Response {
+    if let Some(secs) = secs
+        && let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string())
+    {
+        res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+    }
+    res
+}
+
 /// One form field as shown again: what was typed (never a password) and its message.
 #[derive(Debug, Default, Clone)]
 pub struct Field {

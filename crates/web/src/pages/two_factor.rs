@@ -17,7 +17,7 @@ use crate::auth::{
 use crate::extract::{Path, Query};
 use crate::i18n::Catalog;
 use crate::pages::auth::log_in;
-use crate::pages::{Layout, wait_phrase};
+use crate::pages::{Layout, locked_until, with_retry_after};
 use crate::security::CspNonce;
 use crate::{AppState, WebError};
 
@@ -73,15 +73,9 @@ fn two_factor_error(e: TwoFactorError) -> WebError {
             "login_expired",
             "two_factor.login_expired",
         ),
-        TwoFactorError::Locked { until } => {
-            let secs = (until - chrono::Utc::now()).num_seconds().max(1);
-            WebError::Rejected {
-                status: StatusCode::TOO_MANY_REQUESTS,
-                code: "locked",
-                message: t
-                    .get("login.locked")
-                    .replace("{when}", &wait_phrase(t, secs)),
-            }
+        // Only the login's code step meets a lock, and says it with its own clock there.
+        TwoFactorError::Locked { .. } => {
+            reject(StatusCode::TOO_MANY_REQUESTS, "locked", "two_factor.locked")
         }
         TwoFactorError::Deactivated => {
             reject(StatusCode::FORBIDDEN, "deactivated", "login.deactivated")
@@ -405,15 +399,17 @@ pub async fn login_code(
         }
         Err(TwoFactorError::LoginExpired) => Ok(Redirect::to("/login?expired=1").into_response()),
         Err(e) => {
-            let retry = match &e {
-                TwoFactorError::Locked { until } => Some((*until - now).num_seconds().max(1)),
-                _ => None,
-            };
-            let (status, message) = match two_factor_error(e) {
-                WebError::Rejected {
-                    status, message, ..
-                } => (status, message),
-                other => return Err(other),
+            let (status, message, retry) = match e {
+                TwoFactorError::Locked { until } => {
+                    let (message, secs) = locked_until(Catalog::current(), until, now);
+                    (StatusCode::TOO_MANY_REQUESTS, message, Some(secs))
+                }
+                e => match two_factor_error(e) {
+                    WebError::Rejected {
+                        status, message, ..
+                    } => (status, message, None),
+                    other => return Err(other),
+                },
             };
             let page = LoginCodePage {
                 layout: Layout::new(nonce),
@@ -421,13 +417,10 @@ pub async fn login_code(
                 next,
                 form_error: message,
             };
-            let mut res = no_store((status, render(page)?).into_response());
-            if let Some(secs) = retry
-                && let Ok(v) = HeaderValue::from_str(&secs.to_string())
-            {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            Ok(res)
+            Ok(with_retry_after(
+                no_store((status, render(page)?).into_response()),
+                retry,
+            ))
         }
     }
 }
