@@ -2,6 +2,7 @@
 //! processed.
 
 mod blobs;
+pub mod memory;
 pub mod pipeline;
 pub mod qr;
 
