@@ -232,7 +232,7 @@ pub async fn serve(config: Config, with_worker: bool) -> Result<(), StartError> 
     let local = listener.local_addr().map_err(|e| anyhow!(e))?;
     let metrics = Arc::new(Metrics::new());
     let state = AppState {
-        services: services.clone(),
+        services: Arc::new(services.clone()),
         metrics: metrics.clone(),
         config: Arc::new(WebConfig {
             public_url: config.public_url.clone(),
@@ -248,6 +248,8 @@ pub async fn serve(config: Config, with_worker: bool) -> Result<(), StartError> 
     {
         warn!(error = %e, "could not schedule the daily queue clean-up");
     }
+
+    tokio::spawn(return_freed_memory(stop_rx.clone()));
 
     let mut stop_server = stop_rx.clone();
     let server = axum::serve(
@@ -297,11 +299,29 @@ pub async fn serve(config: Config, with_worker: bool) -> Result<(), StartError> 
     Ok(())
 }
 
+/// Every [`TRIM_EVERY`], hands the allocator's free pages back to the system, so that the
+/// process comes back down after a burst of uploads (README, "Capacity").
+async fn return_freed_memory(mut stop: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(TRIM_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        let _ = tokio::task::spawn_blocking(media::memory::return_freed).await;
+    }
+}
+
+/// How often [`return_freed_memory`] runs.
+const TRIM_EVERY: Duration = Duration::from_secs(10);
+
 /// `momentique worker`.
 pub async fn worker(config: Config) -> Result<(), StartError> {
     let services = open_services(&config).await?;
     let metrics = Metrics::new();
     let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(return_freed_memory(stop_rx.clone()));
     let handle = start_worker(&services, &metrics, &config, stop_rx);
     if let Err(e) = service::maintenance::schedule_purge(&services.db, domain::time::now()).await {
         warn!(error = %e, "could not schedule the daily queue clean-up");
