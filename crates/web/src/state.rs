@@ -29,11 +29,12 @@ impl WebConfig {
     }
 }
 
-/// Everything a handler may use. Cloned per request (all fields are shared handles).
+/// Everything a handler may use. Cloned per request and held by every live socket: three
+/// shared handles.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// Database, media store, Redis.
-    pub services: Services,
+    pub services: Arc<Services>,
     /// Request, job and queue metrics for `/metrics`.
     pub metrics: Arc<Metrics>,
     pub config: Arc<WebConfig>,

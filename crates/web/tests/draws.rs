@@ -269,7 +269,7 @@ db_test!(
         use domain::time::ManualClock;
         let mut app = TestApp::new(&tdb, Backing::Local).await;
         let clock = std::sync::Arc::new(ManualClock::new(domain::time::now()));
-        app.state.services = app.state.services.clone().with_clock(clock.clone());
+        app.state.services = std::sync::Arc::new(service::Services::clone(&app.state.services).with_clock(clock.clone()));
         let p = party(&app, &["Lena", "Max"]).await;
         upload(&app, &p, 0, 1).await;
         upload(&app, &p, 1, 2).await;
@@ -297,7 +297,7 @@ db_test!(
             draw: second_id,
             at,
         };
-        let handler = service::draws::CloseDrawHandler { services: app.state.services.clone() };
+        let handler = service::draws::CloseDrawHandler { services: service::Services::clone(&app.state.services) };
         let ctx = jobs::JobContext { id: domain::JobId::new(), tenant: Some(p.tenant), attempt: 1, max_attempts: 10 };
         use jobs::Handler;
         // Early: nothing happens.

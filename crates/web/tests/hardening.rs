@@ -620,7 +620,7 @@ db_test!(
         use domain::time::{Clock, ManualClock};
         let mut app = TestApp::new(&tdb, Backing::Local).await;
         let clock = std::sync::Arc::new(ManualClock::new(domain::time::now()));
-        app.state.services = app.state.services.clone().with_clock(clock.clone());
+        app.state.services = std::sync::Arc::new(service::Services::clone(&app.state.services).with_clock(clock.clone()));
         let host = app.browser("203.0.113.68");
         host.register("Ada Host", "Ada's Weddings").await;
         // Uploads close in an hour.

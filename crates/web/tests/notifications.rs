@@ -37,7 +37,9 @@ async fn app_with_clock(
         Duration::minutes(60),
     ) + Duration::minutes(15);
     let clock = Arc::new(ManualClock::new(quarter + Duration::minutes(past_quarter)));
-    app.state.services = app.state.services.clone().with_clock(clock.clone());
+    app.state.services = std::sync::Arc::new(
+        service::Services::clone(&app.state.services).with_clock(clock.clone()),
+    );
     (app, clock)
 }
 
@@ -46,7 +48,7 @@ async fn app_with_clock(
 async fn run_notifications(app: &TestApp) -> usize {
     let services = &app.state.services;
     let handler = RunHandler {
-        services: services.clone(),
+        services: service::Services::clone(services),
     };
     let kinds = [DigestRun::KIND, ApprovalsRun::KIND, DrawResultsRun::KIND];
     let mut ran = 0;

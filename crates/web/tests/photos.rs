@@ -370,7 +370,7 @@ db_test!(
 
         // The process stops here: its job was committed with the photo. A new process over the
         // same database and storage finds the job and processes the photo.
-        let services = first.state.services.clone();
+        let services = service::Services::clone(&first.state.services);
         drop(b);
         let queued = {
             use store::JobQueue;

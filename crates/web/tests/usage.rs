@@ -37,7 +37,8 @@ fn small_plan() -> Plans {
 
 async fn small_app(tdb: &test_support::TestDatabase) -> TestApp {
     let base = TestApp::new(tdb, Backing::Local).await;
-    TestApp::with_services(base.state.services.clone().with_plans(small_plan())).await
+    TestApp::with_services(service::Services::clone(&base.state.services).with_plans(small_plan()))
+        .await
 }
 
 async fn new_event(host: &Browser<'_>, name: &str) -> Reply {
@@ -190,7 +191,7 @@ db_test!(
             p.storage_bytes = Some(30_000);
         }
         let base = TestApp::new(&tdb, Backing::Local).await;
-        let app = TestApp::with_services(base.state.services.clone().with_plans(plans)).await;
+        let app = TestApp::with_services(service::Services::clone(&base.state.services).with_plans(plans)).await;
         let host = app.browser("203.0.113.62");
         host.register("Sam Store", "Sam's Storage").await;
         let (event, link) = live_event(&host, json!({})).await;

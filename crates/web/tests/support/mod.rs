@@ -113,12 +113,12 @@ impl TestApp {
         };
         let state = AppState {
             // Each app has its own upload folder, so a test can see what it leaves behind.
-            services: Services::new(db, blobs, redis).with_uploads(
+            services: Arc::new(Services::new(db, blobs, redis).with_uploads(
                 service::photos::UploadSettings {
                     tmp_dir: media.path().join("uploads"),
                     ..service::photos::UploadSettings::default()
                 },
-            ),
+            )),
             metrics: Arc::new(Metrics::new()),
             config: Arc::new(config),
         };
@@ -129,7 +129,7 @@ impl TestApp {
     pub async fn with_services(services: Services) -> Self {
         Self {
             state: AppState {
-                services,
+                services: Arc::new(services),
                 metrics: Arc::new(Metrics::new()),
                 config: Arc::new(WebConfig::default()),
             },
