@@ -439,6 +439,8 @@ struct Outcome {
     window_secs: f64,
     rss_before_kib: u64,
     rss_after_kib: u64,
+    /// With everyone still connected, at the end of the publishing window.
+    rss_end_kib: u64,
 }
 
 impl Outcome {
@@ -460,7 +462,11 @@ impl Outcome {
     }
 
     fn kb_per_connection(&self) -> f64 {
-        (self.rss_after_kib as f64 - self.rss_before_kib as f64) * 1024.0
+        self.kb_per_connection_at(self.rss_after_kib)
+    }
+
+    fn kb_per_connection_at(&self, rss_kib: u64) -> f64 {
+        (rss_kib as f64 - self.rss_before_kib as f64) * 1024.0
             / 1000.0
             / f64::from(self.connected.max(1))
     }
@@ -525,6 +531,7 @@ where
     }
     let cpu_secs = cpu_secs_of(pid) - cpu0;
     let window_secs = window.elapsed().as_secs_f64();
+    let rss_end_kib = vm_rss_kib(pid);
     let _ = viewers.stop.send(true);
     let mut outcome = Outcome {
         name,
@@ -545,6 +552,7 @@ where
         window_secs,
         rss_before_kib,
         rss_after_kib,
+        rss_end_kib,
     };
     for task in viewers.tasks {
         let log = task.await?;
@@ -1021,6 +1029,12 @@ fn print_outcome(o: &Outcome) -> std::io::Result<()> {
         o.rss_after_kib as f64 * 1024.0 / 1e6,
         o.connected,
         o.kb_per_connection()
+    )?;
+    writeln!(
+        out,
+        "                      VmRSS {:.1} MB at the end of the window, everyone still connected = {:.1} KB per connection",
+        o.rss_end_kib as f64 * 1024.0 / 1e6,
+        o.kb_per_connection_at(o.rss_end_kib)
     )?;
     Ok(())
 }

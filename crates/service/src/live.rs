@@ -16,7 +16,8 @@ use crate::secrets::SecretKey;
 use crate::{Ctx, Error, Services, media_urls};
 
 pub use hub::{
-    Hub, LiveMetrics, MAX_PER_ADDRESS, MAX_PER_EVENT, Next, Permit, QUEUE, Subscription,
+    Hub, LiveMetrics, MAX_PER_ADDRESS, MAX_PER_EVENT, Next, Outgoing, Outlet, Permit, QUEUE,
+    Subscription,
 };
 
 /// A message's JSON text, rendered once per room and shared by every socket that sends it

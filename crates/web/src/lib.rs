@@ -23,6 +23,7 @@ mod params;
 pub mod security;
 mod state;
 mod views;
+pub mod ws;
 
 use axum::Router;
 use axum::routing::{get, post};

@@ -206,6 +206,21 @@ async fn serve(app: &TestApp) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
+    serve_on(app, listener)
+}
+
+/// The same with a kernel send buffer of a few KB per connection (Linux grows it to 4 MB
+/// otherwise), so that a client that reads nothing soon fills what is in front of the app.
+async fn serve_small_send_buffers(app: &TestApp) -> SocketAddr {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_send_buffer_size(4096).expect("SO_SNDBUF");
+    socket
+        .bind("127.0.0.1:0".parse().expect("addr"))
+        .expect("bind");
+    serve_on(app, socket.listen(64).expect("listen"))
+}
+
+fn serve_on(app: &TestApp, listener: tokio::net::TcpListener) -> SocketAddr {
     let addr = listener.local_addr().expect("addr");
     let router = web::router(app.state.clone());
     tokio::spawn(async move {
@@ -228,6 +243,33 @@ async fn open(
     b: &Browser<'_>,
     origin: &str,
 ) -> Result<Socket, tungstenite::Error> {
+    tokio_tungstenite::connect_async(socket_request(addr, path, b, origin))
+        .await
+        .map(|(s, _)| s)
+}
+
+/// A socket whose client reads nothing and offers the server a receive window of a few KB.
+async fn open_unread(
+    addr: SocketAddr,
+    path: &str,
+    b: &Browser<'_>,
+    origin: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio::net::TcpStream> {
+    let tcp = tokio::net::TcpSocket::new_v4().expect("socket");
+    tcp.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+    let stream = tcp.connect(addr).await.expect("connect");
+    tokio_tungstenite::client_async(socket_request(addr, path, b, origin), stream)
+        .await
+        .expect("socket")
+        .0
+}
+
+fn socket_request(
+    addr: SocketAddr,
+    path: &str,
+    b: &Browser<'_>,
+    origin: &str,
+) -> tungstenite::handshake::client::Request {
     use tungstenite::client::IntoClientRequest as _;
     let mut req = format!("ws://{addr}{path}")
         .into_client_request()
@@ -243,7 +285,7 @@ async fn open(
     h.insert(header::COOKIE, cookies.join("; ").parse().expect("cookie"));
     h.insert(header::ORIGIN, origin.parse().expect("origin"));
     h.insert(header::HOST, format!("{addr}").parse().expect("host"));
-    tokio_tungstenite::connect_async(req).await.map(|(s, _)| s)
+    req
 }
 
 /// The next JSON message (ticks skipped), within a few seconds.
@@ -551,6 +593,67 @@ db_test!(
 );
 
 db_test!(
+    async fn a_socket_that_reads_nothing_is_dropped_while_the_others_keep_their_pace(tdb) {
+        let app = TestApp::new(&tdb, Backing::Local).await;
+        let p = party(&app, json!({})).await;
+        let photo: domain::PhotoId = upload(&app, &p, &p.lena, 9).await.parse().expect("id");
+        let addr = serve_small_send_buffers(&app).await;
+        let origin = format!("http://{addr}");
+        let path = format!("/app/events/{}/live", p.event);
+        let mut quick = open(addr, &path, &p.host, &origin).await.expect("quick");
+        assert_eq!(next_json(&mut quick).await["type"], "hello");
+        let mut slow = open_unread(addr, &path, &p.host, &origin).await;
+        let services = &app.state.services;
+        let ctx = services.member_ctx(p.tenant, domain::UserId::new(), domain::Role::Owner);
+        let event: domain::EventId = p.event.parse().expect("id");
+        let drops = || services.live.metrics().drops.load(std::sync::atomic::Ordering::Relaxed);
+        let before = drops();
+        let (mut toggled, mut last) = (0, 0);
+        // Reactions until the server gives up on the socket that reads nothing (the kernel's
+        // buffers, then the connection's own queue, fill first); the quick one reads each.
+        while drops() == before || toggled < 5 {
+            assert!(toggled < 3_000, "a socket that reads nothing is never dropped");
+            let ev = service::events::get_event(services, &ctx, event).await.expect("event");
+            service::reactions::toggle(services, &ctx, &ev, photo, "heart").await.expect("toggle");
+            toggled += 1;
+            let v = loop {
+                let v = next_json(&mut quick).await;
+                if v["type"] == "photo.reactions" {
+                    break v;
+                }
+            };
+            let seq = v["seq"].as_i64().expect("seq");
+            assert!(seq > last, "in order: {seq} after {last}");
+            last = seq;
+        }
+        assert_eq!(drops(), before + 1, "only the one that reads nothing");
+        // The dropped one gets what was already on its way, in order without a gap, then
+        // the connection ends (its page resumes from the last it has).
+        let (mut got, mut prev) = (0, None::<i64>);
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(10), slow.next())
+                .await
+                .expect("the dropped socket ends");
+            match msg {
+                Some(Ok(tungstenite::Message::Text(t))) => {
+                    let v: Value = serde_json::from_str(&t).expect("JSON");
+                    if let Some(seq) = v["seq"].as_i64() {
+                        if let Some(p) = prev {
+                            assert_eq!(seq, p + 1, "no gap in what it was sent");
+                        }
+                        prev = Some(seq);
+                        got += 1;
+                    }
+                }
+                Some(Ok(_)) => {}
+                _ => break,
+            }
+        }
+        assert!(got > 0 && got < toggled, "sent {got} of {toggled} before it was dropped");
+    }
+);
+
+db_test!(
     async fn an_instance_that_dies_before_it_rings_loses_nothing(tdb) {
         // Two instances on one database, no Redis: the second one commits and never rings
         // the first (as if it died right after its commit); the first one's relay delivers.
@@ -560,7 +663,7 @@ db_test!(
         let event: domain::EventId = p.event.parse().expect("id");
         let viewer = live::Viewer { tenant: p.tenant, event, audience: live::Audience::Guest(guest_of(&app, &p, "Max").await) };
         let mut max = app.state.services.live.subscribe(viewer, None).await.expect("subscribe");
-        let other: Services = app.state.services.clone().with_secret(service::secrets::SecretKey::random());
+        let other: Services = Services::clone(&app.state.services).with_secret(service::secrets::SecretKey::random());
         let ctx = other.member_ctx(p.tenant, owner_of(&p).await, domain::Role::Owner);
         let started = std::time::Instant::now();
         service::moderation::moderate(&other, &ctx, event, &[photo.parse().expect("id")], domain::ModerationAction::Approve)
@@ -615,7 +718,7 @@ db_test!(
         // The bus's subscription is made as the first viewer arrives: give it a moment.
         tokio::time::sleep(Duration::from_millis(300)).await;
         // Another instance: same database and Redis (same key prefix), its own hub.
-        let other: Services = app.state.services.clone().with_secret(app.state.services.secret.clone());
+        let other: Services = Services::clone(&app.state.services).with_secret(app.state.services.secret.clone());
         let ctx = other.member_ctx(p.tenant, owner_of(&p).await, domain::Role::Owner);
         service::moderation::moderate(&other, &ctx, event, &[photo.parse().expect("id")], domain::ModerationAction::Approve)
             .await

@@ -1,9 +1,11 @@
 //! The rooms: one per event with viewers in this process, each reading the feed once for all
-//! of them and handing every message to each viewer's bounded queue.
+//! of them. A viewer catching up reads through its own [`Subscription`]; once it has everything
+//! the room has handed out, the room writes each new message straight into its connection (an
+//! [`Outlet`]), so a message to thousands of sockets wakes no task per socket.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use domain::time::Clock;
@@ -111,6 +113,42 @@ pub(crate) struct Delivered {
     /// Set on `viewer.revoked` and `viewer.reload`: whose access it ends or whose page reloads.
     control: Option<(Control, Audience)>,
     text: Text,
+    /// The message as its connections put it on the wire, made by the first that writes it.
+    wire: OnceLock<bytes::Bytes>,
+}
+
+/// A message on its way to the connections of caught-up viewers.
+#[derive(Debug)]
+pub struct Outgoing<'a> {
+    text: &'a Text,
+    wire: &'a OnceLock<bytes::Bytes>,
+}
+
+impl Outgoing<'_> {
+    pub fn text(&self) -> &Text {
+        self.text
+    }
+
+    /// Its bytes on the wire: `encode` runs once per message, whatever the number of sockets.
+    pub fn wire(&self, encode: impl FnOnce(&Text) -> bytes::Bytes) -> &bytes::Bytes {
+        self.wire.get_or_init(|| encode(self.text))
+    }
+}
+
+/// A viewer's connection, written by its room without waiting (see [`Subscription::go_direct`]).
+pub trait Outlet: Send + Sync {
+    /// Takes one message now. `false`: the connection cannot keep up (or is gone); the room
+    /// then forgets it, and it is closed.
+    fn offer(&self, message: &Outgoing<'_>) -> bool;
+    /// The viewer is to be told this and disconnected (its own task does it).
+    fn end(&self, next: Next);
+}
+
+/// A caught-up viewer in its room.
+struct Direct {
+    id: u64,
+    viewer: Viewer,
+    outlet: Arc<dyn Outlet>,
 }
 
 struct Room {
@@ -124,9 +162,17 @@ struct Room {
     counts: [AtomicI64; 3],
     /// The latest presence message, for members who arrive between two.
     presence: Mutex<Option<Text>>,
+    /// Caught-up viewers, written directly; `last` only moves under this lock, so a viewer
+    /// joins it exactly between two messages.
+    direct: Mutex<HashMap<u64, Arc<Direct>>>,
+    next_direct: AtomicU64,
 }
 
 impl Room {
+    fn lock_direct(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Arc<Direct>>> {
+        self.direct.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn slot(a: Audience) -> usize {
         match a {
             Audience::Guest(_) => 0,
@@ -288,6 +334,11 @@ impl Hub {
         let _ = self.inner.closed.send(true);
     }
 
+    /// Turns true at [`Self::shutdown`]: a caught-up viewer's socket closes with "going away".
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.inner.closed.subscribe()
+    }
+
     /// How many rooms are open in this process.
     pub fn rooms(&self) -> usize {
         self.lock_rooms().len()
@@ -346,6 +397,7 @@ impl Hub {
             held: None,
             reload,
             presence,
+            direct: None,
         })
     }
 
@@ -356,11 +408,11 @@ impl Hub {
         tenant: TenantId,
         event: EventId,
         head: i64,
-    ) -> (Arc<Room>, broadcast::Receiver<Arc<Delivered>>) {
+    ) -> (Arc<Room>, Option<broadcast::Receiver<Arc<Delivered>>>) {
         let mut rooms = self.lock_rooms();
         if let Some(room) = rooms.get(&(tenant, event)) {
             let rx = room.tx.subscribe();
-            return (room.clone(), rx);
+            return (room.clone(), Some(rx));
         }
         let (tx, rx) = broadcast::channel(QUEUE);
         let room = Arc::new(Room {
@@ -371,10 +423,12 @@ impl Hub {
             last: AtomicI64::new(head),
             counts: Default::default(),
             presence: Mutex::new(None),
+            direct: Mutex::new(HashMap::new()),
+            next_direct: AtomicU64::new(0),
         });
         rooms.insert((tenant, event), room.clone());
         tokio::spawn(run_room(self.clone(), room.clone()));
-        (room, rx)
+        (room, Some(rx))
     }
 
     /// With Redis: listens for rings from every instance (once per process).
@@ -433,13 +487,70 @@ impl Hub {
                 metrics.lag_us_sum.fetch_add(lag, Ordering::Relaxed);
                 metrics.lag_count.fetch_add(1, Ordering::Relaxed);
                 metrics.lag_us_max.fetch_max(lag, Ordering::Relaxed);
+                let d = self.deliverable(m);
                 // Marked before it is sent: a viewer joining in between reads it from the
-                // store and also gets it from the room, and keeps the first.
-                room.last.store(m.seq, Ordering::Release);
-                let _ = room.tx.send(self.deliverable(m));
+                // store and also gets it from the room, and keeps the first. Under the lock
+                // of the caught-up viewers: who is among them now gets it from here.
+                let direct: Vec<Arc<Direct>> = {
+                    let direct = room.lock_direct();
+                    room.last.store(m.seq, Ordering::Release);
+                    direct.values().cloned().collect()
+                };
+                let _ = room.tx.send(d.clone());
+                self.write_direct(room, &d, &direct);
             }
             if !full {
                 return Ok(());
+            }
+        }
+    }
+
+    /// Hands `d` to the caught-up viewers `to`, each through its connection; forgets those
+    /// whose access it ends or which cannot keep up.
+    fn write_direct(&self, room: &Room, d: &Delivered, to: &[Arc<Direct>]) {
+        let out = Outgoing {
+            text: &d.text,
+            wire: &d.wire,
+        };
+        let (mut sent, mut dropped) = (0u64, 0u64);
+        let mut gone = Vec::new();
+        for x in to {
+            let id = x.id;
+            match d.control {
+                Some((Control::End, who)) if who == x.viewer.audience => {
+                    x.outlet.end(Next::Close(4003, "access ended"));
+                    gone.push(id);
+                    continue;
+                }
+                Some((Control::Reload, who)) if who == x.viewer.audience => {
+                    x.outlet.end(Next::Reload);
+                    gone.push(id);
+                    continue;
+                }
+                _ => {}
+            }
+            if !x.viewer.sees(d.audience, d.guest) {
+                continue;
+            }
+            if x.outlet.offer(&out) {
+                sent += 1;
+            } else {
+                dropped += 1;
+                x.outlet.end(Next::Close(4008, "too slow"));
+                gone.push(id);
+            }
+        }
+        let metrics = &self.inner.metrics;
+        if d.seq != 0 {
+            metrics.sent.fetch_add(sent, Ordering::Relaxed);
+        }
+        if dropped > 0 {
+            metrics.drops.fetch_add(dropped, Ordering::Relaxed);
+        }
+        if !gone.is_empty() {
+            let mut direct = room.lock_direct();
+            for id in gone {
+                direct.remove(&id);
             }
         }
     }
@@ -451,6 +562,7 @@ impl Hub {
             guest: m.guest,
             control: control_of(m),
             text: render(m, &self.inner.secret, self.inner.clock.now()),
+            wire: OnceLock::new(),
         })
     }
 
@@ -475,13 +587,17 @@ impl Hub {
         );
         *room.presence.lock().unwrap_or_else(|e| e.into_inner()) = Some(text.clone());
         if local[1] > 0 {
-            let _ = room.tx.send(Arc::new(Delivered {
+            let d = Arc::new(Delivered {
                 seq: 0,
                 audience: audience::MEMBERS,
                 guest: None,
                 control: None,
                 text,
-            }));
+                wire: OnceLock::new(),
+            });
+            let direct: Vec<Arc<Direct>> = room.lock_direct().values().cloned().collect();
+            let _ = room.tx.send(d.clone());
+            self.write_direct(room, &d, &direct);
         }
     }
 
@@ -542,12 +658,13 @@ async fn run_room(hub: Hub, room: Arc<Room>) {
             _ = presence.tick() => hub.presence(&room).await,
             _ = closed.changed() => break,
         }
-        if room.tx.receiver_count() == 0 {
+        if room.tx.receiver_count() == 0 && room.lock_direct().is_empty() {
             let since = *idle_since.get_or_insert_with(tokio::time::Instant::now);
             if since.elapsed() >= IDLE {
                 let mut rooms = hub.lock_rooms();
-                // Checked again under the lock a joining viewer takes.
-                if room.tx.receiver_count() == 0 {
+                // Checked again under the lock a joining viewer takes (a viewer leaves the
+                // receivers only after it has joined the caught-up ones).
+                if room.tx.receiver_count() == 0 && room.lock_direct().is_empty() {
                     rooms.remove(&(room.tenant, room.event));
                     return;
                 }
@@ -563,7 +680,8 @@ async fn run_room(hub: Hub, room: Arc<Room>) {
 pub struct Subscription {
     hub: Hub,
     room: Arc<Room>,
-    rx: broadcast::Receiver<Arc<Delivered>>,
+    /// The room's messages while catching up; `None` once the room writes to the connection.
+    rx: Option<broadcast::Receiver<Arc<Delivered>>>,
     closed: watch::Receiver<bool>,
     viewer: Viewer,
     head: FeedHead,
@@ -576,6 +694,8 @@ pub struct Subscription {
     held: Option<Arc<Delivered>>,
     reload: bool,
     presence: Option<Text>,
+    /// Its place among the room's caught-up viewers, once there.
+    direct: Option<u64>,
 }
 
 impl std::fmt::Debug for Subscription {
@@ -634,8 +754,12 @@ impl Subscription {
                 }
                 continue;
             }
+            let Some(rx) = self.rx.as_mut() else {
+                // The room writes to the connection now: nothing more comes this way.
+                return std::future::pending().await;
+            };
             let got = tokio::select! {
-                got = self.rx.recv() => got,
+                got = rx.recv() => got,
                                 _ = self.closed.changed() => return Next::Close(1001, "going away"),
             };
             match got {
@@ -661,6 +785,42 @@ impl Subscription {
                 Err(broadcast::error::RecvError::Closed) => return Next::Close(1001, "going away"),
             }
         }
+    }
+
+    /// When the viewer has everything the room has handed out, the room writes its next
+    /// messages straight into `outlet` (filtered, in order, each once, as [`Self::next`] would
+    /// give them) and `next` gives nothing more: true. False while there is still something to
+    /// read through `next` (then ask again after it).
+    pub fn go_direct(&mut self, outlet: Arc<dyn Outlet>) -> bool {
+        if self.direct.is_some() {
+            return true;
+        }
+        if self.reload
+            || self.presence.is_some()
+            || self.held.is_some()
+            || !self.backlog.is_empty()
+            || self.cursor < self.catch_up_to
+            || *self.closed.borrow()
+        {
+            return false;
+        }
+        let mut direct = self.room.lock_direct();
+        if self.room.last.load(Ordering::Acquire) != self.cursor {
+            return false;
+        }
+        let id = self.room.next_direct.fetch_add(1, Ordering::Relaxed);
+        direct.insert(
+            id,
+            Arc::new(Direct {
+                id,
+                viewer: self.viewer,
+                outlet,
+            }),
+        );
+        drop(direct);
+        self.direct = Some(id);
+        self.rx = None;
+        true
     }
 
     fn take(&mut self, d: &Delivered) -> Option<Next> {
@@ -712,6 +872,9 @@ impl Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
+        if let Some(id) = self.direct {
+            self.room.lock_direct().remove(&id);
+        }
         self.room.counts[Room::slot(self.viewer.audience)].fetch_sub(1, Ordering::Relaxed);
         self.hub
             .inner

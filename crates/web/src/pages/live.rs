@@ -2,22 +2,26 @@
 //! (docs/LIVE.md). Handlers check who is asking (the same checks as the pages), then hand the
 //! socket to [`drive`], which only moves what [`service::live::Subscription`] decides.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use futures::{SinkExt as _, StreamExt as _};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use service::live::{self, Next, Viewer};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{self, Message, Utf8Bytes};
 
 use crate::auth::{ClientIp, CurrentGuest, CurrentMember, check_socket_origin};
 use crate::extract::{Path, Query};
 use crate::i18n::Catalog;
 use crate::params::{parse_id, parse_photo_id};
-use crate::{AppState, WebError};
+use crate::{AppState, WebError, ws};
 
 /// Largest frame a client may send (they send nothing but pongs and closes).
 const MAX_CLIENT_MESSAGE: usize = 4 * 1024;
@@ -50,7 +54,7 @@ impl Since {
 }
 
 /// The upgrade, or a 400 that says this address is for live updates.
-type Upgrade = Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>;
+type Upgrade = Result<ws::Upgrade, ws::NotSocket>;
 
 fn upgrade(
     state: AppState,
@@ -71,28 +75,36 @@ fn upgrade(
             code: "too_many_sockets",
             message: Catalog::current().get("live.too_many").to_owned(),
         })?;
-    Ok(ws
+    let config = WebSocketConfig::default()
         // Clients send only pongs, closes and a wall's short "showing": a small buffer (it
         // grows for a longer frame, up to the limit below).
         .read_buffer_size(512)
-        // Each message is written out as it is sent: nothing is kept per socket between them.
+        // Each frame is written out as it is sent: nothing is kept per socket between them.
         .write_buffer_size(0)
-        .max_message_size(MAX_CLIENT_MESSAGE)
-        .max_frame_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| drive(state, socket, viewer, since, permit))
-        .into_response())
+        .max_message_size(Some(MAX_CLIENT_MESSAGE))
+        .max_frame_size(Some(MAX_CLIENT_MESSAGE));
+    Ok(ws.on_upgrade(config, move |conn, socket| {
+        drive(state, conn, socket, viewer, since, permit)
+    }))
 }
 
-/// Moves the feed to one socket until either side ends it.
+type Socket = WebSocketStream<ws::SharedIo>;
+
+/// Moves the feed to one socket until either side ends it: the messages it missed through
+/// its subscription, then, caught up, the room writes them into `conn` itself while this task
+/// only keeps the heartbeat, reads what the client says and ends the socket when told.
 async fn drive(
     state: AppState,
-    mut socket: WebSocket,
+    conn: Arc<ws::Conn>,
+    mut socket: Socket,
     viewer: Viewer,
     since: Option<i64>,
     // Held for as long as the socket is open.
     _permit: live::Permit,
 ) {
-    let mut sub = match state.services.live.subscribe(viewer, since).await {
+    // Boxed: joining reads the store once, and a database query's future is large; inline,
+    // it would stay part of every socket's task for as long as the socket is open.
+    let mut sub = match Box::pin(state.services.live.subscribe(viewer, since)).await {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(error = %e, "live: could not join the event's room");
@@ -114,65 +126,94 @@ async fn drive(
     {
         return;
     }
+    let mut closed = state.services.live.closing();
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.tick().await;
     let mut last_heard = tokio::time::Instant::now();
+    let mut sent_since_beat = false;
     let (mut budget, mut refilled) = (SHOWING_BURST, last_heard);
+    let mut direct = false;
     loop {
-        tokio::select! {
-            next = sub.next() => match next {
-                                Next::Message(text) => {
-                    // The room's bytes, shared: nothing is copied per socket before the frame.
-                    let Ok(text) = Utf8Bytes::try_from(text.bytes()) else { continue };
-                    if socket.send(Message::Text(text)).await.is_err() {
-                        return;
-                    }
-                }
-                Next::Reload => {
-                    let _ = socket.send(Message::Text(Utf8Bytes::from_static(r#"{"type":"reload"}"#))).await;
-                    let _ = close(&mut socket, 1000, "reload").await;
-                    return;
-                }
-                Next::Close(code, reason) => {
-                    let _ = close(&mut socket, code, reason).await;
-                    return;
-                }
+        if !direct {
+            direct = sub.go_direct(conn.clone());
+        }
+        let next = tokio::select! {
+            next = sub.next(), if !direct => next,
+            event = conn.event() => match event {
+                ws::Event::End(next) => next,
+                ws::Event::Broken => return,
             },
-                        incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
-                                // A wall saying what it shows (a mosaic's twelve at once, then one a second).
-                Some(Ok(Message::Text(text))) => {
-                    let now = tokio::time::Instant::now();
-                    last_heard = now;
-                    budget = (budget + now.duration_since(refilled).as_secs_f64()).min(SHOWING_BURST);
-                    refilled = now;
-                    if matches!(viewer.audience, live::Audience::Wall(_))
-                        && budget >= 1.0
-                        && let Some(photo) = showing_of(&text)
-                    {
-                        budget -= 1.0;
-                        let services = state.services.clone();
-                        tokio::spawn(async move {
-                            let at = services.clock.now();
-                            if let Err(e) = service::walls::photo_showing(&services, &viewer, photo, at).await {
-                                tracing::debug!(error = %e, "live: a wall's showing was not noted");
-                            }
-                        });
+            _ = closed.changed() => Next::Close(1001, "going away"),
+            incoming = socket.next() => {
+                match incoming {
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                    // A wall saying what it shows (a mosaic's twelve at once, then one a second).
+                    Some(Ok(Message::Text(text))) => {
+                        let now = tokio::time::Instant::now();
+                        last_heard = now;
+                        budget = (budget + now.duration_since(refilled).as_secs_f64()).min(SHOWING_BURST);
+                        refilled = now;
+                        if matches!(viewer.audience, live::Audience::Wall(_))
+                            && budget >= 1.0
+                            && let Some(photo) = showing_of(&text)
+                        {
+                            budget -= 1.0;
+                            let services = state.services.clone();
+                            tokio::spawn(async move {
+                                let at = services.clock.now();
+                                if let Err(e) = service::walls::photo_showing(&services, &viewer, photo, at).await {
+                                    tracing::debug!(error = %e, "live: a wall's showing was not noted");
+                                }
+                            });
+                        }
                     }
+                    // Pongs, and anything else a client says: it is alive; nothing else is read.
+                    Some(Ok(_)) => last_heard = tokio::time::Instant::now(),
                 }
-                // Pongs, and anything else a client says: it is alive; nothing else is read.
-                Some(Ok(_)) => last_heard = tokio::time::Instant::now(),
-            },
+                continue;
+            }
             _ = heartbeat.tick() => {
                 if last_heard.elapsed() > PONG_WAIT {
-                    let _ = close(&mut socket, 1001, "no answer").await;
+                    Next::Close(1001, "no answer")
+                } else {
+                    if socket.send(Message::Ping(Default::default())).await.is_err() {
+                        return;
+                    }
+                    // Any message tells the page the socket is alive: a tick only when quiet.
+                    let quiet = !std::mem::take(&mut sent_since_beat) && !conn.wrote_since();
+                    if quiet && socket.send(Message::Text(Utf8Bytes::from_static(r#"{"type":"tick"}"#))).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+            }
+        };
+        match next {
+            Next::Message(text) => {
+                // The room's bytes, shared: nothing is copied per socket before the frame.
+                let Ok(text) = Utf8Bytes::try_from(text.bytes()) else {
+                    continue;
+                };
+                if socket.send(Message::Text(text)).await.is_err() {
                     return;
                 }
-                let ping = socket.send(Message::Ping(Default::default())).await;
-                let tick = socket.send(Message::Text(Utf8Bytes::from_static(r#"{"type":"tick"}"#))).await;
-                if ping.is_err() || tick.is_err() {
-                    return;
-                }
+                sent_since_beat = true;
+            }
+            Next::Reload => {
+                let _ = tokio::time::timeout(PONG_WAIT, async {
+                    socket
+                        .send(Message::Text(Utf8Bytes::from_static(
+                            r#"{"type":"reload"}"#,
+                        )))
+                        .await?;
+                    close(&mut socket, 1000, "reload").await
+                })
+                .await;
+                return;
+            }
+            Next::Close(code, reason) => {
+                let _ = tokio::time::timeout(PONG_WAIT, close(&mut socket, code, reason)).await;
+                return;
             }
         }
     }
@@ -190,10 +231,14 @@ fn showing_of(text: &str) -> Option<domain::PhotoId> {
     (m.kind == "showing").then(|| m.photo.parse().ok())?
 }
 
-async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) -> Result<(), axum::Error> {
+async fn close(
+    socket: &mut Socket,
+    code: u16,
+    reason: &'static str,
+) -> Result<(), tungstenite::Error> {
     socket
         .send(Message::Close(Some(CloseFrame {
-            code,
+            code: code.into(),
             reason: reason.into(),
         })))
         .await
