@@ -125,10 +125,6 @@ pub struct Outgoing<'a> {
 }
 
 impl Outgoing<'_> {
-    pub fn text(&self) -> &Text {
-        self.text
-    }
-
     /// Its bytes on the wire: `encode` runs once per message, whatever the number of sockets.
     pub fn wire(&self, encode: impl FnOnce(&Text) -> bytes::Bytes) -> &bytes::Bytes {
         self.wire.get_or_init(|| encode(self.text))
@@ -487,22 +483,29 @@ impl Hub {
                 metrics.lag_us_sum.fetch_add(lag, Ordering::Relaxed);
                 metrics.lag_count.fetch_add(1, Ordering::Relaxed);
                 metrics.lag_us_max.fetch_max(lag, Ordering::Relaxed);
-                let d = self.deliverable(m);
-                // Marked before it is sent: a viewer joining in between reads it from the
-                // store and also gets it from the room, and keeps the first. Under the lock
-                // of the caught-up viewers: who is among them now gets it from here.
-                let direct: Vec<Arc<Direct>> = {
-                    let direct = room.lock_direct();
-                    room.last.store(m.seq, Ordering::Release);
-                    direct.values().cloned().collect()
-                };
-                let _ = room.tx.send(d.clone());
-                self.write_direct(room, &d, &direct);
+                self.hand_out(room, &self.deliverable(m));
             }
             if !full {
                 return Ok(());
             }
         }
+    }
+
+    /// Hands `d` to the room's viewers: those catching up through their queues, the caught-up
+    /// ones through their connections. A numbered message moves the room's `last` first: a
+    /// viewer joining in between reads it from the store and also gets it from the room, and
+    /// keeps the first. That happens under the lock of the caught-up viewers, so who is among
+    /// them now gets it from here.
+    fn hand_out(&self, room: &Room, d: &Arc<Delivered>) {
+        let direct: Vec<Arc<Direct>> = {
+            let direct = room.lock_direct();
+            if d.seq != 0 {
+                room.last.store(d.seq, Ordering::Release);
+            }
+            direct.values().cloned().collect()
+        };
+        let _ = room.tx.send(d.clone());
+        self.write_direct(room, d, &direct);
     }
 
     /// Hands `d` to the caught-up viewers `to`, each through its connection; forgets those
@@ -595,9 +598,7 @@ impl Hub {
                 text,
                 wire: OnceLock::new(),
             });
-            let direct: Vec<Arc<Direct>> = room.lock_direct().values().cloned().collect();
-            let _ = room.tx.send(d.clone());
-            self.write_direct(room, &d, &direct);
+            self.hand_out(room, &d);
         }
     }
 
